@@ -1,0 +1,580 @@
+/**
+ * Sandbox launcher for process kernels: child Node processes that run untrusted student code.
+ *
+ * Two levels, always reported, never silently weaker (see kernels/process/README.md):
+ *
+ *  - 'bwrap'    setpriv (distinct uid) → prlimit (resource limits) → bwrap (all namespaces, no
+ *               network, read-only binds of /usr + the allowed paths, private size-capped /tmp,
+ *               PID namespace) → node.
+ *  - 'fallback' [setpriv] → [prlimit] → node with the permission model (fs reads limited to the
+ *               allowed paths, no fs writes, no child processes, no workers, no addons), in its own
+ *               process group; an in-process guard stops it from signalling other processes.
+ *               The network is NOT blocked.
+ *
+ * The child gets Node's IPC channel (fd 3, `serialization: 'advanced'`: ArrayBuffers, Maps, …
+ * cross) and separate stdout/stderr pipes of which at most `outputLimitBytes` are kept; the
+ * rest is drained and dropped so a flood neither grows the parent's memory nor blocks the child.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants as fsConstants, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { delimiter, dirname, isAbsolute, join, sep } from 'node:path';
+import { constants as osConstants } from 'node:os';
+import type { Readable } from 'node:stream';
+
+export type SandboxLevel = 'bwrap' | 'fallback';
+
+export interface SandboxLimits {
+  /** RLIMIT_DATA in MiB (heap + anonymous mmaps; NOT RLIMIT_AS, which breaks V8). Also V8's --max-old-space-size. */
+  memoryMB: number;
+  /** RLIMIT_CPU in seconds of CPU time (all threads). SIGXCPU at the limit, SIGKILL one second later. */
+  cpuSeconds: number;
+  /** RLIMIT_NPROC: processes + threads of the job's uid, machine-wide. Only enforced when the job runs under its own uid. */
+  processes: number;
+  /** RLIMIT_NOFILE: open file descriptors. */
+  openFiles: number;
+  /** RLIMIT_FSIZE in MiB: largest file the child may write (bwrap: also sizes /tmp at 4×). */
+  fileSizeMB: number;
+}
+
+export const defaultLimits: SandboxLimits = Object.freeze({
+  memoryMB: 1024,
+  cpuSeconds: 15,
+  processes: 64,
+  openFiles: 256,
+  fileSizeMB: 16,
+});
+
+export interface SandboxOptions {
+  /** Absolute path of the JS entry the child runs with node (made readable automatically). */
+  script: string;
+  /** Extra node flags, placed before the script. Loader hooks (`--import tsx`) need a worker thread: bwrap only. */
+  nodeArgs?: string[];
+  /** Arguments after the script (visible in the host's process table: handy as a marker). */
+  args?: string[];
+  /** Absolute paths the child may read (same absolute paths inside); everything else is invisible (bwrap) or unreadable (fallback). Must be readable by `uid`. */
+  readOnly: string[];
+  limits?: Partial<SandboxLimits>;
+  /** Unprivileged uid (and gid) for this job; distinct per concurrent job. Default 65534. Ignored (and said so) when not root. */
+  uid?: number;
+  /** The ONLY environment the child sees. */
+  env?: Record<string, string>;
+  /** 'fallback' forces the weaker path (tests, hosts where bwrap misbehaves). Env KERNEL_SANDBOX=fallback does the same. */
+  prefer?: 'auto' | 'fallback';
+  /** Bytes of stdout and of stderr kept (each); the rest is drained and dropped. Default 64 KiB. */
+  outputLimitBytes?: number;
+}
+
+/** Bounded capture of one output stream of the child. */
+export interface CapturedOutput {
+  /** The first `limit` bytes, decoded as UTF-8. */
+  text(): string;
+  /** All bytes seen so far, kept or dropped. */
+  readonly totalBytes: number;
+  /** True once anything had to be dropped. */
+  readonly truncated: boolean;
+}
+
+export interface SandboxExit {
+  /** Exit code of the sandboxed node, or null when it died from a signal. */
+  code: number | null;
+  /** Signal that ended it. Under bwrap this is decoded from bwrap's exit status 128+n (a student `process.exit(137)` reads as SIGKILL). */
+  signal: NodeJS.Signals | null;
+}
+
+export interface SandboxedChild {
+  /**
+   * The spawned process (a plain `node:child_process` ChildProcess, not an execa promise): use
+   * `child.send(msg)` / `child.on('message', …)` for the IPC channel. Its pid is the outermost
+   * wrapper (bwrap, or node itself in the fallback), not the student's node. Do not read
+   * `child.stdout`/`child.stderr` yourself; use `stdout`/`stderr` below.
+   */
+  child: ChildProcess;
+  level: SandboxLevel;
+  /** One human-readable line: the level and exactly what it does and does not guarantee. */
+  description: string;
+  stdout: CapturedOutput;
+  stderr: CapturedOutput;
+  /** Resolves when the child has exited (never rejects). */
+  exited: Promise<SandboxExit>;
+  /** Kills the whole process tree; resolves when no process of the job remains (rejects if one survives 5 s). */
+  kill(): Promise<void>;
+}
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+// Host detection
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+
+interface Tools {
+  bwrap: string | null;
+  setpriv: string | null;
+  prlimit: string | null;
+}
+
+function which(name: string): string | null {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  for (const d of [...dirs, '/usr/bin', '/bin', '/usr/sbin', '/sbin', '/usr/local/bin']) {
+    const p = join(d, name);
+    try {
+      accessSync(p, fsConstants.X_OK);
+      if (statSync(p).isFile()) return p;
+    } catch {
+      /* not here */
+    }
+  }
+  return null;
+}
+
+let toolsCache: Tools | undefined;
+function tools(): Tools {
+  if (process.platform !== 'linux') return (toolsCache ??= { bwrap: null, setpriv: null, prlimit: null });
+  return (toolsCache ??= { bwrap: which('bwrap'), setpriv: which('setpriv'), prlimit: which('prlimit') });
+}
+
+const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** The real node binary (process.execPath may be a symlink, e.g. under /usr/local/bin or nvm). */
+function nodeBinary(): string {
+  return realpathSync(process.execPath);
+}
+
+let detection: Promise<{ level: SandboxLevel; reason: string }> | undefined;
+
+/**
+ * Which level `spawnSandboxed` gives with `prefer: 'auto'` on this host, and why. Cached.
+ * bwrap counts only if a probe (node under the full wrapper chain, uid 65534) actually runs.
+ */
+export function detectSandbox(): Promise<{ level: SandboxLevel; reason: string }> {
+  return (detection ??= probe());
+}
+
+async function probe(): Promise<{ level: SandboxLevel; reason: string }> {
+  const t = tools();
+  if (process.platform !== 'linux') return { level: 'fallback', reason: `bwrap needs Linux (platform is ${process.platform})` };
+  if (process.env.KERNEL_SANDBOX === 'fallback') return { level: 'fallback', reason: 'forced by KERNEL_SANDBOX=fallback' };
+  if (!t.bwrap) return { level: 'fallback', reason: 'bwrap not installed' };
+  let version = 'bwrap';
+  try {
+    version = execFileSync(t.bwrap, ['--version'], { encoding: 'utf8', timeout: 5000 }).trim();
+  } catch {
+    /* keep the generic name */
+  }
+  // Run a trivial node under exactly the chain a job gets, so "works" means "works for jobs".
+  const plan = planBwrap(
+    { script: '', readOnly: [], uid: 65534 },
+    resolveLimits(undefined),
+    t,
+    ['-e', 'process.exit(0)'],
+  );
+  try {
+    execFileSync(plan.file, plan.args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000, env: {} });
+    return { level: 'bwrap', reason: `${version} works (probe ran node inside it)` };
+  } catch (e) {
+    const stderr = String((e as { stderr?: Buffer }).stderr ?? '').trim().split('\n')[0] || String(e);
+    return { level: 'fallback', reason: `${version} installed but unusable here: ${stderr}` };
+  }
+}
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+// Command construction
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+
+function resolveLimits(partial: Partial<SandboxLimits> | undefined): SandboxLimits {
+  const l = { ...defaultLimits, ...partial };
+  for (const [k, v] of Object.entries(l)) {
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`sandbox: limit ${k} must be a positive number, got ${v}`);
+  }
+  return l;
+}
+
+const MiB = 1024 * 1024;
+
+interface Identity {
+  /** setpriv prefix (may be empty). */
+  prefix: string[];
+  /** uid the child runs as. */
+  uid: number;
+  /** True when the child has a uid of its own (so RLIMIT_NPROC is meaningful and signals to the grader are impossible). */
+  ownUid: boolean;
+  note: string;
+}
+
+function identity(requested: number, t: Tools, pdeathsig: boolean): Identity {
+  if (!Number.isInteger(requested) || requested < 0 || requested > 0xfffffffe) throw new Error(`sandbox: bad uid ${requested}`);
+  const me = typeof process.getuid === 'function' ? process.getuid() : -1;
+  const death = pdeathsig && t.setpriv ? ['--pdeathsig', 'SIGKILL'] : [];
+  if (requested === me) {
+    return { prefix: death.length ? [t.setpriv!, ...death] : [], uid: me, ownUid: false, note: `same uid as grader (${me})` };
+  }
+  if (isRoot() && t.setpriv) {
+    return {
+      prefix: [t.setpriv, `--reuid=${requested}`, `--regid=${requested}`, '--clear-groups', ...death],
+      uid: requested,
+      ownUid: true,
+      note: `uid ${requested}`,
+    };
+  }
+  const why = isRoot() ? 'setpriv missing' : 'grader is not root';
+  return {
+    prefix: death.length ? [t.setpriv!, ...death] : [],
+    uid: me,
+    ownUid: false,
+    note: `same uid as grader (${me}; uid ${requested} not applied: ${why})`,
+  };
+}
+
+function prlimitArgs(l: SandboxLimits, t: Tools, withNproc: boolean): string[] {
+  if (!t.prlimit) return [];
+  const cpu = Math.ceil(l.cpuSeconds);
+  return [
+    t.prlimit,
+    `--data=${Math.floor(l.memoryMB * MiB)}`,
+    `--cpu=${cpu}:${cpu + 1}`,
+    `--nofile=${Math.floor(l.openFiles)}`,
+    `--fsize=${Math.floor(l.fileSizeMB * MiB)}`,
+    '--core=0',
+    ...(withNproc ? [`--nproc=${Math.floor(l.processes)}`] : []),
+    '--',
+  ];
+}
+
+function limitsText(l: SandboxLimits, t: Tools, nproc: boolean): string {
+  if (!t.prlimit) return `NO OS resource limits (prlimit missing; V8 heap capped at ${l.memoryMB} MB, CPU only by kill())`;
+  return (
+    `limits: ${l.memoryMB} MB, ${l.cpuSeconds} s CPU, ` +
+    (nproc ? `${l.processes} processes` : 'processes NOT limited (no own uid)') +
+    `, ${l.openFiles} files, ${l.fileSizeMB} MB files`
+  );
+}
+
+function checkAbsolute(p: string, what: string): void {
+  if (!isAbsolute(p)) throw new Error(`sandbox: ${what} must be an absolute path: ${p}`);
+  if (p.includes('\0') || p.includes(',')) throw new Error(`sandbox: ${what} may not contain NUL or ',': ${p}`);
+}
+
+/** Paths to expose (given and real, deduplicated), parents before children. */
+function exposedPaths(readOnly: string[], script: string): string[] {
+  const out = new Set<string>();
+  for (const p of [...readOnly, ...(script ? [script] : [])]) {
+    checkAbsolute(p, 'readOnly path');
+    if (!existsSync(p)) throw new Error(`sandbox: readOnly path does not exist: ${p}`);
+    out.add(p.length > 1 && p.endsWith(sep) ? p.slice(0, -1) : p);
+    out.add(realpathSync(p));
+  }
+  const kept: string[] = [];
+  for (const p of [...out].sort((a, b) => a.length - b.length)) if (!covered(p, kept)) kept.push(p);
+  return kept;
+}
+
+const covered = (p: string, roots: string[]): boolean => roots.some((r) => p === r || p.startsWith(r.endsWith('/') ? r : r + '/'));
+
+interface Plan {
+  file: string;
+  args: string[];
+  describe: string;
+}
+
+function nodeFlags(l: SandboxLimits): string[] {
+  return [`--max-old-space-size=${Math.max(16, Math.floor(l.memoryMB))}`];
+}
+
+function planBwrap(
+  o: { script: string; readOnly: string[]; uid: number; env?: Record<string, string>; nodeArgs?: string[] },
+  l: SandboxLimits,
+  t: Tools,
+  tail: string[],
+): Plan {
+  const id = identity(o.uid, t, false); // bwrap --die-with-parent does the parent-death part
+  const node = nodeBinary();
+  const paths = exposedPaths(o.readOnly, o.script);
+  const a: string[] = [
+    '--unshare-all', '--unshare-user', '--disable-userns',
+    '--die-with-parent', '--new-session', '--cap-drop', 'ALL',
+    '--hostname', 'kernel',
+    '--clearenv',
+    '--setenv', 'NODE_CHANNEL_FD', '3',
+    '--setenv', 'NODE_CHANNEL_SERIALIZATION_MODE', 'advanced',
+  ];
+  for (const [k, v] of Object.entries(o.env ?? {})) {
+    if (!k || k.includes('=') || k.includes('\0') || v.includes('\0')) throw new Error(`sandbox: bad env entry ${k}`);
+    if (k.startsWith('NODE_CHANNEL_')) continue;
+    a.push('--setenv', k, v);
+  }
+  a.push('--ro-bind', '/usr', '/usr');
+  // Merged-/usr hosts have /lib → usr/lib etc.; others need the directories themselves.
+  for (const top of ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']) {
+    let st;
+    try {
+      st = lstatSync(top);
+    } catch {
+      continue;
+    }
+    if (st.isSymbolicLink()) a.push('--symlink', readlinkSync(top), top);
+    else if (st.isDirectory()) a.push('--ro-bind', top, top);
+  }
+  // The dynamic loader finds libraries faster with its cache; nothing else from /etc is needed.
+  if (existsSync('/etc/ld.so.cache')) a.push('--ro-bind', '/etc/ld.so.cache', '/etc/ld.so.cache');
+  if (!covered(node, ['/usr', '/bin', '/sbin', '/lib', '/lib64'])) a.push('--ro-bind', node, node);
+  // /tmp first, so allowed paths under /tmp are bound on top of it, not hidden by it.
+  a.push('--size', String(Math.floor(4 * l.fileSizeMB * MiB)), '--perms', '1777', '--tmpfs', '/tmp');
+  for (const p of paths) a.push('--ro-bind', p, p);
+  a.push('--proc', '/proc', '--dev', '/dev');
+  // The root and /dev are bwrap tmpfs owned by the sandbox user: make them read-only so they cannot
+  // be filled (tmpfs is RAM); /tmp is the only writable place, and it is size-capped.
+  a.push('--remount-ro', '/dev', '--remount-ro', '/');
+  a.push('--chdir', o.script ? dirname(o.script) : '/');
+  const withNproc = id.ownUid;
+  const file = id.prefix[0] ?? (t.prlimit ? t.prlimit : t.bwrap!);
+  const chain = [...id.prefix, ...prlimitArgs(l, t, withNproc), t.bwrap!, ...a, '--', node, ...nodeFlags(l), ...(o.nodeArgs ?? []), ...tail];
+  const rootNote = id.ownUid ? '' : isRoot() ? ' (root outside the user namespace!)' : '';
+  return {
+    file,
+    args: chain.slice(1),
+    describe:
+      `bwrap: ${id.note}${rootNote}, no network, read-only /usr + ${paths.length} allowed path(s), ` +
+      `private /tmp (${4 * l.fileSizeMB} MB), PID namespace, no capabilities, ${limitsText(l, t, withNproc)}`,
+  };
+}
+
+/**
+ * Preloaded in the fallback (as a data: URL, so it needs no file): process.kill may only signal the
+ * process itself. process.kill calls process._kill; we replace that with a bound wrapper that cannot
+ * be redefined. process.binding is blocked by the permission model, so the raw binding is out of reach.
+ * If the IPC channel closes (grader gone), exit.
+ */
+const GUARD_SOURCE =
+  'const k=process._kill.bind(process),me=process.pid,x=process.reallyExit.bind(process);' +
+  "Object.defineProperty(process,'_kill',{value:function _kill(p,s){return p===me?k(p,s):-1}," +
+  'writable:false,configurable:false,enumerable:false});' +
+  "process.on('disconnect',()=>x(70));";
+const GUARD_URL = 'data:text/javascript,' + encodeURIComponent(GUARD_SOURCE);
+
+function planFallback(
+  o: { script: string; readOnly: string[]; uid: number; nodeArgs?: string[] },
+  l: SandboxLimits,
+  t: Tools,
+  tail: string[],
+  reason: string,
+): Plan {
+  const id = identity(o.uid, t, true);
+  const node = nodeBinary();
+  const paths = exposedPaths(o.readOnly, o.script);
+  const withNproc = id.ownUid; // irrelevant for spawning (child_process is off) but caps threads
+  const flags = [
+    '--experimental-permission',
+    '--disable-warning=ExperimentalWarning',
+    ...paths.map((p) => `--allow-fs-read=${p}`),
+    '--import', GUARD_URL,
+    ...nodeFlags(l),
+  ];
+  const chain = [...id.prefix, ...prlimitArgs(l, t, withNproc), node, ...flags, ...(o.nodeArgs ?? []), ...tail];
+  const signals = id.ownUid ? 'cannot signal grader processes (own uid + in-process guard)' : 'signals to other processes blocked in-process only';
+  return {
+    file: chain[0]!,
+    args: chain.slice(1),
+    describe:
+      `fallback (${reason}): network NOT blocked, no namespaces (host filesystem, PIDs and IPC visible), ` +
+      `${id.note}, ${signals}, node permission model: fs reads limited to ${paths.length} path(s), ` +
+      `no fs writes, no child processes, no workers, no addons; own process group killed as a whole, ` +
+      `${limitsText(l, t, withNproc)}`,
+  };
+}
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+// Output capture
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+
+class BoundedCapture implements CapturedOutput {
+  private readonly chunks: Buffer[] = [];
+  private kept = 0;
+  totalBytes = 0;
+  constructor(stream: Readable | null, private readonly limit: number) {
+    // Flowing mode forever: the child never blocks on a full pipe, and we keep at most `limit` bytes.
+    stream?.on('data', (b: Buffer) => {
+      this.totalBytes += b.length;
+      if (this.kept < this.limit) {
+        const take = Math.min(b.length, this.limit - this.kept);
+        this.chunks.push(Buffer.from(b.subarray(0, take))); // copy: never pin a large pooled chunk
+        this.kept += take;
+      }
+    });
+    stream?.on('error', () => {});
+  }
+  get truncated(): boolean {
+    return this.totalBytes > this.kept;
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+// Process table (Linux /proc) for kill(): find everything the job started
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+  start: string;
+  state: string;
+}
+
+function readStat(pid: number): ProcInfo | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    // rest[0]=state, [1]=ppid, [2]=pgrp, [19]=starttime (field 22 overall)
+    return { pid, state: rest[0]!, ppid: Number(rest[1]), pgrp: Number(rest[2]), start: rest[19]! };
+  } catch {
+    return null;
+  }
+}
+
+function processTable(): ProcInfo[] {
+  if (!existsSync('/proc/self/stat')) return [];
+  const out: ProcInfo[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const info = readStat(Number(name));
+    if (info) out.push(info);
+  }
+  return out;
+}
+
+/** root and all its descendants (by parent pid), plus every member of process group `pgrp`. */
+function jobProcesses(root: number, pgrp: number | null): ProcInfo[] {
+  const table = processTable();
+  const children = new Map<number, ProcInfo[]>();
+  for (const p of table) {
+    const list = children.get(p.ppid) ?? [];
+    list.push(p);
+    children.set(p.ppid, list);
+  }
+  const found = new Map<number, ProcInfo>();
+  const self = table.find((p) => p.pid === root);
+  const stack = self ? [self] : [];
+  while (stack.length) {
+    const p = stack.pop()!;
+    if (found.has(p.pid)) continue;
+    found.set(p.pid, p);
+    stack.push(...(children.get(p.pid) ?? []));
+  }
+  if (pgrp !== null) for (const p of table) if (p.pgrp === pgrp && !found.has(p.pid)) found.set(p.pid, p);
+  return [...found.values()];
+}
+
+const stillThere = (p: ProcInfo): boolean => {
+  const now = readStat(p.pid);
+  return now !== null && now.start === p.start;
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function signalQuietly(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* gone already */
+  }
+}
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+// spawnSandboxed
+// ─────────────────────────────────────────────────────────────────────────────────────────────
+
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
+  Object.entries(osConstants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
+);
+
+export async function spawnSandboxed(opts: SandboxOptions): Promise<SandboxedChild> {
+  checkAbsolute(opts.script, 'script');
+  if (!existsSync(opts.script)) throw new Error(`sandbox: script does not exist: ${opts.script}`);
+  const limits = resolveLimits(opts.limits);
+  const t = tools();
+  const detected = await detectSandbox();
+  const forced = opts.prefer === 'fallback';
+  const level: SandboxLevel = forced ? 'fallback' : detected.level;
+  const uid = opts.uid ?? 65534;
+  const tail = [opts.script, ...(opts.args ?? [])];
+  const plan =
+    level === 'bwrap'
+      ? planBwrap({ script: opts.script, readOnly: opts.readOnly, uid, env: opts.env, nodeArgs: opts.nodeArgs }, limits, t, tail)
+      : planFallback(
+          { script: opts.script, readOnly: opts.readOnly, uid, nodeArgs: opts.nodeArgs },
+          limits,
+          t,
+          tail,
+          forced ? "forced by prefer: 'fallback'" : detected.reason,
+        );
+
+  const child = spawn(plan.file, plan.args, {
+    // fd 3 must be the IPC channel: bwrap re-creates NODE_CHANNEL_FD=3 after --clearenv.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    serialization: 'advanced',
+    // bwrap: the wrappers see nothing (bwrap --clearenv, then --setenv). fallback: exactly opts.env
+    // (node adds NODE_CHANNEL_FD / NODE_CHANNEL_SERIALIZATION_MODE and the child removes them).
+    env: level === 'bwrap' ? {} : { ...(opts.env ?? {}) },
+    cwd: dirname(opts.script),
+    // Own process group (and session): kill(-pid) reaches the whole fallback job; a terminal's ^C
+    // does not reach the sandbox behind the grader's back.
+    detached: true,
+  });
+
+  const exited = new Promise<SandboxExit>((resolve) => {
+    child.once('exit', (code, signal) => {
+      if (level === 'bwrap' && signal === null && code !== null && code > 128 && SIGNAL_NAMES.has(code - 128)) {
+        resolve({ code: null, signal: SIGNAL_NAMES.get(code - 128)! });
+      } else resolve({ code, signal });
+    });
+    child.once('error', () => resolve({ code: null, signal: null }));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', () => resolve());
+    child.once('error', (e) => reject(new Error(`sandbox: could not start ${plan.file}: ${e.message}`)));
+  });
+
+  const outputLimit = opts.outputLimitBytes ?? 64 * 1024;
+  const stdout = new BoundedCapture(child.stdout, outputLimit);
+  const stderr = new BoundedCapture(child.stderr, outputLimit);
+  // A dead child must never crash the grader through an EPIPE on the IPC channel.
+  child.on('error', () => {});
+
+  const rootPid = child.pid!;
+  let killing: Promise<void> | undefined;
+  const hasExited = (): boolean => child.exitCode !== null || child.signalCode !== null;
+
+  const kill = (): Promise<void> =>
+    (killing ??= (async () => {
+      // Once our child has exited and been reaped its pid may be reused: do not signal by pid then.
+      // (bwrap exits only after its PID namespace is gone; the fallback cannot start processes.)
+      if (hasExited()) return;
+      const pgrp = level === 'fallback' ? rootPid : null;
+      const before = jobProcesses(rootPid, pgrp);
+      if (level === 'bwrap') {
+        // SIGKILL the namespace's init (bwrap's child): the kernel kills every process in the PID
+        // namespace and reaps them; the outer bwrap then reaps init and exits. Nothing is orphaned.
+        for (const p of before) if (p.ppid === rootPid) signalQuietly(p.pid, 'SIGKILL');
+        const outerGone = await Promise.race([exited.then(() => true), sleep(1000).then(() => false)]);
+        if (!outerGone) signalQuietly(-rootPid, 'SIGKILL');
+      } else {
+        signalQuietly(-rootPid, 'SIGKILL');
+      }
+      signalQuietly(rootPid, 'SIGKILL');
+      await Promise.race([exited, sleep(5000)]);
+      // Verify: every process seen above is gone (same pid AND start time; zombies hold nothing).
+      // Only the snapshot is used from here on: after our child is reaped its pid may be reused.
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const alive = before.filter((p) => stillThere(p) && readStat(p.pid)?.state !== 'Z');
+        if (alive.length === 0 && hasExited()) return;
+        if (Date.now() > deadline) {
+          throw new Error(`sandbox: processes survived kill(): ${alive.map((p) => p.pid).join(', ') || `child ${rootPid} not reaped`}`);
+        }
+        for (const p of alive) signalQuietly(p.pid, 'SIGKILL');
+        await sleep(20);
+      }
+    })());
+
+  return { child, level, description: plan.describe, stdout, stderr, exited, kill };
+}

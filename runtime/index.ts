@@ -1,0 +1,15 @@
+// The runtime students program against. Import it as '#runtime'.
+export { createSystem, type System, type SystemOptions } from './system.ts';
+export { behavior, setup, stop, type Behavior, type Next, type Stop } from './behavior.ts';
+export type { Body, Context, SpawnOptions, ReceiveOptions, AskOptions, TimerRef } from './context.ts';
+export { refOf, RefSchema, isRef, sameProcess, formatRef, type Ref } from './ref.ts';
+export {
+  isNormalExit, formatReason,
+  type ExitReason, type ExitMessage, type DownMessage, type MonitorRef, type ErrorInfo,
+} from './exit.ts';
+export { MessageError, NoSuchNameError, AskTimeoutError, AskTargetExitedError, RegistryError } from './errors.ts';
+export type { SendOptions } from './message.ts';
+export type { Pattern, Matched, SchemaLike } from './pattern.ts';
+export { Trace, chartLines, describeMessage, type TraceEvent, type ChartEntry } from './trace.ts';
+export type { RunReport, RunOptions, Mode } from './scheduler.ts';
+export type { DeadLetter, ProcessInfo } from './kernel.ts';

@@ -1,0 +1,204 @@
+// What crosses between processes. A message is plain data: objects, arrays, strings, numbers,
+// booleans, null, bigints, ArrayBuffers and typed arrays. At send the runtime makes the
+// receiver a deep-frozen copy, as Erlang copies terms: the receiver never sees the sender's
+// later mutations and cannot change what it got (nor what the trace recorded). Data that is
+// already deeply frozen (a received message being forwarded, a Ref) is shared instead of
+// copied, since nobody can change it. Binary data cannot be frozen: each receiver gets its
+// own copy of the bytes, or the sender's buffer itself when it is listed in `transfer`.
+// Symbol-keyed properties are dropped, as structured clone drops them at a kernel boundary. Binary data is copied, or *moved* when listed in
+// `transfer`: the sender's ArrayBuffer is detached afterwards (ownership transfer: the
+// exchange-heap / linear-type idea).
+import { MessageError } from './errors.ts';
+
+const MAX_DEPTH = 200;
+
+export interface SendOptions {
+  /** ArrayBuffers whose ownership moves to the receiver; the sender's copies become detached. */
+  readonly transfer?: readonly ArrayBuffer[];
+}
+
+/** Thrown inside the copy with the offending value; `seal` turns it into a MessageError with a path. */
+class Unsendable {
+  constructor(readonly value: unknown, readonly why: (path: string) => string) {}
+}
+
+// Per-call scratch state (sealing is synchronous and not re-entrant).
+const NONE: ArrayBuffer[] = [];
+let moving: ArrayBuffer[] = NONE;
+let made: Map<ArrayBuffer, ArrayBuffer> | undefined;
+
+/** Returns the receiver's frozen copy of `message`, or throws a MessageError naming the path. */
+export function seal<T>(message: T, transfer?: readonly ArrayBuffer[]): T {
+  if (typeof message !== 'object' || message === null) {
+    if (message === undefined) {
+      throw new MessageError('cannot send undefined: send a value (for example { type: "ping" })');
+    }
+    if (typeof message === 'function' || typeof message === 'symbol') {
+      throw new MessageError(primitiveProblem(message)!('message'));
+    }
+    if (transfer !== undefined && transfer.length > 0) detachAll(transfer);
+    return message;
+  }
+  moving = transfer !== undefined && transfer.length > 0 ? [...transfer] : NONE;
+  made = undefined;
+  try {
+    const result = copy(message, 0) as T;
+    if (moving.length > 0) detachAll(moving);
+    return result;
+  } catch (err) {
+    if (err instanceof Unsendable) {
+      throw new MessageError(err.why(pathTo(message, err.value) ?? 'message'));
+    }
+    throw err;
+  } finally {
+    moving = NONE;
+    made = undefined;
+  }
+}
+
+function primitiveProblem(value: unknown): ((path: string) => string) | undefined {
+  if (typeof value === 'function') {
+    return (path) =>
+      `cannot send a function (at ${path}): processes share no code or closures. ` +
+      'Send data, and let the receiver decide what to do with it.';
+  }
+  if (typeof value === 'symbol') return (path) => `cannot send a symbol (at ${path}): use a string instead`;
+  return undefined;
+}
+
+function copy(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) {
+    if (typeof value === 'function' || typeof value === 'symbol') {
+      throw new Unsendable(value, primitiveProblem(value)!);
+    }
+    return value;
+  }
+  if (depth > MAX_DEPTH) {
+    throw new Unsendable(value, (path) =>
+      `cannot send a cyclic structure, or one nested deeper than ${MAX_DEPTH} levels (at ${path.slice(0, 80)}…)`);
+  }
+  // A frozen object whose parts are all frozen too is shared as it is.
+  const frozen = Object.isFrozen(value);
+  let same = frozen;
+  let out: object;
+  if (Array.isArray(value)) {
+    const n = value.length;
+    const arr = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const item = value[i];
+      if (typeof item === 'object' && item !== null) {
+        const part = (arr[i] = copy(item, depth + 1));
+        if (part !== item) same = false;
+      } else {
+        arr[i] = typeof item === 'function' || typeof item === 'symbol' ? copy(item, depth) : item;
+      }
+    }
+    if (same) return value;
+    out = arr;
+  } else {
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) {
+      const obj: Record<string, unknown> = proto === null ? Object.create(null) : {};
+      // Plain objects only: for-in sees own enumerable keys (and Object.prototype has none).
+      for (const key in value) {
+        const item = (value as Record<string, unknown>)[key];
+        if (typeof item === 'object' && item !== null) {
+          const part = (obj[key] = copy(item, depth + 1));
+          if (part !== item) same = false;
+        } else {
+          obj[key] = typeof item === 'function' || typeof item === 'symbol' ? copy(item, depth) : item;
+        }
+      }
+      if (same) return value;
+      out = obj;
+    } else if (value instanceof ArrayBuffer) {
+      return takeBuffer(value);
+    } else if (ArrayBuffer.isView(value)) {
+      return copyView(value);
+    } else {
+      throw new Unsendable(value, (path) => notPlainData(value, path));
+    }
+  }
+  return Object.freeze(out);
+}
+
+function notPlainData(value: object, path: string): string {
+  if (value instanceof Map) {
+    return `cannot send a Map (at ${path}): send plain data instead, e.g. Object.fromEntries(map) or [...map]`;
+  }
+  if (value instanceof Set) return `cannot send a Set (at ${path}): send an array instead, e.g. [...set]`;
+  if (value instanceof Date) return `cannot send a Date (at ${path}): send a number, e.g. date.getTime()`;
+  if (value instanceof Promise) return `cannot send a Promise (at ${path}): await it first and send the value`;
+  if (value instanceof Error) return `cannot send an Error object (at ${path}): send { name, message } instead`;
+  const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'unknown class';
+  return `cannot send an instance of ${name} (at ${path}): objects with methods cannot cross a process ` +
+    'boundary. Send plain data (an object literal) and rebuild the behaviour on the receiving side.';
+}
+
+export function isDetached(buffer: ArrayBuffer): boolean {
+  if (buffer.byteLength !== 0) return false;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * A buffer listed in `transfer` is moved without copying (structured clone with transfer hands
+ * over the backing store and detaches the original); any other buffer is copied. Views onto
+ * one buffer keep sharing one buffer in the receiver's copy.
+ */
+function takeBuffer(buffer: ArrayBuffer): ArrayBuffer {
+  made ??= new Map();
+  const done = made.get(buffer);
+  if (done) return done;
+  if (isDetached(buffer)) {
+    throw new Unsendable(buffer, (path) =>
+      `cannot send a detached ArrayBuffer (at ${path}): its ownership was already transferred by an earlier send`);
+  }
+  const index = moving.indexOf(buffer);
+  const result = index >= 0 ? structuredClone(buffer, { transfer: [buffer] }) : buffer.slice(0);
+  if (index >= 0) moving.splice(index, 1);
+  made.set(buffer, result);
+  return result;
+}
+
+function copyView(view: ArrayBufferView): ArrayBufferView {
+  if (!(view.buffer instanceof ArrayBuffer)) {
+    throw new Unsendable(view, (path) =>
+      `cannot send a view onto a SharedArrayBuffer (at ${path}): shared memory is the opposite of message passing`);
+  }
+  const buffer = takeBuffer(view.buffer);
+  const Ctor = view.constructor as new (b: ArrayBuffer, offset: number, length: number) => ArrayBufferView;
+  const length = view instanceof DataView ? view.byteLength : (view as unknown as { length: number }).length;
+  return new Ctor(buffer, view.byteOffset, length);
+}
+
+/** Buffers listed in `transfer` but not found in the message are detached too (postMessage semantics). */
+function detachAll(buffers: readonly ArrayBuffer[]): void {
+  for (const buffer of buffers) {
+    if (!isDetached(buffer)) structuredClone(buffer, { transfer: [buffer] });
+  }
+}
+
+/** The path from the message root to `target`, for error messages (slow path, errors only). */
+function pathTo(root: unknown, target: unknown, path = 'message', depth = 0): string | undefined {
+  if (root === target) return path;
+  if (typeof root !== 'object' || root === null || depth > MAX_DEPTH || ArrayBuffer.isView(root)) return undefined;
+  if (Array.isArray(root)) {
+    for (let i = 0; i < root.length; i++) {
+      const found = pathTo(root[i], target, `${path}[${i}]`, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  const proto = Object.getPrototypeOf(root);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  for (const key of Object.keys(root)) {
+    const found = pathTo((root as Record<string, unknown>)[key], target, `${path}.${key}`, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}

@@ -1,0 +1,260 @@
+// The scheduler decides what happens next. Work comes from *sources*: a channel (the
+// messages from one sender to one receiver, delivered in order) or a task (start a
+// process, fire a timer, resume a behaviour). In deterministic mode a seeded PRNG picks
+// the next source among all that are ready, and time is virtual: it moves only when
+// nothing is ready and the next timer is due, or when the caller advances it. Same seed,
+// same choices, same trace. In real-time mode the same loop runs on its own in the
+// background, timers are real, and `now()` is wall-clock milliseconds since start.
+import { createRandom, type Random } from './prng.ts';
+import { TimerHeap, type Timer } from './timers.ts';
+
+export type Mode = 'deterministic' | 'realtime';
+
+export interface Source {
+  /** Position in the ready list, or -1 when not ready. */
+  readyIndex: number;
+  /** Do one unit of work. Returns true if the source still has work (stays ready). */
+  fire(): boolean;
+}
+
+export interface RunOptions {
+  /** Stop after this many events (default 1,000,000): a safety net against livelock. */
+  readonly maxSteps?: number;
+  /** Do not move virtual time beyond now + maxTime ms (default: no limit). */
+  readonly maxTime?: number;
+}
+
+export interface RunReport {
+  /** True when nothing was left to do: no message in flight, no timer pending. */
+  readonly idle: boolean;
+  readonly steps: number;
+  readonly now: number;
+  readonly stoppedBy: 'idle' | 'max-steps' | 'max-time' | 'condition';
+}
+
+class Task implements Source {
+  readyIndex = -1;
+  constructor(private readonly run: () => void) {}
+  fire(): boolean {
+    this.run();
+    return false;
+  }
+}
+
+const realSetImmediate = globalThis.setImmediate;
+const realSetTimeout = globalThis.setTimeout;
+const realClearTimeout = globalThis.clearTimeout;
+
+export class Scheduler {
+  readonly random: Random;
+  private readonly ready: Source[] = [];
+  private readonly timers = new TimerHeap();
+  private virtualNow = 0;
+  private readonly startedAt = performance.now();
+  private realTimers = new Map<Timer, ReturnType<typeof setTimeout>>();
+  private kicked = false;
+  private idleWaiters: (() => void)[] = [];
+  /** Set when a step let asynchronous process code run: wait for it before the next pick. */
+  settleNeeded = false;
+  private pidCounter = 0;
+  private idCounter = 0;
+  private running = false;
+  steps = 0;
+
+  constructor(readonly mode: Mode, seed: number) {
+    this.random = createRandom(seed).fork('scheduler');
+  }
+
+  now(): number {
+    return this.mode === 'deterministic' ? this.virtualNow : Math.floor(performance.now() - this.startedAt);
+  }
+
+  nextPid(): number {
+    return ++this.pidCounter;
+  }
+
+  /** Ids for messages, monitors, aliases and timers: unique and reproducible. */
+  nextId(): number {
+    return ++this.idCounter;
+  }
+
+  makeReady(source: Source): void {
+    if (source.readyIndex >= 0) return;
+    source.readyIndex = this.ready.length;
+    this.ready.push(source);
+    if (this.mode === 'realtime') this.kick();
+  }
+
+  task(run: () => void): void {
+    this.makeReady(new Task(run));
+  }
+
+  get readyCount(): number {
+    return this.ready.length;
+  }
+
+  /** Live timers (not fired, not cancelled). */
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  setTimer(delay: number, owner: number, fire: () => void): Timer {
+    const due = this.now() + Math.max(0, delay);
+    const timer = this.timers.add(due, owner, fire);
+    if (this.mode === 'realtime') {
+      this.realTimers.set(timer, realSetTimeout(() => {
+        this.realTimers.delete(timer);
+        if (timer.cancelled) return;
+        this.timers.cancel(timer);
+        this.task(timer.fire);
+      }, Math.max(0, delay)));
+    }
+    return timer;
+  }
+
+  cancelTimer(timer: Timer): void {
+    this.timers.cancel(timer);
+    const handle = this.realTimers.get(timer);
+    if (handle !== undefined) {
+      realClearTimeout(handle);
+      this.realTimers.delete(timer);
+    }
+  }
+
+  /** Runs one ready source, chosen by the seeded PRNG. Returns false if none was ready. */
+  step(): boolean {
+    const ready = this.ready;
+    const n = ready.length;
+    if (n === 0) return false;
+    const i = n === 1 ? 0 : Math.floor(this.random.next() * n);
+    const source = ready[i]!;
+    if (!source.fire()) this.unready(source);
+    this.steps++;
+    return true;
+  }
+
+  private unready(source: Source): void {
+    const i = source.readyIndex;
+    if (i < 0) return;
+    const ready = this.ready;
+    const last = ready.pop()!;
+    if (last !== source) {
+      ready[i] = last;
+      last.readyIndex = i;
+    }
+    source.readyIndex = -1;
+  }
+
+  /** Moves timers that are due into the ready list (deterministic mode). */
+  private promoteDueTimers(): void {
+    for (let timer = this.timers.popDue(this.virtualNow); timer; timer = this.timers.popDue(this.virtualNow)) {
+      this.task(timer.fire);
+    }
+  }
+
+  /**
+   * Deterministic mode: run until nothing is left to do, moving virtual time forward to
+   * each next timer. Real-time mode: wait until the system has gone idle.
+   */
+  async runUntilIdle(options: RunOptions = {}): Promise<RunReport> {
+    if (this.mode === 'realtime') return this.waitIdle();
+    const limit = options.maxTime === undefined ? Infinity : this.virtualNow + options.maxTime;
+    return this.run(options.maxSteps ?? 1_000_000, limit, undefined, false);
+  }
+
+  /** Deterministic mode: run everything due within the next `ms` of virtual time, then move the clock to now + ms. */
+  async advance(ms: number, options: Omit<RunOptions, 'maxTime'> = {}): Promise<RunReport> {
+    if (this.mode === 'realtime') throw new Error('advance() needs a deterministic system: time is real in real-time mode');
+    return this.run(options.maxSteps ?? 1_000_000, this.virtualNow + ms, undefined, true);
+  }
+
+  /** Deterministic mode: run until `condition()` holds (checked after every event), or idle. */
+  async runUntil(condition: () => boolean, options: RunOptions = {}): Promise<RunReport> {
+    if (this.mode === 'realtime') throw new Error('runUntil() needs a deterministic system');
+    const limit = options.maxTime === undefined ? Infinity : this.virtualNow + options.maxTime;
+    return this.run(options.maxSteps ?? 1_000_000, limit, condition, false);
+  }
+
+  private async run(maxSteps: number, until: number, condition: (() => boolean) | undefined, moveClock: boolean): Promise<RunReport> {
+    if (this.running) throw new Error('the system is already running: await the previous run before starting another');
+    this.running = true;
+    let steps = 0;
+    const report = (stoppedBy: RunReport['stoppedBy']): RunReport => ({
+      idle: this.ready.length === 0 && this.timers.size === 0,
+      steps,
+      now: this.virtualNow,
+      stoppedBy,
+    });
+    try {
+      if (this.settleNeeded) await this.settle();
+      if (condition?.()) return report('condition');
+      for (;;) {
+        this.promoteDueTimers();
+        if (this.ready.length === 0) {
+          const next = this.timers.peek();
+          if (next === undefined) {
+            if (moveClock && until !== Infinity) this.virtualNow = until;
+            return report('idle');
+          }
+          if (next.due > until) {
+            if (moveClock) this.virtualNow = until;
+            return report('max-time');
+          }
+          this.virtualNow = next.due;
+          continue;
+        }
+        if (steps >= maxSteps) return report('max-steps');
+        this.step();
+        steps++;
+        if (this.settleNeeded) await this.settle();
+        if (condition?.()) return report('condition');
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /**
+   * Lets asynchronous process code that a step resumed run to its next wait, before the
+   * next pick. A macrotask boundary drains every microtask, so what runs in between is
+   * exactly what the step started: the order stays a pure function of the seed.
+   */
+  private async settle(): Promise<void> {
+    while (this.settleNeeded) {
+      this.settleNeeded = false;
+      await new Promise<void>((resolve) => realSetImmediate(resolve));
+    }
+  }
+
+  // ---- real-time mode -------------------------------------------------------------------
+
+  private kick(): void {
+    if (this.kicked) return;
+    this.kicked = true;
+    realSetImmediate(this.loop);
+  }
+
+  private readonly loop = (): void => {
+    this.kicked = false;
+    // Run a bounded batch, then yield to I/O and to resumed async process code.
+    for (let i = 0; i < 20_000 && this.step(); i++);
+    if (this.ready.length > 0) this.kick();
+    else if (this.idleWaiters.length > 0) realSetImmediate(this.checkIdle);
+  };
+
+  private readonly checkIdle = (): void => {
+    if (this.ready.length === 0 && this.timers.size === 0 && !this.kicked) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  };
+
+  private waitIdle(): Promise<RunReport> {
+    return new Promise((resolve) => {
+      const start = this.steps;
+      this.idleWaiters.push(() => resolve({ idle: true, steps: this.steps - start, now: this.now(), stoppedBy: 'idle' }));
+      if (!this.kicked) realSetImmediate(this.checkIdle);
+    });
+  }
+}

@@ -1,0 +1,112 @@
+// A system: one kernel, its scheduler and its trace, with the calls a program (or a test)
+// makes from outside any process. `createSystem({ seed })` is deterministic: nothing
+// happens until you run it (`runUntilIdle`, `advance`, `step`), and the same seed gives
+// the same run. `createSystem({ mode: 'realtime' })` runs by itself on real time.
+import type { AskOptions, Body, SpawnOptions } from './context.ts';
+import type { ExitReason } from './exit.ts';
+import { Kernel, type DeadLetter, type ProcessInfo } from './kernel.ts';
+import type { SendOptions } from './message.ts';
+import type { Ref } from './ref.ts';
+import { Scheduler, type Mode, type RunOptions, type RunReport } from './scheduler.ts';
+import { Trace, type TraceOptions } from './trace.ts';
+
+export interface SystemOptions {
+  /** Seed for every choice the scheduler makes (default 1). */
+  readonly seed?: number;
+  /** 'deterministic' (default): seeded scheduling, virtual time. 'realtime': runs by itself. */
+  readonly mode?: Mode;
+  /** Record a trace (default: on in deterministic mode, off in real-time mode). */
+  readonly trace?: boolean | TraceOptions;
+}
+
+export interface System {
+  readonly mode: Mode;
+  readonly seed: number;
+  /** The trace, when tracing is on. */
+  readonly trace: Trace | undefined;
+
+  spawn<M>(body: Body<M>, options?: SpawnOptions): Ref<M>;
+  /** Sends from outside any process (the sender shows as 'outside' in traces). */
+  send<M>(to: Ref<M> | string, message: M, options?: SendOptions): void;
+  /** Request/reply from outside: the reply resolves the promise once the system runs. */
+  ask<R, M = unknown>(to: Ref<M> | string, make: (replyTo: Ref<R>) => M, options?: AskOptions): Promise<R>;
+  /** exit/2 from outside: sends an exit signal ('kill' cannot be trapped). */
+  exit(to: Ref, reason: ExitReason): void;
+
+  register(name: string, ref: Ref): void;
+  unregister(name: string): void;
+  whereis<M = unknown>(name: string): Ref<M> | undefined;
+  isAlive(ref: Ref): boolean;
+  info(ref: Ref): ProcessInfo | undefined;
+  /** Messages that found no receiver (most recent 1000). */
+  readonly deadLetters: readonly DeadLetter[];
+
+  now(): number;
+  random(): number;
+
+  /** One scheduling decision. Returns false when nothing was ready. */
+  step(): Promise<boolean>;
+  runUntilIdle(options?: RunOptions): Promise<RunReport>;
+  advance(ms: number, options?: Omit<RunOptions, 'maxTime'>): Promise<RunReport>;
+  runUntil(condition: () => boolean, options?: RunOptions): Promise<RunReport>;
+  /** Live timers: 0 in an idle system that does no polling. */
+  readonly pendingTimers: number;
+
+  /** Internal access for kernels and the harness. */
+  readonly kernel: Kernel;
+}
+
+export function createSystem(options: SystemOptions = {}): System {
+  const mode = options.mode ?? 'deterministic';
+  const seed = options.seed ?? 1;
+  const scheduler = new Scheduler(mode, seed);
+  const traceOption = options.trace ?? mode === 'deterministic';
+  const trace = traceOption === false
+    ? undefined
+    : new Trace(() => scheduler.now(), traceOption === true ? {} : traceOption);
+  const kernel = new Kernel(0, scheduler, trace);
+
+  return {
+    mode,
+    seed,
+    trace,
+    kernel,
+    spawn: (body, opts) => kernel.spawn(undefined, body, opts),
+    send: (to, message, opts) => kernel.send(undefined, to as Ref, message, opts),
+    ask: <R>(to: Ref | string, make: (replyTo: Ref<R>) => unknown, opts?: AskOptions) =>
+      new Promise<R>((resolve, reject) => {
+        kernel.spawn(undefined, async (self) => {
+          try {
+            resolve(await self.ask<R>(to, make, opts));
+          } catch (err) {
+            reject(err);
+          }
+        }, { name: 'ask' });
+      }),
+    exit: (to, reason) => kernel.signal(undefined, to, reason),
+    register: (name, ref) => {
+      const proc = kernel.local(ref);
+      if (!proc || proc.exited) throw new Error(`cannot register "${name}": the process is not alive`);
+      kernel.register(proc, name);
+    },
+    unregister: (name) => kernel.unregister(name),
+    whereis: (name) => kernel.whereis(name) as never,
+    isAlive: (ref) => kernel.isAlive(ref),
+    info: (ref) => kernel.info(ref),
+    get deadLetters() {
+      return kernel.deadLetters;
+    },
+    now: () => scheduler.now(),
+    random: () => kernel.userRandom.next(),
+    step: async () => {
+      const r = await scheduler.runUntil(() => true, { maxSteps: 1 });
+      return r.steps > 0;
+    },
+    runUntilIdle: (opts) => scheduler.runUntilIdle(opts),
+    advance: (ms, opts) => scheduler.advance(ms, opts),
+    runUntil: (condition, opts) => scheduler.runUntil(condition, opts),
+    get pendingTimers() {
+      return scheduler.pendingTimers;
+    },
+  };
+}
