@@ -122,7 +122,7 @@ export const SandboxLevel = z.enum(['bwrap', 'fallback', 'in-process']);
 export type SandboxLevel = z.infer<typeof SandboxLevel>;
 
 export const Result = z.object({
-  student: z.string(),
+  student: z.string().min(1),
   kit: z.object({ version: z.string() }),
   submission: z.object({ hash: z.string() }),
   /** ISO 8601. */

@@ -13,3 +13,7 @@ export type { Pattern, Matched, SchemaLike } from './pattern.ts';
 export { Trace, chartLines, describeMessage, type TraceEvent, type ChartEntry } from './trace.ts';
 export type { RunReport, RunOptions, Mode } from './scheduler.ts';
 export type { DeadLetter, ProcessInfo } from './kernel.ts';
+export {
+  supervisor, whichChildren, startChild, terminateChild,
+  type ChildSpec, type SupervisorOptions, type Strategy, type Restart, type ChildInfo, type SupervisorReport, type SupervisorMessage,
+} from './supervisor.ts';

@@ -132,7 +132,7 @@ export class Kernel {
     const pid = this.scheduler.nextPid();
     const proc = new Proc(this, pid, makeRef(this.id, pid), options.name);
     this.procs.set(pid, proc);
-    if (options.name !== undefined) this.trace?.names.set(pid, options.name);
+    if (options.name !== undefined) this.trace?.label(pid, options.name);
     this.trace?.record({ kind: 'spawn', pid, parent: parent?.pid ?? 0, name: options.name });
     if (options.link && parent) {
       parent.links.add(pid);
@@ -603,7 +603,7 @@ export class Kernel {
     }
     this.registry.set(name, proc.pid);
     proc.names.add(name);
-    if (!this.trace?.names.has(proc.pid)) this.trace?.names.set(proc.pid, name);
+    if (!this.trace?.names.has(proc.pid)) this.trace?.label(proc.pid, name);
   }
 
   unregister(name: string): void {
@@ -796,3 +796,12 @@ export class ProcessContext implements Context<unknown> {
     if (this.proc.exited) throw ENDED;
   }
 }
+
+// Supervisors report restarts to the trace through this hook (a Symbol.for key, so that a
+// supervisor from another copy of the runtime module finds it too).
+Object.defineProperty(ProcessContext.prototype, Symbol.for('mp.runtime.restart'), {
+  value(this: ProcessContext, child: string, old: Ref | undefined, now: Ref) {
+    const proc = (this as unknown as { proc: Proc }).proc;
+    proc.kernel.trace?.record({ kind: 'restart', supervisor: proc.pid, child, old: old?.pid ?? 0, new: now.pid });
+  },
+});

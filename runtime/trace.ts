@@ -35,6 +35,7 @@ export class Trace {
   private readonly limit: number;
   /** Display names of processes (spawn name or registered name). */
   readonly names = new Map<number, string>();
+  private readonly incarnations = new Map<string, number>();
 
   constructor(private readonly clock: () => number, options: TraceOptions = {}) {
     this.limit = options.limit ?? 1_000_000;
@@ -67,6 +68,13 @@ export class Trace {
 
   of<K extends TraceKind>(kind: K): Extract<TraceEvent, { kind: K }>[] {
     return this.events.filter((e): e is Extract<TraceEvent, { kind: K }> => e.kind === kind);
+  }
+
+  /** Names a process in charts; a name used again (a restarted child) gets #2, #3, … */
+  label(pid: number, name: string): void {
+    const n = (this.incarnations.get(name) ?? 0) + 1;
+    this.incarnations.set(name, n);
+    this.names.set(pid, n === 1 ? name : `${name}#${n}`);
   }
 
   nameOf(pid: number): string {

@@ -10,6 +10,8 @@ import type { EntryKind, IntakeLimits, ListedEntry, Listing } from './types.ts';
 const BLOCK = 512;
 /** Largest pax / GNU long-name body accepted. */
 const MAX_META_BYTES = 64 * 1024;
+/** pax extended ('x'), pax global ('g'), GNU long name ('L') and long link ('K') headers: they describe the next entry. */
+const META_TYPES = new Set(['x', 'g', 'L', 'K']);
 
 /**
  * Reads a .tar.gz (or a plain .tar) in one streaming pass. Every header's size is added up
@@ -28,8 +30,8 @@ export async function listTar(file: string, gzipped: boolean, limits: IntakeLimi
     stream = source.pipe(gunzip);
   }
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  // Headers, padding and the end marker come on top of the file bodies.
-  const rawBackstop = limits.maxTotalBytes + 2 * BLOCK * (limits.maxEntries + 20);
+  // Bodies are bounded by `declared`; headers (entries + extended headers) and their padding come on top.
+  const rawBackstop = limits.maxTotalBytes + 2 * BLOCK * (3 * limits.maxEntries + 40);
   const reader = new ByteReader(iterator, (total) => {
     if (total > rawBackstop) throw new IntakeFatal(totalTooLarge(limits));
     const ratio = ratioProblem(total, onDisk, limits);
@@ -50,6 +52,7 @@ export async function listTar(file: string, gzipped: boolean, limits: IntakeLimi
 async function readEntries(reader: ByteReader, limits: IntakeLimits, onDisk: number): Promise<ListedEntry[]> {
   const entries: ListedEntry[] = [];
   let headers = 0;
+  let metaHeaders = 0;
   let declared = 0;
   let pax = new Map<string, string>();
   let gnuName: string | undefined;
@@ -65,17 +68,22 @@ async function readEntries(reader: ByteReader, limits: IntakeLimits, onDisk: num
       throw new IntakeFatal(headers === 0 ? 'The file is not a tar archive.' : 'The archive is damaged: one of its entry headers is broken.');
     }
     headers += 1;
-    if (headers > limits.maxEntries) {
+    const meta = META_TYPES.has(header.type);
+    if (meta) metaHeaders += 1;
+    if (entries.length >= limits.maxEntries && !meta) {
       throw new IntakeFatal(`The archive holds more than ${limits.maxEntries} entries (the limit), so it was not read.`);
     }
+    if (metaHeaders > 2 * limits.maxEntries + 16) {
+      throw new IntakeFatal('The archive is damaged: it holds far more extended headers than files.');
+    }
     const paxSize = pax.get('size');
-    const size = paxSize !== undefined && /^[0-9]+$/.test(paxSize) ? Number(paxSize) : header.size;
+    const size = !meta && paxSize !== undefined && /^[0-9]+$/.test(paxSize) ? Number(paxSize) : header.size;
     declared += size;
     const over = unpackProblem(declared, onDisk, limits);
     if (over !== undefined) throw new IntakeFatal(over);
     const padding = (BLOCK - (size % BLOCK)) % BLOCK;
 
-    if (header.type === 'x' || header.type === 'g' || header.type === 'L' || header.type === 'K') {
+    if (meta) {
       if (size > MAX_META_BYTES) throw new IntakeFatal('The archive is damaged: an entry header is unreasonably long.');
       const body = await takeBody(reader, size, padding);
       if (header.type === 'x') {

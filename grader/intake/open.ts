@@ -36,7 +36,7 @@ export async function openSubmission(src: SubmissionSource, limits: IntakeLimits
       if (src.kind !== 'tar.gz') notes.add(`The file is named like ${named} but is gzip-compressed; it was read as a .tar.gz.`);
       return listTar(src.path, true, limits);
     case 'tar':
-      notes.add(`The file is named like ${named} but is an uncompressed tar archive; it was read as one.`);
+      if (!src.path.toLowerCase().endsWith('.tar')) notes.add(`The file is named like ${named} but is an uncompressed tar archive; it was read as one.`);
       return listTar(src.path, false, limits);
     case 'unknown':
       // A zip's table of contents sits at its end, so a zip with something prepended still opens.

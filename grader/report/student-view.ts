@@ -106,6 +106,8 @@ const EXERCISE_STATUS: Record<ExerciseResult['status'], { label: string; cls: st
   error: { label: 'could not be graded', cls: 'bad' },
 };
 
+const GRADED_LABEL: Record<string, string> = { pass: 'full marks', partial: 'some tests failed', fail: 'no tests passed' };
+
 const SANDBOX: Record<Result['sandbox']['level'], string> = {
   bwrap: 'isolated (bubblewrap sandbox)',
   fallback: 'weaker isolation (no bubblewrap on this host)',
@@ -190,7 +192,7 @@ function exerciseView(ex: ExerciseResult, index: number): ExerciseView {
     max: num(ex.max),
     percent: percent(ex.score, ex.max),
     symbol: ex.status === 'graded' ? mark.symbol : '✗',
-    statusLabel: st.label,
+    statusLabel: ex.status === 'graded' ? GRADED_LABEL[mark.cls] ?? st.label : st.label,
     statusClass: ex.status === 'graded' ? mark.cls : st.cls,
     missing: ex.status === 'missing',
     compileError: ex.status === 'compile-error',

@@ -305,6 +305,35 @@ describe('intake: good submissions', () => {
     expect(r.notes).toContain('Missing "ring/ring.ts": found "Ring/ring.ts" instead, not at that path. Names must match exactly, including upper and lower case.');
   });
 
+  it('picks the wrapper folder holding the most wanted files; deeper nesting gets a hint, not a guess', async () => {
+    const two = await intakeFile(
+      'two-wrappers.zip',
+      makeZip([
+        { name: 'old/REFLECTION.md', data: 'old\n' },
+        { name: 'new/REFLECTION.md', data: REFLECTION },
+        { name: 'new/ring/ring.ts', data: RING },
+      ]),
+      'zip',
+    );
+    expect(two.files).toEqual({ 'ring/ring.ts': RING, 'REFLECTION.md': REFLECTION });
+    expect(two.notes).toEqual(['Ignored 1 file the exercise does not ask for: "old/REFLECTION.md".']);
+
+    const tie = await intakeFile('tie.zip', makeZip([{ name: 'b/REFLECTION.md', data: 'b\n' }, { name: 'a/REFLECTION.md', data: 'a\n' }]), 'zip');
+    expect(tie.files).toEqual({ 'REFLECTION.md': 'a\n' });
+    expect(tie.notes[0]).toBe('The exercise files appear in several top-level folders ("a" and "b"); the files in "a" were used.');
+
+    const deep = await intakeFile('deep.zip', makeZip([{ name: 'alice/exercise3/ring/ring.ts', data: RING }]), 'zip');
+    expect(deep.missing).toEqual(['ring/ring.ts', 'REFLECTION.md']);
+    expect(deep.notes[0]).toBe('Missing "ring/ring.ts": found "alice/exercise3/ring/ring.ts" instead, not at that path. Names must match exactly, including upper and lower case.');
+  });
+
+  it('reads a plain .tar, and keeps the first of two entries with the same name', async () => {
+    const tar = await intakeFile('plain.tar', makeTar([{ name: 'ring/ring.ts', data: RING }, { name: 'ring/ring.ts', data: 'second\n' }]), 'tar.gz');
+    expect(tar.fatal).toBeUndefined();
+    expect(tar.files).toEqual({ 'ring/ring.ts': RING });
+    expect(tar.notes).toEqual(['Skipped "ring/ring.ts": the archive holds this name twice; the first copy was used.']);
+  });
+
   it('reads an archive by its content when its name lies, with a note', async () => {
     const r = await intakeFile('really-a-zip.tar.gz', makeZip([{ name: 'ring/ring.ts', data: RING }, { name: 'REFLECTION.md', data: REFLECTION }]), 'tar.gz');
     expect(r.fatal).toBeUndefined();
@@ -393,6 +422,14 @@ describe('intake: refused entries', () => {
     const folder = await intake({ student: 'big', path: dir, kind: 'folder' }, wanted, { maxFileBytes: 1000 });
     expect(folder.missing).toEqual(['ring/ring.ts', 'REFLECTION.md']);
     expect(folder.notes).toEqual(['Skipped "ring/ring.ts": it is 2.0 KiB, over the 1000 bytes limit for one file.']);
+  });
+
+  it('stops walking a huge folder at maxEntries with a note, and throws only for caller bugs', async () => {
+    const r = await intake(source('alice', 'folder'), wanted, { maxEntries: 2 });
+    expect(r.fatal).toBeUndefined();
+    expect(r.notes).toContain('Stopped looking through the folder after 2 entries; files past that point were not read.');
+    await expect(intake(source('alice', 'folder'), { files: ['../x'] })).rejects.toThrow(TypeError);
+    await expect(intake(source('alice', 'folder'), wanted, { maxFileBytes: -1 })).rejects.toThrow(RangeError);
   });
 
   it('notes a zip entry whose checksum does not match', async () => {

@@ -222,13 +222,17 @@ function identity(requested: number, t: Tools, pdeathsig: boolean): Identity {
   };
 }
 
-function prlimitArgs(l: SandboxLimits, t: Tools, withNproc: boolean): string[] {
+/**
+ * prlimit prefix. CPU: the fallback gets SIGXCPU at the limit (SIGKILL one second later); under
+ * bwrap node is PID 1 of its namespace, which ignores SIGXCPU, so soft = hard: SIGKILL at the limit.
+ */
+function prlimitArgs(l: SandboxLimits, t: Tools, withNproc: boolean, xcpu: boolean): string[] {
   if (!t.prlimit) return [];
   const cpu = Math.ceil(l.cpuSeconds);
   return [
     t.prlimit,
     `--data=${Math.floor(l.memoryMB * MiB)}`,
-    `--cpu=${cpu}:${cpu + 1}`,
+    `--cpu=${cpu}:${xcpu ? cpu + 1 : cpu}`,
     `--nofile=${Math.floor(l.openFiles)}`,
     `--fsize=${Math.floor(l.fileSizeMB * MiB)}`,
     '--core=0',
@@ -288,6 +292,10 @@ function planBwrap(
   const paths = exposedPaths(o.readOnly, o.script);
   const a: string[] = [
     '--unshare-all', '--unshare-user', '--disable-userns',
+    // node is PID 1 of the namespace and bwrap's direct child: bwrap reaps it only after the kernel
+    // has killed and reaped everything else in the namespace, so "bwrap exited" means "all gone".
+    // (With bwrap's own init, bwrap exits as soon as init reports, while init is still dying.)
+    '--as-pid-1',
     '--die-with-parent', '--new-session', '--cap-drop', 'ALL',
     '--hostname', 'kernel',
     '--clearenv',
@@ -324,7 +332,7 @@ function planBwrap(
   a.push('--chdir', o.script ? dirname(o.script) : '/');
   const withNproc = id.ownUid;
   const file = id.prefix[0] ?? (t.prlimit ? t.prlimit : t.bwrap!);
-  const chain = [...id.prefix, ...prlimitArgs(l, t, withNproc), t.bwrap!, ...a, '--', node, ...nodeFlags(l), ...(o.nodeArgs ?? []), ...tail];
+  const chain = [...id.prefix, ...prlimitArgs(l, t, withNproc, false), t.bwrap!, ...a, '--', node, ...nodeFlags(l), ...(o.nodeArgs ?? []), ...tail];
   const rootNote = id.ownUid ? '' : isRoot() ? ' (root outside the user namespace!)' : '';
   return {
     file,
@@ -339,13 +347,12 @@ function planBwrap(
  * Preloaded in the fallback (as a data: URL, so it needs no file): process.kill may only signal the
  * process itself. process.kill calls process._kill; we replace that with a bound wrapper that cannot
  * be redefined. process.binding is blocked by the permission model, so the raw binding is out of reach.
- * If the IPC channel closes (grader gone), exit.
+ * (No 'disconnect' listener here: it would ref the IPC channel and keep every child alive.)
  */
 const GUARD_SOURCE =
-  'const k=process._kill.bind(process),me=process.pid,x=process.reallyExit.bind(process);' +
+  'const k=process._kill.bind(process),me=process.pid;' +
   "Object.defineProperty(process,'_kill',{value:function _kill(p,s){return p===me?k(p,s):-1}," +
-  'writable:false,configurable:false,enumerable:false});' +
-  "process.on('disconnect',()=>x(70));";
+  'writable:false,configurable:false,enumerable:false});';
 const GUARD_URL = 'data:text/javascript,' + encodeURIComponent(GUARD_SOURCE);
 
 function planFallback(
@@ -366,7 +373,7 @@ function planFallback(
     '--import', GUARD_URL,
     ...nodeFlags(l),
   ];
-  const chain = [...id.prefix, ...prlimitArgs(l, t, withNproc), node, ...flags, ...(o.nodeArgs ?? []), ...tail];
+  const chain = [...id.prefix, ...prlimitArgs(l, t, withNproc, true), node, ...flags, ...(o.nodeArgs ?? []), ...tail];
   const signals = id.ownUid ? 'cannot signal grader processes (own uid + in-process guard)' : 'signals to other processes blocked in-process only';
   return {
     file: chain[0]!,
@@ -550,18 +557,31 @@ export async function spawnSandboxed(opts: SandboxOptions): Promise<SandboxedChi
       // (bwrap exits only after its PID namespace is gone; the fallback cannot start processes.)
       if (hasExited()) return;
       const pgrp = level === 'fallback' ? rootPid : null;
-      const before = jobProcesses(rootPid, pgrp);
-      if (level === 'bwrap') {
-        // SIGKILL the namespace's init (bwrap's child): the kernel kills every process in the PID
-        // namespace and reaps them; the outer bwrap then reaps init and exits. Nothing is orphaned.
-        for (const p of before) if (p.ppid === rootPid) signalQuietly(p.pid, 'SIGKILL');
-        const outerGone = await Promise.race([exited.then(() => true), sleep(1000).then(() => false)]);
-        if (!outerGone) signalQuietly(-rootPid, 'SIGKILL');
-      } else {
-        signalQuietly(-rootPid, 'SIGKILL');
+      // Until our child is reaped its pid cannot be reused, so rescanning its tree is safe. Repeat
+      // for a moment: a kill() right after spawn may come before bwrap has forked node.
+      const seen = new Map<number, ProcInfo>();
+      const snapshot = (): void => {
+        for (const p of jobProcesses(rootPid, pgrp)) if (!seen.has(p.pid)) seen.set(p.pid, p);
+      };
+      const softDeadline = Date.now() + 1000;
+      while (!hasExited() && Date.now() < softDeadline) {
+        snapshot();
+        if (level === 'bwrap') {
+          // SIGKILL node, PID 1 of the namespace: the kernel kills and reaps everything else in it,
+          // then bwrap reaps node and exits. Nothing is orphaned, nothing is left as a zombie.
+          for (const p of seen.values()) if (p.ppid === rootPid) signalQuietly(p.pid, 'SIGKILL');
+        } else {
+          signalQuietly(-rootPid, 'SIGKILL'); // the fallback's process group: node and anything in it
+        }
+        await Promise.race([exited, sleep(25)]);
       }
-      signalQuietly(rootPid, 'SIGKILL');
+      if (!hasExited()) {
+        snapshot();
+        signalQuietly(-rootPid, 'SIGKILL');
+        signalQuietly(rootPid, 'SIGKILL');
+      }
       await Promise.race([exited, sleep(5000)]);
+      const before = [...seen.values()];
       // Verify: every process seen above is gone (same pid AND start time; zombies hold nothing).
       // Only the snapshot is used from here on: after our child is reaped its pid may be reused.
       const deadline = Date.now() + 5000;

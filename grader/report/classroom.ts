@@ -1,0 +1,151 @@
+/**
+ * The class outputs: index.html (dashboard for the lecturer), grades.csv and summary.json.
+ * The dashboard is for staff: it names hidden tests (with their visibility marked).
+ */
+import type { Result, Summary } from '../result.ts';
+import { byStudent, renderGradesCsv, type AwaitingPolicy } from './csv.ts';
+import { renderHistogramSvg } from './histogram-svg.ts';
+import { computeSummary } from './summary.ts';
+import { safe, template } from './templates.ts';
+import { num, oneLine, percent, plural, utc } from './text.ts';
+
+/** Evidence on how easy an exercise was, gathered elsewhere (e.g. from check/submit logs). */
+export interface ExerciseProgress {
+  attemptsToFirstFullPass: { median: number; n: number };
+  workingSpanHours: { median: number };
+  firstFailedProperties: { property: string; students: number }[];
+}
+
+export interface ClassOptions {
+  /** Page title; default "Message-passing exercises: class results". */
+  title?: string;
+  /** ISO time written into summary.json and the page; default now. */
+  generatedAt?: string;
+  /** Optional "ease-of-use evidence" per exercise id; the section is rendered only when given. */
+  progress?: Record<string, ExerciseProgress>;
+  /** grades.csv for students with manual items awaiting marking (see csv.ts); default 'blank'. */
+  awaiting?: AwaitingPolicy;
+}
+
+export interface ClassReport {
+  indexHtml: string;
+  gradesCsv: string;
+  summary: Summary;
+}
+
+/**
+ * The folder name for a student's reports: the id percent-encoded so that it is one safe path
+ * segment on every OS (only A–Z a–z 0–9 - _ . % remain; "." and ".." are encoded too).
+ * Ordinary ids (letters, digits, - _ .) are unchanged. Writers of report folders should use it.
+ */
+export function studentDir(student: string): string {
+  const seg = encodeURIComponent(student).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return seg === '.' || seg === '..' || seg === '' ? seg.replace(/\./g, '%2E') || '%28empty%29' : seg;
+}
+
+/** Relative link from index.html to a student's report: `./<studentDir>/report.html`, URL-encoded. */
+export function studentHref(student: string): string {
+  return `./${encodeURIComponent(studentDir(student))}/report.html`;
+}
+
+const STATUS_LABEL = { graded: '', missing: 'not submitted', 'compile-error': 'does not compile', error: 'grading error' } as const;
+
+export function renderClass(results: readonly Result[], opts: ClassOptions = {}): ClassReport {
+  const generatedAt = opts.generatedAt ?? new Date().toISOString();
+  const summary = computeSummary(results, generatedAt);
+  const exTitle = new Map(summary.exercises.map((e) => [e.id, e.title]));
+
+  const tests = [...summary.tests]
+    .map((t, i) => ({ t, i, rate: t.n === 0 ? 1 : t.passed / t.n }))
+    .sort((a, b) => a.rate - b.rate || b.t.n - a.t.n || a.i - b.i)
+    .map(({ t, rate }) => ({
+      exercise: oneLine(exTitle.get(t.exercise) ?? t.exercise),
+      name: oneLine(t.name),
+      group: oneLine(t.group),
+      visibility: t.visibility,
+      visibilityNote: t.visibility === 'visible' ? '' : t.visibility === 'hidden' ? 'hidden' : 'name only',
+      max: num(t.max),
+      hasData: t.n > 0,
+      passRate: t.n === 0 ? '–' : `${Math.round(rate * 100)}%`,
+      counts: `${t.passed} / ${t.n}`,
+      barWidth: `${Math.round(rate * 100)}%`,
+      errors: t.error > 0 ? plural(t.error, 'error') : null,
+      topProperty: t.failedProperties[0] ? `${oneLine(t.failedProperties[0].property)} (${t.failedProperties[0].students})` : null,
+    }));
+
+  const students = byStudent(results).map((r) => ({
+    student: oneLine(r.student),
+    href: studentHref(r.student),
+    total: num(r.total.score),
+    max: num(r.total.max),
+    percent: percent(r.total.score, r.total.max),
+    awaiting: r.total.awaiting > 0 ? num(r.total.awaiting) : null,
+    exercises: summary.exercises.map((e) => {
+      const x = r.exercises.find((y) => y.id === e.id);
+      return x
+        ? { score: num(x.score), note: STATUS_LABEL[x.status] || null, cls: x.status === 'graded' ? (x.max > 0 && x.score >= x.max ? 'pass' : '') : 'bad' }
+        : { score: '–', note: null, cls: '' };
+    }),
+    sandboxWeaker: r.sandbox.level !== 'bwrap',
+    sandbox: r.sandbox.level,
+    issues: r.warnings.length + r.notes.length > 0 ? plural(r.warnings.length + r.notes.length, 'warning or note', 'warnings or notes') : null,
+  }));
+
+  const progress = opts.progress
+    ? Object.entries(opts.progress).map(([id, p]) => ({
+        exercise: oneLine(exTitle.get(id) ?? id),
+        attempts: num(p.attemptsToFirstFullPass.median),
+        attemptsN: String(p.attemptsToFirstFullPass.n),
+        hours: num(p.workingSpanHours.median),
+        properties: p.firstFailedProperties.map((f) => ({ property: oneLine(f.property), students: String(f.students) })),
+      }))
+    : null;
+
+  const view = {
+    title: opts.title ?? 'Message-passing exercises: class results',
+    generatedAt: utc(generatedAt),
+    kitVersions: summary.kitVersions.join(', ') || '–',
+    studentCount: plural(summary.studentCount, 'student'),
+    warnings: summary.warnings,
+    totals: {
+      mean: num(summary.totals.mean),
+      median: num(summary.totals.median),
+      min: num(summary.totals.min),
+      max: num(summary.totals.max),
+      outOf: num(summary.max),
+    },
+    provisional: summary.provisional > 0 ? plural(summary.provisional, 'student') : null,
+    histogram: safe(
+      renderHistogramSvg(summary.histogram.bins, {
+        id: 'hist',
+        title: `Distribution of totals (out of ${num(summary.max)}) for ${plural(summary.studentCount, 'student')}`,
+      }),
+    ),
+    bins: summary.histogram.bins.map((b, i, all) => ({
+      range: `${num(b.from)} – ${num(b.to)}${i === all.length - 1 ? ' (inclusive)' : ''}`,
+      count: String(b.count),
+    })),
+    exercises: summary.exercises.map((e) => ({
+      id: e.id,
+      title: oneLine(e.title),
+      max: num(e.max),
+      mean: num(e.mean),
+      meanPercent: percent(e.mean, e.max),
+      median: num(e.median),
+      fullMarks: String(e.fullMarks),
+      graded: String(e.status.graded),
+      missing: String(e.status.missing),
+      compileError: String(e.status['compile-error']),
+      error: String(e.status.error),
+    })),
+    tests,
+    students,
+    progress,
+  };
+
+  return {
+    indexHtml: template('class.html.hbs')(view),
+    gradesCsv: renderGradesCsv(results, opts.awaiting),
+    summary,
+  };
+}
