@@ -28,7 +28,8 @@ export interface ChildSpec<A = void> {
   /** Unique among the supervisor's children; used in traces and `whichChildren`. */
   readonly id: string;
   /** Makes a fresh body for each (re)start. simple_one_for_one passes startChild's argument. */
-  readonly start: (arg: A) => Body<never>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly start: (arg: A) => Body<any>;
   readonly restart?: Restart;
   /** Ms to wait after 'shutdown' before 'kill' (default 5000); 'brutal_kill' kills at once. */
   readonly shutdown?: number | 'brutal_kill';
@@ -95,7 +96,7 @@ export function supervisor(options: SupervisorOptions): Body<SupervisorMessage> 
     const lastRef = new WeakMap<Child, Ref>();
 
     const startOne = (child: Child): void => {
-      child.ref = self.spawnLink(child.spec.start(child.arg as never) as Body<unknown>, { name: child.id });
+      child.ref = self.spawnLink(child.spec.start(child.arg as never), { name: child.id });
     };
 
     const stopOne = async (child: Child): Promise<void> => {

@@ -15,6 +15,8 @@ import { defaultLimits, detectSandbox, spawnSandboxed, type SandboxedChild, type
 const here = dirname(fileURLToPath(import.meta.url));
 const attacks = join(here, 'fixtures', 'attacks');
 const repoFile = resolve(here, '..', '..', 'package.json');
+const nodeModules = resolve(here, '..', '..', 'node_modules');
+const tsxLoader = join(nodeModules, 'tsx', 'dist', 'loader.mjs');
 
 const detection = await detectSandbox();
 const bwrapAbsent = detection.level === 'fallback' && /not installed|needs Linux|KERNEL_SANDBOX/.test(detection.reason);
@@ -150,7 +152,10 @@ const paths = [
 const coldStarts: Record<string, number> = {};
 
 describe.each(paths)('$name', ({ prefer, expected, skip }) => {
-  const start = async (fixture: string, o: { args?: string[]; limits?: Partial<SandboxLimits>; readOnly?: string[]; uid?: number } = {}): Promise<Job> => {
+  const start = async (
+    fixture: string,
+    o: { args?: string[]; limits?: Partial<SandboxLimits>; readOnly?: string[]; uid?: number; nodeArgs?: string[] } = {},
+  ): Promise<Job> => {
     const marker = `kit-sandbox-test-${randomUUID()}`;
     const uid = o.uid ?? nextUid++;
     const sc = await spawnSandboxed({
@@ -160,6 +165,7 @@ describe.each(paths)('$name', ({ prefer, expected, skip }) => {
       limits: { cpuSeconds: 10, ...o.limits },
       uid,
       env: { KIT_TEST: '1' },
+      nodeArgs: o.nodeArgs,
       prefer,
     });
     const job: Job = { sc, marker, uid, messages: [] };
@@ -214,6 +220,28 @@ describe.each(paths)('$name', ({ prefer, expected, skip }) => {
       console.log(`[sandbox] ${expected} cold start median ${times[2]!.toFixed(1)} ms (runs: ${times.map((t) => t.toFixed(0)).join(', ')} ms)`);
       expect(times[2]).toBeLessThan(2000);
     });
+
+    it('kill() right after spawn (before node runs) leaves nothing behind', async () => {
+      for (let i = 0; i < 3; i++) {
+        const job = await start('echo.mjs');
+        await withTimeout(job.sc.kill(), 8000, 'early kill()');
+        expect(processesMatching(job.marker, ownUids ? job.uid : null)).toEqual([]);
+      }
+    });
+
+    it(
+      expected === 'bwrap' ? 'a TypeScript entry runs through the tsx loader' : 'loader hooks (tsx) are refused: they need a worker thread',
+      async () => {
+        const job = await start('ts-entry.ts', { nodeArgs: ['--import', tsxLoader], readOnly: [attacks, nodeModules] });
+        if (expected === 'bwrap') {
+          expect((await nextMessage(job, 'ready', 10_000)).greeting).toBe('typed');
+        } else {
+          const exit = await withTimeout(job.sc.exited, 10_000, 'exit');
+          expect(exit.code).not.toBe(0);
+          expect(job.sc.stderr.text()).toContain('ERR_ACCESS_DENIED');
+        }
+      },
+    );
 
     it('cannot read a file outside the allowed paths (hidden tests next to an allowed folder, the repo, /etc)', async () => {
       const job = await start('read-secret.mjs', { args: [allowedFile, secretFile, repoFile] });
@@ -324,7 +352,8 @@ describe.each(paths)('$name', ({ prefer, expected, skip }) => {
       await nextMessage(job, 'ready');
       const t0 = performance.now();
       const exit = await withTimeout(job.sc.exited, 6000, 'CPU limit');
-      expect(exit.signal === 'SIGXCPU' || exit.signal === 'SIGKILL', JSON.stringify(exit)).toBe(true);
+      // bwrap: node is PID 1 (ignores SIGXCPU), so soft = hard limit: SIGKILL. fallback: SIGXCPU.
+      expect(exit.signal, JSON.stringify(exit)).toBe(expected === 'bwrap' ? 'SIGKILL' : 'SIGXCPU');
       expect(performance.now() - t0).toBeLessThan(6000);
     });
 
