@@ -134,14 +134,14 @@ export function chartLines(trace: Trace, options: { last?: number; pids?: readon
       case 'send': {
         if (!involves(e.from, e.to)) break;
         const from = trace.nameOf(e.from), to = trace.nameOf(e.to);
-        const { label, detail } = describeMessage(e.msg);
+        const { label, detail } = describeMessage(e.msg, (pid) => trace.nameOf(pid));
         out.push({ t, kind: 'send', from, to, label, detail, text: `${pad} ${`${from} → ${to}`.padEnd(22)} ${label}  ${detail}`.trimEnd() });
         break;
       }
       case 'drop': {
         if (!involves(e.from, e.to)) break;
         const from = trace.nameOf(e.from), to = trace.nameOf(e.to);
-        const { label, detail } = describeMessage(e.msg);
+        const { label, detail } = describeMessage(e.msg, (pid) => trace.nameOf(pid));
         const why = causeText[e.cause];
         out.push({ t, kind: 'drop', from, to, label, detail: why, text: `${pad} ✂ ${why}  ${from} → ${to} ${label} ${detail}`.trimEnd() });
         break;
@@ -171,21 +171,21 @@ export function chartLines(trace: Trace, options: { last?: number; pids?: readon
 }
 
 /** A message's label (its `type` when it has one) and a short rendering of the rest. */
-export function describeMessage(msg: unknown): { label: string; detail: string } {
+export function describeMessage(msg: unknown, nameOf?: (pid: number) => string): { label: string; detail: string } {
   if (typeof msg === 'object' && msg !== null && !Array.isArray(msg) && typeof (msg as { type?: unknown }).type === 'string') {
     const { type, ...rest } = msg as Record<string, unknown>;
-    const detail = Object.keys(rest).length > 0 ? short(rest) : '';
+    const detail = Object.keys(rest).length > 0 ? short(rest, nameOf) : '';
     return { label: type as string, detail };
   }
-  return { label: short(msg), detail: '' };
+  return { label: short(msg, nameOf), detail: '' };
 }
 
-function short(value: unknown, max = 70): string {
-  const text = render(value, 2);
+function short(value: unknown, nameOf: ((pid: number) => string) | undefined, max = 70): string {
+  const text = render(value, 2, nameOf);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-function render(value: unknown, depth: number): string {
+function render(value: unknown, depth: number, nameOf?: (pid: number) => string): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value !== 'object' || value === null) return String(value);
@@ -193,11 +193,12 @@ function render(value: unknown, depth: number): string {
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${value.byteLength} bytes)`;
   if ('pid' in value && 'kernel' in value) {
     const r = value as { kernel: number; pid: number; alias?: number };
+    if (nameOf && r.alias === undefined) return nameOf(r.pid);
     return r.alias === undefined ? `<${r.kernel}.${r.pid}>` : `<${r.kernel}.${r.pid}#${r.alias}>`;
   }
   if (depth === 0) return Array.isArray(value) ? '[…]' : '{…}';
-  if (Array.isArray(value)) return `[${value.map((v) => render(v, depth - 1)).join(', ')}]`;
-  const parts = Object.entries(value).map(([k, v]) => `${k}: ${render(v, depth - 1)}`);
+  if (Array.isArray(value)) return `[${value.map((v) => render(v, depth - 1, nameOf)).join(', ')}]`;
+  const parts = Object.entries(value).map(([k, v]) => `${k}: ${render(v, depth - 1, nameOf)}`);
   return `{${parts.join(', ')}}`;
 }
 
