@@ -47,7 +47,7 @@ export interface Context<M> {
   /** Sends a copy of `message` (never blocks, never fails for a dead receiver: it becomes a dead letter). */
   send<T>(to: Ref<T> | string, message: T, options?: SendOptions): void;
   /** Request/reply: sends `make(replyTo)` and waits for one reply on `replyTo`. */
-  ask<R, T = unknown>(to: Ref<T> | string, make: (replyTo: Ref<R>) => T, options?: AskOptions): Promise<R>;
+  ask<R, T = any>(to: Ref<T> | string, make: (replyTo: Ref<R>) => T, options?: AskOptions): Promise<R>;
 
   spawn<C>(body: Body<C>, options?: SpawnOptions): Ref<C>;
   spawnLink<C>(body: Body<C>, options?: Omit<SpawnOptions, 'link'>): Ref<C>;

@@ -1,5 +1,5 @@
 // `npm run demo`: a tour of the runtime in one deterministic run. Same seed, same output.
-import { behavior, createSystem, supervisor, whichChildren, type Ref } from '#runtime';
+import { behavior, createSystem, supervisor, whichChildren, type Behavior, type Ref } from '#runtime';
 
 const seed = Number(process.env.SEED ?? 42);
 const system = createSystem({ seed });
@@ -23,7 +23,7 @@ members.forEach((m, i) => system.send(m, { type: 'next', next: members[(i + 1) %
 
 // 2. Handler-per-message style (Akka/gen_server): a state machine that returns its next state.
 type CounterMsg = { type: 'done'; hops: number } | { type: 'get'; replyTo: Ref<number> };
-const counter = (total: number) => behavior<CounterMsg>((self, msg) => {
+const counter = (total: number): Behavior<CounterMsg> => behavior<CounterMsg>((self, msg) => {
   if (msg.type === 'done') return counter(total + msg.hops);
   self.send(msg.replyTo, total);
 });

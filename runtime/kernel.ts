@@ -54,11 +54,12 @@ export class Proc {
   readonly mailbox = new Queue<Envelope>();
   readonly waits: Wait[] = [];
   readonly inbound = new Map<number, Channel>();
-  readonly links = new Set<number>();
-  /** Monitors held by this process: monitor id → target pid (and the ask it serves, if any). */
-  readonly watching = new Map<number, { target: number; ask?: number }>();
-  /** Monitors on this process: monitor id → watcher pid. */
-  readonly watchers = new Map<number, number>();
+  /** Linked processes: pid → ref (pids are unique across the kernels of one scheduler). */
+  readonly links = new Map<number, Ref>();
+  /** Monitors held by this process: monitor id → target (and the ask it serves, if any). */
+  readonly watching = new Map<number, { target: Ref; ask?: number }>();
+  /** Monitors on this process: monitor id → watcher. */
+  readonly watchers = new Map<number, Ref>();
   readonly aliases = new Set<number>();
   readonly timers = new Set<Timer>();
   readonly names = new Set<string>();
@@ -104,6 +105,8 @@ export interface ProcessInfo {
 export interface Router {
   transmit(from: Kernel, env: Envelope, target: Ref): void;
   isAlive(target: Ref): boolean;
+  /** Simulated clusters share one thread: links and monitors across kernels use the peer's record. */
+  proc?(target: Ref): Proc | undefined;
 }
 
 export class Kernel {
@@ -114,6 +117,8 @@ export class Kernel {
   current: Proc | undefined;
   router: Router | undefined;
   private readonly outside: Proc;
+  /** False while a simulated kernel is crashed. */
+  up = true;
   /** The generator behind `self.random()`: separate from scheduling, so using it does not change the schedule. */
   readonly userRandom: Random;
 
@@ -135,8 +140,8 @@ export class Kernel {
     if (options.name !== undefined) this.trace?.label(pid, options.name);
     this.trace?.record({ kind: 'spawn', pid, parent: parent?.pid ?? 0, name: options.name });
     if (options.link && parent) {
-      parent.links.add(pid);
-      proc.links.add(parent.pid);
+      parent.links.set(pid, proc.ref);
+      proc.links.set(parent.pid, parent.ref);
     }
     this.scheduler.task(() => this.start(proc, body as Body<unknown>));
     return proc.ref as Ref<M>;
@@ -309,6 +314,10 @@ export class Kernel {
 
   /** Accepts an envelope for a local process (from this kernel or from the network). */
   enqueue(env: Envelope): void {
+    if (!this.up) {
+      this.drop(env, 'kernel-down');
+      return;
+    }
     const proc = this.procs.get(env.to);
     if (proc === undefined || proc.exited) {
       this.drop(env, 'dead');
@@ -500,26 +509,26 @@ export class Kernel {
     if (!this.isAlive(to)) {
       // As in Erlang: linking to a process that is gone delivers an exit signal 'noproc'.
       this.transmit(to.pid, proc.ref, 'exit', 'noproc', undefined, 'link');
-      proc.links.add(to.pid);
+      proc.links.set(to.pid, to);
       return;
     }
-    proc.links.add(to.pid);
-    this.local(to)?.links.add(proc.pid);
+    proc.links.set(to.pid, to);
+    this.lookup(to)?.links.set(proc.pid, proc.ref);
   }
 
   unlink(proc: Proc, to: Ref): void {
     proc.links.delete(to.pid);
-    this.local(to)?.links.delete(proc.pid);
+    this.lookup(to)?.links.delete(proc.pid);
   }
 
   monitor(proc: Proc, to: Ref, ask?: number): MonitorRef {
     const id = this.scheduler.nextId();
-    proc.watching.set(id, { target: to.pid, ask });
-    const target = this.local(to);
+    proc.watching.set(id, { target: to, ask });
+    const target = this.lookup(to);
     if (target === undefined || target.exited) {
       this.transmit(to.pid, proc.ref, 'down', 'noproc', id);
     } else {
-      target.watchers.set(id, proc.pid);
+      target.watchers.set(id, proc.ref);
     }
     const ref = Object.freeze({ monitor: id });
     return ref;
@@ -529,7 +538,7 @@ export class Kernel {
     const held = proc.watching.get(monitor.monitor);
     if (held === undefined) return;
     proc.watching.delete(monitor.monitor);
-    this.procs.get(held.target)?.watchers.delete(monitor.monitor);
+    this.lookup(held.target)?.watchers.delete(monitor.monitor);
   }
 
   /** exit/2: send an exit signal to another process. */
@@ -571,15 +580,15 @@ export class Kernel {
     proc.names.clear();
     this.trace?.record({ kind: 'exit', pid: proc.pid, reason });
     const ref = proc.ref;
-    for (const [id, target] of proc.watching) this.procs.get(target.target)?.watchers.delete(id);
+    for (const [id, held] of proc.watching) this.lookup(held.target)?.watchers.delete(id);
     proc.watching.clear();
-    for (const pid of proc.links) {
-      this.transmit(proc.pid, this.refOf(pid), 'exit', reason, undefined, 'link');
+    for (const linked of proc.links.values()) {
+      this.transmit(proc.pid, linked, 'exit', reason, undefined, 'link');
     }
     proc.links.clear();
     for (const [id, watcher] of proc.watchers) {
       const down: DownMessage = Object.freeze({ type: 'DOWN', monitor: Object.freeze({ monitor: id }), ref, reason });
-      this.transmit(proc.pid, this.refOf(watcher), 'down', down, id);
+      this.transmit(proc.pid, watcher, 'down', down, id);
     }
     proc.watchers.clear();
   }
@@ -630,8 +639,9 @@ export class Kernel {
     return ref.kernel === this.id ? this.procs.get(ref.pid) : undefined;
   }
 
-  refOf(pid: number): Ref {
-    return this.procs.get(pid)?.ref ?? makeRef(this.id, pid);
+  /** A process on this kernel or, in a simulated cluster, on another kernel of the same world. */
+  lookup(ref: Ref): Proc | undefined {
+    return ref.kernel === this.id ? this.procs.get(ref.pid) : this.router?.proc?.(ref);
   }
 
   label(ref: Ref): string {
@@ -647,7 +657,7 @@ export class Kernel {
       alive: !p.exited,
       reason: p.reason,
       mailbox: p.mailbox.length,
-      links: [...p.links],
+      links: [...p.links.keys()],
       monitors: p.watchers.size,
       trapExit: p.trapExit,
       registered: [...p.names],

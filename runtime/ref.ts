@@ -5,8 +5,12 @@ import { z } from 'zod';
 
 declare const messageType: unique symbol;
 
-/** A reference to a process that accepts messages of type `M`. */
-export interface Ref<M = unknown> {
+/**
+ * A reference to a process that accepts messages of type `M`. Sending checks the message
+ * type at compile time. A bare `Ref` (M = any) stands for a reference to any process.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface Ref<M = any> {
   readonly kernel: number;
   readonly pid: number;
   /** Set on reply references made by `ask`: valid for one reply, until the ask ends. */

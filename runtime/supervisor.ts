@@ -238,7 +238,7 @@ export function supervisor(options: SupervisorOptions): Body<SupervisorMessage> 
 
 /** Anything that can ask: a process context or a system. */
 interface Asker {
-  ask<R, T = unknown>(to: Ref<T> | string, make: (replyTo: Ref<R>) => T, options?: AskOptions): Promise<R>;
+  ask<R, T = any>(to: Ref<T> | string, make: (replyTo: Ref<R>) => T, options?: AskOptions): Promise<R>;
 }
 
 /** The supervisor's children (in start order) and its restart count. */

@@ -29,7 +29,7 @@ export interface System {
   /** Sends from outside any process (the sender shows as 'outside' in traces). */
   send<M>(to: Ref<M> | string, message: M, options?: SendOptions): void;
   /** Request/reply from outside: the reply resolves the promise once the system runs. */
-  ask<R, M = unknown>(to: Ref<M> | string, make: (replyTo: Ref<R>) => M, options?: AskOptions): Promise<R>;
+  ask<R, M = any>(to: Ref<M> | string, make: (replyTo: Ref<R>) => M, options?: AskOptions): Promise<R>;
   /** exit/2 from outside: sends an exit signal ('kill' cannot be trapped). */
   exit(to: Ref, reason: ExitReason): void;
 
