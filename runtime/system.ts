@@ -60,12 +60,18 @@ export function createSystem(options: SystemOptions = {}): System {
   const mode = options.mode ?? 'deterministic';
   const seed = options.seed ?? 1;
   const scheduler = new Scheduler(mode, seed);
-  const traceOption = options.trace ?? mode === 'deterministic';
-  const trace = traceOption === false
-    ? undefined
-    : new Trace(() => scheduler.now(), traceOption === true ? {} : traceOption);
-  const kernel = new Kernel(0, scheduler, trace);
+  const trace = makeTrace(scheduler, options.trace ?? mode === 'deterministic');
+  return systemOf(new Kernel(0, scheduler, trace), seed);
+}
 
+export function makeTrace(scheduler: Scheduler, option: boolean | TraceOptions): Trace | undefined {
+  return option === false ? undefined : new Trace(() => scheduler.now(), option === true ? {} : option);
+}
+
+/** The outside view of one kernel. Kernels sharing a scheduler run together: running one runs all. */
+export function systemOf(kernel: Kernel, seed: number): System {
+  const { scheduler, trace } = kernel;
+  const mode = scheduler.mode;
   return {
     mode,
     seed,
