@@ -102,7 +102,8 @@ export function renderChartSvg(lines: readonly ChartLine[], opts: ChartSvgOption
     const label = labelText(l);
     const detail = detailText(l);
     /** Label (bold) + detail, shortened to `room` px; full text as a tooltip when shortened. */
-    const words = (tx: number, ty: number, room: number, colour: string, anchor: 'start' | 'end' = 'start') => {
+    const words = (tx: number, ty: number, room: number, colour: string, anchor: 'start' | 'end' = 'start', prefix = '', haloColour = bg) => {
+      const halo = `paint-order="stroke" stroke="${haloColour}" stroke-width="4" stroke-linejoin="round"`;
       let b = label;
       let d = detail;
       if (textWidth(b, ` ${d}`) > room) {
@@ -116,6 +117,7 @@ export function renderChartSvg(lines: readonly ChartLine[], opts: ChartSvgOption
       const cut = b !== label || d !== detail;
       return (
         `<text x="${n(tx)}" y="${n(ty)}" text-anchor="${anchor}" ${halo}>` +
+        (prefix ? `<tspan fill="${colour}">${xml(prefix)}</tspan>` : '') +
         `<tspan font-weight="600" fill="${colour}">${xml(b)}</tspan>` +
         (d ? `<tspan fill="${MUTED}"> ${xml(d)}</tspan>` : '') +
         (cut ? `<title>${xml([label, detail].filter(Boolean).join(' '))}</title>` : '') +
@@ -159,7 +161,7 @@ export function renderChartSvg(lines: readonly ChartLine[], opts: ChartSvgOption
         out.push(
           `<line x1="${n(x1)}" y1="${y}" x2="${n(x2)}" y2="${y}" stroke="${INK}" stroke-width="1.5"${dashed ? ' stroke-dasharray="6 4"' : ''} marker-end="url(#${id}-${dashed ? 'open' : 'arrow'})"/>`,
         );
-        out.push(prefix ? words(tx, y - 8, room, INK).replace('<tspan font-weight="600"', `<tspan fill="${INK}">${prefix}</tspan><tspan font-weight="600"`) : words(tx, y - 8, room, INK));
+        out.push(words(tx, y - 8, room - prefix.length * CH, INK, 'start', prefix));
       }
     } else {
       const who = l.from ?? l.to;
@@ -185,7 +187,7 @@ export function renderChartSvg(lines: readonly ChartLine[], opts: ChartSvgOption
         out.push(
           who === undefined ? '' : `<circle cx="${n(cx)}" cy="${y}" r="3.5" fill="${AMBER}"/>`,
           `<rect x="${n(tx)}" y="${y - 12}" width="${n(need)}" height="22" rx="4" fill="${AMBER_BG}" stroke="${AMBER}" stroke-width="1"/>`,
-          words(tx + 6, y + 4, room, AMBER).replace(`stroke="${bg}"`, `stroke="${AMBER_BG}"`),
+          words(tx + 6, y + 4, room, AMBER, 'start', '', AMBER_BG),
         );
       }
     }

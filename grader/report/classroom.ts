@@ -83,7 +83,7 @@ export function renderClass(results: readonly Result[], opts: ClassOptions = {})
     exercises: summary.exercises.map((e) => {
       const x = r.exercises.find((y) => y.id === e.id);
       return x
-        ? { score: num(x.score), note: STATUS_LABEL[x.status] || null, cls: x.status === 'graded' ? (x.max > 0 && x.score >= x.max ? 'pass' : '') : 'bad' }
+        ? { score: num(x.score), note: STATUS_LABEL[x.status] || null, cls: x.status === 'graded' ? '' : 'bad' }
         : { score: '–', note: null, cls: '' };
     }),
     sandboxWeaker: r.sandbox.level !== 'bwrap',

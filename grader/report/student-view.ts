@@ -144,9 +144,11 @@ function failureView(f: Failure, chartId: string): FailureView {
   };
 }
 
-function testView(t: TestResult, visibility: Visibility, chartId: string): TestView {
+/** `notRun`: why the tests of an exercise that was not graded did not run (missing, compile error). */
+function testView(t: TestResult, visibility: Visibility, chartId: string, notRun: string | null): TestView {
   const passed = t.status === 'passed';
   const details = visibility === 'visible';
+  const skipped = !passed && notRun !== null && !t.failure;
   return {
     name: oneLine(t.name),
     score: num(t.score),
@@ -157,8 +159,8 @@ function testView(t: TestResult, visibility: Visibility, chartId: string): TestV
     statusClass: passed ? 'pass' : 'fail',
     details,
     withheld: !details && !passed,
-    message: details && t.message ? clean(t.message).trim() : null,
-    seeds: details ? seedsLine(t) : null,
+    message: !details ? null : t.message ? clean(t.message).trim() : skipped ? notRun : null,
+    seeds: details && !passed && !skipped ? seedsLine(t) : null,
     failure: details && !passed && t.failure ? failureView(t.failure, chartId) : null,
   };
 }
@@ -167,6 +169,7 @@ function exerciseView(ex: ExerciseResult, index: number): ExerciseView {
   const st = EXERCISE_STATUS[ex.status];
   const mark = markSymbol(ex.score, ex.max);
   let chart = 0;
+  const notRun = ex.status === 'compile-error' ? 'Not run: the code does not compile.' : ex.status === 'missing' ? 'Not run: not submitted.' : null;
   const groups: GroupView[] = groupTests(ex).map(({ group, tests }) => {
     const gm = markSymbol(group.score, group.max);
     const hidden = group.visibility === 'hidden';
@@ -179,7 +182,7 @@ function exerciseView(ex: ExerciseResult, index: number): ExerciseView {
       statusClass: gm.cls,
       hidden,
       someHidden: !hidden && shown.length < tests.length,
-      tests: shown.map(({ test, visibility }) => testView(test, visibility, `ex${index + 1}-chart${++chart}`)),
+      tests: shown.map(({ test, visibility }) => testView(test, visibility, `ex${index + 1}-chart${++chart}`, notRun)),
     };
   });
   const diagnostics = ex.diagnostics.map((d) => ({ location: `${oneLine(d.file)}:${d.line}:${d.column}`, message: clean(d.message).trim() }));
