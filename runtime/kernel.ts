@@ -71,6 +71,8 @@ export class Proc {
   behavior: Behavior<unknown> | undefined;
   busy = false;
   resumeQueued = false;
+  /** A harness-owned process that hands every delivery to the test side instead of running code. */
+  sink: ((env: Envelope) => void) | undefined;
   readonly ctx: ProcessContext;
 
   constructor(readonly kernel: Kernel, readonly pid: number, readonly ref: Ref, readonly name: string | undefined) {
@@ -168,6 +170,11 @@ export class Kernel {
     }
     proc.behavior = body;
     this.become(proc, body);
+  }
+
+  /** Ends a process because code running on its behalf threw `err` (let it crash). */
+  crash(proc: Proc, err: unknown): void {
+    this.ended(proc, err);
   }
 
   /** A process's code threw or rejected: it ends with an error reason (unless it had already ended). */
@@ -370,6 +377,11 @@ export class Kernel {
   }
 
   private offer(proc: Proc, env: Envelope): void {
+    if (proc.sink) {
+      this.trace?.record({ kind: 'deliver', from: env.from, to: proc.pid, id: env.id, queued: 0 });
+      proc.sink(env);
+      return;
+    }
     const waits = proc.waits;
     for (let i = 0; i < waits.length; i++) {
       const wait = waits[i]!;

@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { InProcessTransport, ProcessTransport, Session, prepareBundle, type Transport } from '#harness';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, 'fixtures', 'echo');
+let work: string;
+let bundle: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'mp-harness-'));
+  chmodSync(work, 0o755);
+  const prepared = await prepareBundle(join(root, 'echo.ts'), root, join(work, 'bundle'));
+  if (!prepared.ok) throw new Error(JSON.stringify(prepared.errors));
+  bundle = prepared.bundle;
+});
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const fromSystem = z.object({ type: z.literal('echoed'), text: z.string(), starts: z.number() });
+
+const transports: [string, () => Transport][] = [
+  ['in-process', () => new InProcessTransport()],
+  ['process', () => new ProcessTransport({ readOnly: [join(work, 'bundle')], budgetMs: 1500 })],
+];
+
+describe.each(transports)('harness over a %s kernel', (_name, makeTransport) => {
+  let transport: Transport;
+  beforeAll(() => {
+    transport = makeTransport();
+  });
+  afterAll(async () => {
+    await transport.close();
+  });
+
+  it('starts an entry point, asks, and validates replies against the protocol', async () => {
+    const s = await Session.open({ transport, bundle, seed: 1, protocol: { fromSystem } });
+    const echo = await s.start('startEcho');
+    const reply = await s.ask<{ text: string; starts: number }>(echo, (replyTo) => ({ type: 'echo', text: 'hi', replyTo }));
+    expect(reply.text).toBe('HI');
+    await expect(s.ask(echo, (replyTo) => ({ type: 'bad-reply', replyTo }))).rejects.toThrow(/field "text": .*expected string/i);
+  });
+
+  it('gives every system a fresh module instance (no state leaks between sessions)', async () => {
+    for (let i = 0; i < 2; i++) {
+      const s = await Session.open({ transport, bundle, seed: 1 });
+      const echo = await s.start('startEcho');
+      const reply = await s.ask<{ starts: number }>(echo, (replyTo) => ({ type: 'echo', text: 'x', replyTo }));
+      expect(reply.starts).toBe(1);
+    }
+  });
+
+  it('makes setTimeout, Date and Math.random follow the virtual clock and the seed', async () => {
+    const results = [];
+    for (const seed of [5, 5, 6]) {
+      const s = await Session.open({ transport, bundle, seed });
+      const clock = await s.start('startClock');
+      await s.send(clock, { replyTo: s.self });
+      results.push(await s.receive<{ elapsed: number; random: number }>({ type: 'clock' }));
+    }
+    expect(results[0]!.elapsed).toBe(250);
+    expect(results[0]!.random).toBe(results[1]!.random);
+    expect(results[0]!.random).not.toBe(results[2]!.random);
+  });
+
+  it('reports an entry point that throws, plainly', async () => {
+    const s = await Session.open({ transport, bundle, seed: 1 });
+    await expect(s.start('throwsAtStart')).rejects.toThrow('throwsAtStart(...) threw: Error: not implemented yet');
+    await expect(s.start('missing')).rejects.toThrow('does not export a function named "missing"');
+  });
+
+  it('receive returns undefined when nothing can arrive', async () => {
+    const s = await Session.open({ transport, bundle, seed: 1 });
+    await s.start('startEcho');
+    expect(await s.receive(undefined, { timeout: 100 })).toBeUndefined();
+  });
+});
+
+describe('process kernel watchdog', () => {
+  it('kills a kernel stuck in a busy loop, says so, and the next session starts clean', async () => {
+    const transport = new ProcessTransport({ readOnly: [join(work, 'bundle')], budgetMs: 800 });
+    try {
+      const s = await Session.open({ transport, bundle, seed: 1 });
+      const echo = await s.start('startEcho');
+      await s.send(echo, { type: 'spin' });
+      await expect(s.runUntilIdle()).rejects.toThrow(/stopped responding for 800 ms while handling run until idle/);
+      const again = await Session.open({ transport, bundle, seed: 1 });
+      const echo2 = await again.start('startEcho');
+      const reply = await again.ask<{ text: string }>(echo2, (replyTo) => ({ type: 'echo', text: 'ok', replyTo }));
+      expect(reply.text).toBe('OK');
+    } finally {
+      await transport.close();
+    }
+  });
+});
