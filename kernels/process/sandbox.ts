@@ -15,11 +15,14 @@
  * cross) and separate stdout/stderr pipes of which at most `outputLimitBytes` are kept; the
  * rest is drained and dropped so a flood neither grows the parent's memory nor blocks the child.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, sep } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 export type SandboxLevel = 'bwrap' | 'fallback';
 
@@ -94,7 +97,7 @@ export interface SandboxedChild {
   description: string;
   stdout: CapturedOutput;
   stderr: CapturedOutput;
-  /** Resolves when the child has exited (never rejects). */
+  /** Resolves when the child has exited and its output is drained (never rejects). */
   exited: Promise<SandboxExit>;
   /** Kills the whole process tree; resolves when no process of the job remains (rejects if one survives 5 s). */
   kill(): Promise<void>;
@@ -154,22 +157,17 @@ async function probe(): Promise<{ level: SandboxLevel; reason: string }> {
   if (!t.bwrap) return { level: 'fallback', reason: 'bwrap not installed' };
   let version = 'bwrap';
   try {
-    version = execFileSync(t.bwrap, ['--version'], { encoding: 'utf8', timeout: 5000 }).trim();
+    version = (await execFileAsync(t.bwrap, ['--version'], { encoding: 'utf8', timeout: 5000 })).stdout.trim() || version;
   } catch {
     /* keep the generic name */
   }
   // Run a trivial node under exactly the chain a job gets, so "works" means "works for jobs".
-  const plan = planBwrap(
-    { script: '', readOnly: [], uid: 65534 },
-    resolveLimits(undefined),
-    t,
-    ['-e', 'process.exit(0)'],
-  );
   try {
-    execFileSync(plan.file, plan.args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000, env: {} });
+    const plan = planBwrap({ script: '', readOnly: [], uid: 65534 }, resolveLimits(undefined), t, ['-e', 'process.exit(0)']);
+    await execFileAsync(plan.file, plan.args, { encoding: 'utf8', timeout: 10_000, env: {}, cwd: '/' });
     return { level: 'bwrap', reason: `${version} works (probe ran node inside it)` };
   } catch (e) {
-    const stderr = String((e as { stderr?: Buffer }).stderr ?? '').trim().split('\n')[0] || String(e);
+    const stderr = String((e as { stderr?: string }).stderr ?? '').trim().split('\n')[0] || (e as Error).message;
     return { level: 'fallback', reason: `${version} installed but unusable here: ${stderr}` };
   }
 }
@@ -269,6 +267,47 @@ function exposedPaths(readOnly: string[], script: string): string[] {
   return kept;
 }
 
+/**
+ * Fail early, with a clear message, when the job's uid could not read an allowed path (mkdtemp makes
+ * 0700 folders; the child would otherwise die with a bare EACCES). Checks the path and its ancestors,
+ * not the contents of folders.
+ */
+function assertReadableBy(uid: number, paths: string[]): void {
+  for (const p of paths) {
+    let cur = '';
+    const parts = p.split('/').filter(Boolean);
+    for (let i = 0; i <= parts.length; i++) {
+      cur = i === 0 ? '/' : `${cur === '/' ? '' : cur}/${parts[i - 1]}`;
+      const st = statSync(cur);
+      const bits = st.uid === uid ? (st.mode >> 6) & 7 : st.gid === uid ? (st.mode >> 3) & 7 : st.mode & 7;
+      const last = i === parts.length;
+      const need = !last ? 1 : st.isDirectory() ? 5 : 4; // x on ancestors; r(+x) on the path itself
+      if ((bits & need) !== need) {
+        throw new Error(
+          `sandbox: uid ${uid} cannot ${last ? 'read' : 'traverse'} ${cur} (mode ${(st.mode & 0o777).toString(8)}), ` +
+            `needed for readOnly path ${p}; make it world-readable (mkdtemp creates 0700 folders)`,
+        );
+      }
+    }
+  }
+}
+
+/** The nearest package.json above each path that is not already exposed. */
+function packageScopes(paths: string[]): string[] {
+  const found = new Set<string>();
+  for (const p of paths) {
+    for (let dir = dirname(p); ; dir = dirname(dir)) {
+      const candidate = join(dir, 'package.json');
+      if (existsSync(candidate)) {
+        if (!covered(candidate, paths)) found.add(candidate);
+        break;
+      }
+      if (dir === dirname(dir)) break;
+    }
+  }
+  return [...found];
+}
+
 const covered = (p: string, roots: string[]): boolean => roots.some((r) => p === r || p.startsWith(r.endsWith('/') ? r : r + '/'));
 
 interface Plan {
@@ -290,6 +329,7 @@ function planBwrap(
   const id = identity(o.uid, t, false); // bwrap --die-with-parent does the parent-death part
   const node = nodeBinary();
   const paths = exposedPaths(o.readOnly, o.script);
+  if (id.ownUid) assertReadableBy(id.uid, paths);
   const a: string[] = [
     '--unshare-all', '--unshare-user', '--disable-userns',
     // node is PID 1 of the namespace and bwrap's direct child: bwrap reaps it only after the kernel
@@ -321,21 +361,24 @@ function planBwrap(
   }
   // The dynamic loader finds libraries faster with its cache; nothing else from /etc is needed.
   if (existsSync('/etc/ld.so.cache')) a.push('--ro-bind', '/etc/ld.so.cache', '/etc/ld.so.cache');
+  // node decides whether a .js file is ESM from the nearest package.json, which often sits above the
+  // allowed folders (the fallback's permission model lets node read it anyway): bind those files too.
+  const scopes = packageScopes(paths);
   if (!covered(node, ['/usr', '/bin', '/sbin', '/lib', '/lib64'])) a.push('--ro-bind', node, node);
   // /tmp first, so allowed paths under /tmp are bound on top of it, not hidden by it.
   a.push('--size', String(Math.floor(4 * l.fileSizeMB * MiB)), '--perms', '1777', '--tmpfs', '/tmp');
   for (const p of paths) a.push('--ro-bind', p, p);
+  for (const p of scopes) a.push('--ro-bind', p, p);
   a.push('--proc', '/proc', '--dev', '/dev');
   // The root and /dev are bwrap tmpfs owned by the sandbox user: make them read-only so they cannot
   // be filled (tmpfs is RAM); /tmp is the only writable place, and it is size-capped.
   a.push('--remount-ro', '/dev', '--remount-ro', '/');
   a.push('--chdir', o.script ? dirname(o.script) : '/');
   const withNproc = id.ownUid;
-  const file = id.prefix[0] ?? (t.prlimit ? t.prlimit : t.bwrap!);
   const chain = [...id.prefix, ...prlimitArgs(l, t, withNproc, false), t.bwrap!, ...a, '--', node, ...nodeFlags(l), ...(o.nodeArgs ?? []), ...tail];
   const rootNote = id.ownUid ? '' : isRoot() ? ' (root outside the user namespace!)' : '';
   return {
-    file,
+    file: chain[0]!,
     args: chain.slice(1),
     describe:
       `bwrap: ${id.note}${rootNote}, no network, read-only /usr + ${paths.length} allowed path(s), ` +
@@ -365,6 +408,7 @@ function planFallback(
   const id = identity(o.uid, t, true);
   const node = nodeBinary();
   const paths = exposedPaths(o.readOnly, o.script);
+  if (id.ownUid) assertReadableBy(id.uid, paths);
   const withNproc = id.ownUid; // irrelevant for spawning (child_process is off) but caps threads
   const flags = [
     '--experimental-permission',
@@ -527,12 +571,18 @@ export async function spawnSandboxed(opts: SandboxOptions): Promise<SandboxedChi
     detached: true,
   });
 
+  // Resolve on 'close' (stdio drained, so stdout/stderr captures are complete), but no later than
+  // one second after 'exit' in case something still held a pipe open.
   const exited = new Promise<SandboxExit>((resolve) => {
+    let info: SandboxExit | undefined;
+    const done = (): void => resolve(info ?? { code: child.exitCode, signal: child.signalCode });
     child.once('exit', (code, signal) => {
       if (level === 'bwrap' && signal === null && code !== null && code > 128 && SIGNAL_NAMES.has(code - 128)) {
-        resolve({ code: null, signal: SIGNAL_NAMES.get(code - 128)! });
-      } else resolve({ code, signal });
+        info = { code: null, signal: SIGNAL_NAMES.get(code - 128)! };
+      } else info = { code, signal };
+      setTimeout(done, 1000).unref();
     });
+    child.once('close', done);
     child.once('error', () => resolve({ code: null, signal: null }));
   });
 
