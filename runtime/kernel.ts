@@ -21,8 +21,11 @@ import type { DropCause, Trace } from './trace.ts';
 export interface Envelope {
   readonly id: number;
   readonly from: number;
+  /** The sender's kernel (processes on other kernels are addressed by kernel and pid). */
+  readonly fromKernel: number;
   readonly to: number;
-  readonly kind: 'msg' | 'exit' | 'down';
+  /** msg/exit/down travel to processes; link/unlink/monitor/demonitor set up links and monitors with a process on a kernel in another thread. */
+  readonly kind: 'msg' | 'exit' | 'down' | 'link' | 'unlink' | 'monitor' | 'demonitor';
   readonly msg: unknown;
   /** Reply alias (kind 'msg'), monitor id (kind 'down'). */
   readonly tag?: number;
@@ -307,8 +310,8 @@ export class Kernel {
   }
 
   /** Puts an envelope on its way: into the channel from `from` to the target. */
-  transmit(from: number, target: Ref, kind: Envelope['kind'], msg: unknown, tag?: number, via?: Envelope['via']): void {
-    const env: Envelope = { id: this.scheduler.nextId(), from, to: target.pid, kind, msg, tag, via };
+  transmit(from: number, target: Ref, kind: Envelope['kind'], msg: unknown, tag?: number, via?: Envelope['via'], fromKernel = this.id): void {
+    const env: Envelope = { id: this.scheduler.nextId(), from, fromKernel, to: target.pid, kind, msg, tag, via };
     if (kind === 'msg') this.trace?.record({ kind: 'send', from, to: target.pid, id: env.id, msg });
     else if (kind === 'exit') this.trace?.record({ kind: 'signal', from, to: target.pid, reason: msg as ExitReason });
     if (target.kernel !== this.id) {
@@ -327,7 +330,8 @@ export class Kernel {
     }
     const proc = this.procs.get(env.to);
     if (proc === undefined || proc.exited) {
-      this.drop(env, 'dead');
+      if (env.kind === 'link' || env.kind === 'monitor') this.refuseControl(env);
+      else this.drop(env, 'dead');
       return;
     }
     let channel = proc.inbound.get(env.from);
@@ -340,7 +344,7 @@ export class Kernel {
   }
 
   drop(env: Envelope, cause: DropCause): void {
-    if (env.kind === 'down') return; // a DOWN for a monitor nobody holds any more
+    if (env.kind !== 'msg' && env.kind !== 'exit') return; // control and DOWN envelopes for nobody
     this.trace?.record({ kind: 'drop', from: env.from, to: env.to, id: env.id, cause, msg: env.msg });
     if (env.kind !== 'msg') return;
     this.deadLetters.push({ t: this.scheduler.now(), from: env.from, to: env.to, msg: env.msg, cause });
@@ -349,12 +353,19 @@ export class Kernel {
 
   deliver(proc: Proc, env: Envelope): void {
     if (proc.exited) {
-      this.drop(env, 'dead');
+      if (env.kind === 'link' || env.kind === 'monitor') this.refuseControl(env);
+      else this.drop(env, 'dead');
       return;
     }
     switch (env.kind) {
       case 'exit':
         this.exitSignal(proc, env);
+        return;
+      case 'link':
+      case 'unlink':
+      case 'monitor':
+      case 'demonitor':
+        this.remoteControl(proc, env);
         return;
       case 'down': {
         const held = proc.watching.get(env.tag!);
@@ -516,41 +527,94 @@ export class Kernel {
 
   // ---- links, monitors, exits -------------------------------------------------------------------
 
+  /** True when `to` lives in another thread: links and monitors are set up by messages. */
+  private isFar(to: Ref): boolean {
+    return to.kernel !== this.id && this.router !== undefined && this.router.proc === undefined;
+  }
+
   link(proc: Proc, to: Ref): void {
     if (to.pid === proc.pid) return;
-    if (!this.isAlive(to)) {
-      // As in Erlang: linking to a process that is gone delivers an exit signal 'noproc'.
-      this.transmit(to.pid, proc.ref, 'exit', 'noproc', undefined, 'link');
-      proc.links.set(to.pid, to);
+    proc.links.set(to.pid, to);
+    if (this.isFar(to)) {
+      this.transmit(proc.pid, to, 'link', null);
       return;
     }
-    proc.links.set(to.pid, to);
-    this.lookup(to)?.links.set(proc.pid, proc.ref);
+    const target = this.lookup(to);
+    if (target === undefined || target.exited) {
+      // As in Erlang: linking to a process that is gone delivers an exit signal 'noproc'.
+      this.transmit(to.pid, proc.ref, 'exit', 'noproc', undefined, 'link', to.kernel);
+      return;
+    }
+    target.links.set(proc.pid, proc.ref);
   }
 
   unlink(proc: Proc, to: Ref): void {
     proc.links.delete(to.pid);
-    this.lookup(to)?.links.delete(proc.pid);
+    if (this.isFar(to)) this.transmit(proc.pid, to, 'unlink', null);
+    else this.lookup(to)?.links.delete(proc.pid);
   }
 
   monitor(proc: Proc, to: Ref, ask?: number): MonitorRef {
     const id = this.scheduler.nextId();
     proc.watching.set(id, { target: to, ask });
-    const target = this.lookup(to);
-    if (target === undefined || target.exited) {
-      this.transmit(to.pid, proc.ref, 'down', 'noproc', id);
+    if (this.isFar(to)) {
+      this.transmit(proc.pid, to, 'monitor', null, id);
     } else {
-      target.watchers.set(id, proc.ref);
+      const target = this.lookup(to);
+      if (target === undefined || target.exited) this.transmit(to.pid, proc.ref, 'down', 'noproc', id, undefined, to.kernel);
+      else target.watchers.set(id, proc.ref);
     }
-    const ref = Object.freeze({ monitor: id });
-    return ref;
+    return Object.freeze({ monitor: id });
   }
 
   demonitor(proc: Proc, monitor: MonitorRef): void {
     const held = proc.watching.get(monitor.monitor);
     if (held === undefined) return;
     proc.watching.delete(monitor.monitor);
-    this.lookup(held.target)?.watchers.delete(monitor.monitor);
+    if (this.isFar(held.target)) this.transmit(proc.pid, held.target, 'demonitor', null, monitor.monitor);
+    else this.lookup(held.target)?.watchers.delete(monitor.monitor);
+  }
+
+  /** A link or monitor request from a process in another thread. */
+  private remoteControl(proc: Proc, env: Envelope): void {
+    const from = makeRef(env.fromKernel, env.from);
+    switch (env.kind) {
+      case 'link':
+        proc.links.set(env.from, from);
+        return;
+      case 'unlink':
+        proc.links.delete(env.from);
+        return;
+      case 'monitor':
+        proc.watchers.set(env.tag!, from);
+        return;
+      case 'demonitor':
+        proc.watchers.delete(env.tag!);
+        return;
+    }
+  }
+
+  /** A request for a process that is gone: answer as Erlang does (noproc). */
+  private refuseControl(env: Envelope): void {
+    const from = makeRef(env.fromKernel, env.from);
+    if (env.kind === 'link') this.transmit(env.to, from, 'exit', 'noproc', undefined, 'link');
+    else if (env.kind === 'monitor') this.transmit(env.to, from, 'down', 'noproc', env.tag);
+  }
+
+  /**
+   * Another thread's kernel is gone: everything linked to or monitoring its processes
+   * learns it with reason 'noconnection', as when an Erlang node goes down.
+   */
+  peerDown(kernel: number): void {
+    for (const proc of this.procs.values()) {
+      if (proc.exited) continue;
+      for (const [id, held] of proc.watching) {
+        if (held.target.kernel === kernel) this.enqueue({ id: this.scheduler.nextId(), from: held.target.pid, fromKernel: kernel, to: proc.pid, kind: 'down', msg: 'noconnection', tag: id });
+      }
+      for (const linked of proc.links.values()) {
+        if (linked.kernel === kernel) this.enqueue({ id: this.scheduler.nextId(), from: linked.pid, fromKernel: kernel, to: proc.pid, kind: 'exit', msg: 'noconnection', via: 'link' });
+      }
+    }
   }
 
   /** exit/2: send an exit signal to another process. */
@@ -568,7 +632,7 @@ export class Kernel {
     if (env.via === 'kill') {
       this.exit(proc, 'killed');
     } else if (proc.trapExit) {
-      const message: ExitMessage = Object.freeze({ type: 'EXIT', from: makeRef(this.id, env.from), reason });
+      const message: ExitMessage = Object.freeze({ type: 'EXIT', from: makeRef(env.fromKernel, env.from), reason });
       this.offer(proc, { ...env, kind: 'msg', msg: message });
     } else if (reason === 'normal') {
       if (env.from === proc.pid) this.exit(proc, 'normal'); // exit(self(), normal) ends the caller
