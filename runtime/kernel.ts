@@ -33,6 +33,8 @@ export interface Envelope {
   readonly via?: 'link' | 'exit' | 'kill';
   /** Set at delivery when the envelope belongs to a pending ask (its reply or its DOWN). */
   ask?: number;
+  /** The message holds buffers sent with `transfer`: hand them over, not copy, at a thread boundary. */
+  moved?: boolean;
 }
 
 interface Wait {
@@ -294,7 +296,7 @@ export class Kernel {
     if (sender.exited) throw ENDED;
     const msg = seal(message, options?.transfer);
     const target = this.resolve(to);
-    this.transmit(sender.pid, target, 'msg', msg, target.alias);
+    this.transmit(sender.pid, target, 'msg', msg, target.alias, undefined, this.id, options?.transfer !== undefined && options.transfer.length > 0);
   }
 
   resolve(to: Ref | string): Ref {
@@ -310,8 +312,8 @@ export class Kernel {
   }
 
   /** Puts an envelope on its way: into the channel from `from` to the target. */
-  transmit(from: number, target: Ref, kind: Envelope['kind'], msg: unknown, tag?: number, via?: Envelope['via'], fromKernel = this.id): void {
-    const env: Envelope = { id: this.scheduler.nextId(), from, fromKernel, to: target.pid, kind, msg, tag, via };
+  transmit(from: number, target: Ref, kind: Envelope['kind'], msg: unknown, tag?: number, via?: Envelope['via'], fromKernel = this.id, moved = false): void {
+    const env: Envelope = { id: this.scheduler.nextId(), from, fromKernel, to: target.pid, kind, msg, tag, via, moved };
     if (kind === 'msg') this.trace?.record({ kind: 'send', from, to: target.pid, id: env.id, msg });
     else if (kind === 'exit') this.trace?.record({ kind: 'signal', from, to: target.pid, reason: msg as ExitReason });
     if (target.kernel !== this.id) {
@@ -371,8 +373,15 @@ export class Kernel {
         const held = proc.watching.get(env.tag!);
         if (held === undefined) return; // demonitored: discard
         proc.watching.delete(env.tag!);
-        env.ask = held.ask;
-        break;
+        // A 'down' envelope carries the exit reason; the DOWN message is made here.
+        const down: DownMessage = Object.freeze({
+          type: 'DOWN',
+          monitor: Object.freeze({ monitor: env.tag! }),
+          ref: held.target,
+          reason: env.msg as ExitReason,
+        });
+        this.offer(proc, { ...env, msg: down, ask: held.ask });
+        return;
       }
       case 'msg':
         if (env.tag !== undefined) {
@@ -481,7 +490,7 @@ export class Kernel {
         matches: (env) => env.ask === askId,
         take: (env) => {
           finish();
-          if (env.kind === 'down') this.resumeWith(reject, new AskTargetExitedError(label, env.msg as ExitReason));
+          if (env.kind === 'down') this.resumeWith(reject, new AskTargetExitedError(label, (env.msg as DownMessage).reason));
           else this.resumeWith(resolve, env.msg);
         },
       };
@@ -655,17 +664,13 @@ export class Kernel {
     for (const name of proc.names) this.registry.delete(name);
     proc.names.clear();
     this.trace?.record({ kind: 'exit', pid: proc.pid, reason });
-    const ref = proc.ref;
     for (const [id, held] of proc.watching) this.lookup(held.target)?.watchers.delete(id);
     proc.watching.clear();
     for (const linked of proc.links.values()) {
       this.transmit(proc.pid, linked, 'exit', reason, undefined, 'link');
     }
     proc.links.clear();
-    for (const [id, watcher] of proc.watchers) {
-      const down: DownMessage = Object.freeze({ type: 'DOWN', monitor: Object.freeze({ monitor: id }), ref, reason });
-      this.transmit(proc.pid, watcher, 'down', down, id);
-    }
+    for (const [id, watcher] of proc.watchers) this.transmit(proc.pid, watcher, 'down', reason, id);
     proc.watchers.clear();
   }
 

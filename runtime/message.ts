@@ -202,3 +202,27 @@ function pathTo(root: unknown, target: unknown, path = 'message', depth = 0): st
   }
   return undefined;
 }
+
+/**
+ * Freezes a value that arrived from another thread (already a private structured-clone
+ * copy), so that it has the same immutability as a message sent within a kernel.
+ */
+export function freezeArrived<T>(value: T, depth = 0): T {
+  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value;
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value) || Object.isFrozen(value)) return value;
+  for (const key of Object.keys(value)) freezeArrived((value as Record<string, unknown>)[key], depth + 1);
+  return Object.freeze(value);
+}
+
+/** ArrayBuffers inside a message (to hand them over without a copy at a thread boundary). */
+export function buffersIn(value: unknown, found: ArrayBuffer[] = [], depth = 0): ArrayBuffer[] {
+  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return found;
+  if (value instanceof ArrayBuffer) {
+    if (!found.includes(value)) found.push(value);
+  } else if (ArrayBuffer.isView(value)) {
+    if (value.buffer instanceof ArrayBuffer && !found.includes(value.buffer)) found.push(value.buffer);
+  } else {
+    for (const key of Object.keys(value)) buffersIn((value as Record<string, unknown>)[key], found, depth + 1);
+  }
+  return found;
+}

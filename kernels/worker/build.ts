@@ -1,0 +1,10 @@
+// The worker kernel's program, pre-built (see loader/prebuild.ts).
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { prebuilt } from '../loader/prebuild.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export function workerScript(): Promise<string> {
+  return prebuilt(resolve(here, 'thread.ts'), 'worker-kernel');
+}

@@ -1,0 +1,27 @@
+// Requests from the main thread to a worker kernel, and running an entry point there.
+import type { Kernel } from '../../runtime/kernel.ts';
+
+export type ControlRequest =
+  | { readonly id: number; readonly op: 'start'; readonly entry: string; readonly args: readonly unknown[] }
+  | { readonly id: number; readonly op: 'down'; readonly kernel: number };
+
+export type ControlReply =
+  | { readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: string };
+
+/** Calls `module[entry](self, ...args)` in a process named 'main' that then stays alive. */
+export function runEntry(kernel: Kernel, module: Record<string, unknown>, entry: string, args: readonly unknown[]): Promise<ControlReply> {
+  const fn = module[entry];
+  if (typeof fn !== 'function') return Promise.resolve({ id: 0, ok: false, error: `the module does not export a function named "${entry}"` });
+  return new Promise((resolve) => {
+    kernel.spawn(undefined, async (self) => {
+      try {
+        resolve({ id: 0, ok: true, value: await fn(self, ...args) });
+      } catch (err) {
+        resolve({ id: 0, ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+        return;
+      }
+      await new Promise(() => {});
+    }, { name: 'main' });
+  });
+}
