@@ -1,0 +1,158 @@
+// Processes and mailboxes: spawn, send, self; per-sender-receiver FIFO and no other ordering.
+import { describe, expect, it } from 'vitest';
+import { behavior, createSystem, stop, type Behavior, type Ref } from '../index.ts';
+import { fate, seeds } from './helpers.ts';
+
+describe('spawn, send, self', () => {
+  it('nothing runs until the system is run', async () => {
+    const system = createSystem({ seed: 1 });
+    let started = false;
+    const ref = system.spawn(async () => {
+      started = true;
+    });
+    system.send(ref, 'hello');
+    expect(started).toBe(false);
+    expect(system.info(ref)?.mailbox).toBe(0);
+    await system.runUntilIdle();
+    expect(started).toBe(true);
+  });
+
+  it('spawn returns the ref the process sees as self.ref, and a message sent to it is received', async () => {
+    const system = createSystem({ seed: 1 });
+    let seenSelf: Ref | undefined;
+    let got: unknown;
+    const ref = system.spawn<{ type: 'hello'; n: number }>(async (self) => {
+      seenSelf = self.ref;
+      got = await self.receive();
+    }, { name: 'greeter' });
+    system.send(ref, { type: 'hello', n: 1 });
+    await system.runUntilIdle();
+    expect(seenSelf).toEqual(ref);
+    expect(got).toEqual({ type: 'hello', n: 1 });
+    expect(fate(system, ref)).toBe('normal');
+  });
+
+  it('a process can send to itself and to a ref it received in a message', async () => {
+    const system = createSystem({ seed: 1 });
+    type Ping = { type: 'ping'; replyTo: Ref<string> };
+    const log: string[] = [];
+    const echo = system.spawn<Ping>(async (self) => {
+      const m = await self.receive();
+      self.send(m.replyTo, 'pong');
+    });
+    system.spawn<string>(async (self) => {
+      self.send(self.ref, 'to-myself');
+      log.push(await self.receive());
+      self.send(echo, { type: 'ping', replyTo: self.ref });
+      log.push(await self.receive());
+    });
+    await system.runUntilIdle();
+    expect(log).toEqual(['to-myself', 'pong']);
+  });
+
+  it('a child spawned with self.spawn runs concurrently and can message its parent', async () => {
+    const system = createSystem({ seed: 5 });
+    let got: unknown;
+    system.spawn<string>(async (self) => {
+      const parent = self.ref;
+      self.spawn<never>(async (child) => child.send(parent, 'from child'));
+      got = await self.receive();
+    });
+    await system.runUntilIdle();
+    expect(got).toBe('from child');
+  });
+});
+
+describe('ordering', () => {
+  it('messages from one sender to one receiver arrive in send order (per-pair FIFO), whatever the seed', async () => {
+    for (const seed of seeds(20)) {
+      const system = createSystem({ seed });
+      const got: (number | string)[] = [];
+      const receiver = system.spawn<number | string>(async (self) => {
+        for (let i = 0; i < 60; i++) got.push(await self.receive());
+      });
+      system.spawn(async (self) => {
+        for (let i = 0; i < 30; i++) self.send(receiver, i);
+      });
+      // Noise: another sender to the same receiver does not disturb the pair's order.
+      system.spawn(async (self) => {
+        for (let i = 0; i < 30; i++) self.send(receiver, `noise${i}`);
+      });
+      await system.runUntilIdle();
+      expect(got.filter((m) => typeof m === 'number'), `seed ${seed}`).toEqual([...Array(30).keys()]);
+    }
+  });
+
+  it('messages of two senders interleave differently under different seeds (no order across senders)', async () => {
+    const orders = new Set<string>();
+    for (const seed of seeds(30)) {
+      const system = createSystem({ seed });
+      const got: string[] = [];
+      const receiver = system.spawn<string>(async (self) => {
+        for (let i = 0; i < 10; i++) got.push(await self.receive());
+      });
+      for (const who of ['a', 'b']) {
+        system.spawn(async (self) => {
+          for (let i = 0; i < 5; i++) self.send(receiver, `${who}${i}`);
+        });
+      }
+      await system.runUntilIdle();
+      // Each sender's own messages stay in order...
+      expect(got.filter((m) => m.startsWith('a')), `seed ${seed}`).toEqual(['a0', 'a1', 'a2', 'a3', 'a4']);
+      expect(got.filter((m) => m.startsWith('b')), `seed ${seed}`).toEqual(['b0', 'b1', 'b2', 'b3', 'b4']);
+      orders.add(got.join(','));
+    }
+    // ...but how the two streams interleave is up to the scheduler.
+    expect(orders.size).toBeGreaterThan(1);
+  });
+
+  it('there is no causal order: a message relayed through a third process can overtake a direct one', async () => {
+    const firsts = new Set<string>();
+    for (const seed of seeds(40)) {
+      const system = createSystem({ seed });
+      let first: string | undefined;
+      const c = system.spawn<string>(async (self) => {
+        first = await self.receive();
+        await self.receive();
+      });
+      const b = system.spawn<string>(async (self) => self.send(c, await self.receive()));
+      system.spawn(async (self) => {
+        self.send(c, 'direct'); // sent first...
+        self.send(b, 'relayed'); // ...then sent on a path through b
+      });
+      await system.runUntilIdle();
+      firsts.add(first!);
+    }
+    expect(firsts).toEqual(new Set(['direct', 'relayed']));
+  });
+});
+
+describe('behaviours', () => {
+  type CounterMsg = { type: 'inc' } | { type: 'get'; replyTo: Ref<number> } | { type: 'stop' };
+  const counter = (n: number): Behavior<CounterMsg> =>
+    behavior((self, msg) => {
+      switch (msg.type) {
+        case 'inc':
+          return counter(n + 1);
+        case 'get':
+          self.send(msg.replyTo, n);
+          return undefined;
+        case 'stop':
+          return stop('shutdown');
+      }
+    });
+
+  it('a behaviour handles one message at a time in arrival order, becomes its returned behaviour, and stop() ends it', async () => {
+    const system = createSystem({ seed: 3 });
+    const c = system.spawn(counter(0), { name: 'counter' });
+    let count: number | undefined;
+    system.spawn(async (self) => {
+      for (let i = 0; i < 3; i++) self.send(c, { type: 'inc' });
+      count = await self.ask<number>(c, (replyTo) => ({ type: 'get', replyTo }));
+      self.send(c, { type: 'stop' });
+    });
+    await system.runUntilIdle();
+    expect(count).toBe(3);
+    expect(fate(system, c)).toBe('shutdown');
+  });
+});

@@ -1,0 +1,161 @@
+// The trace: every spawn, send, delivery, drop, exit, exit signal and timer event, in the order
+// the scheduler made them happen; exportable as JSON and as a readable sequence chart.
+import { describe, expect, it } from 'vitest';
+import { createSystem, type Ref, type System } from '../index.ts';
+
+/** A small program that exercises every kind of event. */
+async function sample(): Promise<{ system: System; main: Ref; worker: Ref }> {
+  const system = createSystem({ seed: 3 });
+  const worker = system.spawn<{ type: 'job'; n: number }>(async (self) => {
+    for (;;) {
+      const m = await self.receive();
+      if (m.n === 2) throw new Error('boom');
+    }
+  }, { name: 'worker' });
+  const main = system.spawn<string>(async (self) => {
+    self.register('main');
+    self.link(worker);
+    self.trapExit(true);
+    self.send(worker, { type: 'job', n: 1 });
+    const cancelled = self.setTimer(1000, 'never');
+    self.cancelTimer(cancelled);
+    self.setTimer(5, 'tick');
+    await self.receive((m) => m === 'tick');
+    self.send(worker, { type: 'job', n: 2 });
+    await self.receive(); // the EXIT from worker
+    await self.sleep(10);
+    self.send(worker, { type: 'job', n: 3 }); // to a dead process
+  });
+  await system.runUntilIdle();
+  return { system, main, worker };
+}
+
+describe('trace events', () => {
+  it('records spawn, send, deliver, exit, signal, drop and timer set/fire/cancel, with time and sequence', async () => {
+    const { system, main, worker } = await sample();
+    const trace = system.trace!;
+    expect(trace.of('spawn')).toEqual([
+      expect.objectContaining({ pid: worker.pid, parent: 0, name: 'worker', t: 0 }),
+      expect.objectContaining({ pid: main.pid, parent: 0, t: 0 }),
+    ]);
+    const sends = trace.of('send').filter((e) => e.from === main.pid && e.to === worker.pid);
+    expect(sends.map((e) => [e.msg, e.t])).toEqual([
+      [{ type: 'job', n: 1 }, 0],
+      [{ type: 'job', n: 2 }, 5],
+      [{ type: 'job', n: 3 }, 15],
+    ]);
+    const delivered = new Set(trace.of('deliver').map((e) => e.id));
+    expect(delivered.has(sends[0]!.id) && delivered.has(sends[1]!.id)).toBe(true);
+    expect(trace.of('drop')).toEqual([expect.objectContaining({ id: sends[2]!.id, cause: 'dead', t: 15 })]);
+    expect(trace.of('exit').map((e) => [e.pid, e.t])).toEqual([[worker.pid, 5], [main.pid, 15]]);
+    expect(trace.of('signal')).toEqual([expect.objectContaining({ from: worker.pid, to: main.pid, t: 5 })]);
+    const timers = trace.of('timer').filter((e) => e.pid === main.pid);
+    expect(timers.map((e) => [e.op, e.due])).toEqual([
+      ['set', 1000], ['cancel', 1000], ['set', 5], ['fire', 5], ['set', 15], ['fire', 15],
+    ]);
+    // seq numbers the events in order; time never goes backwards
+    const all = trace.all;
+    expect(all.map((e) => e.seq)).toEqual([...all.keys()]);
+    expect(all.every((e, i) => i === 0 || e.t >= all[i - 1]!.t)).toBe(true);
+  });
+
+  it('every delivery follows its send, and the message in the send event is the one delivered', async () => {
+    const { system } = await sample();
+    const trace = system.trace!;
+    const sendSeq = new Map(trace.of('send').map((e) => [e.id, e]));
+    for (const d of trace.of('deliver')) {
+      const s = sendSeq.get(d.id);
+      if (!s) continue; // EXIT messages come from exit signals, not sends
+      expect(s.seq).toBeLessThan(d.seq);
+      expect([s.from, s.to]).toEqual([d.from, d.to]);
+    }
+  });
+
+  it('tracing can be turned off, and a limit keeps only the most recent events', async () => {
+    const off = createSystem({ seed: 1, trace: false });
+    expect(off.trace).toBeUndefined();
+    const limited = createSystem({ seed: 1, trace: { limit: 5 } });
+    const p = limited.spawn(async (self) => {
+      for (;;) await self.receive();
+    });
+    for (let i = 0; i < 10; i++) limited.send(p, i);
+    await limited.runUntilIdle();
+    expect(limited.trace!.all).toHaveLength(5);
+    expect(limited.trace!.truncated).toBe(limited.trace!.length - 5);
+    expect(limited.trace!.all.at(-1)!.seq).toBe(limited.trace!.length - 1);
+  });
+});
+
+describe('trace export', () => {
+  it('toChart is a readable sequence chart: who sent what to whom, crashes, dead letters', async () => {
+    const { system, worker } = await sample();
+    const chart = system.trace!.toChart();
+    const lines = chart.split('\n');
+    expect(lines[0]).toMatch(/^t=0\s+main → worker\s+job\s+\{n: 1\}$/);
+    expect(chart).toMatch(/t=5\s+main → main\s+"tick"/);
+    expect(chart).toMatch(/t=5\s+✝ worker exited: Error: boom/);
+    expect(chart).toMatch(/t=15\s+✂ dead letter\s+main → worker job \{n: 3\}/);
+    expect(chart).toMatch(/✝ main exited: normal/);
+    expect(lines.every((l) => /^t=\d+/.test(l))).toBe(true);
+    // options: the last n lines, or only the lines that involve some processes
+    expect(system.trace!.toChart({ last: 2 }).split('\n')).toEqual(lines.slice(-2));
+    const workerOnly = system.trace!.toChart({ pids: [worker.pid] });
+    expect(workerOnly).not.toContain('"tick"');
+    expect(workerOnly).not.toContain('main exited');
+    expect(workerOnly.split('\n')).toHaveLength(lines.length - 2);
+  });
+
+  it('toChart shows a late reply being dropped', async () => {
+    const system = createSystem({ seed: 1 });
+    const slow = system.spawn<{ replyTo: Ref<string> }>(async (self) => {
+      const m = await self.receive();
+      await self.sleep(50);
+      self.send(m.replyTo, 'too late');
+    }, { name: 'slow' });
+    system.spawn(async (self) => {
+      await self.ask<string>(slow, (replyTo) => ({ replyTo }), { timeout: 10 }).catch(() => undefined);
+      await self.sleep(100); // still alive when the reply comes
+    }, { name: 'client' });
+    await system.runUntilIdle();
+    expect(system.trace!.toChart()).toMatch(/t=50\s+✂ late reply dropped\s+slow → client "too late"/);
+  });
+
+  it('toJSON round-trips through JSON.stringify / JSON.parse', async () => {
+    const { system } = await sample();
+    const json = system.trace!.toJSON();
+    expect(JSON.parse(JSON.stringify(json))).toEqual(json);
+    expect(json.names).toMatchObject({ 1: 'worker', 2: 'main' });
+    expect(json.events).toHaveLength(system.trace!.all.length);
+  });
+
+  it('toJSON encodes what JSON cannot hold: bigint, binary data', async () => {
+    const system = createSystem({ seed: 1 });
+    const p = system.spawn(async (self) => {
+      await self.receive();
+    });
+    system.send(p, { big: 2n ** 70n, bytes: new Uint8Array([1, 2, 3]), buf: new ArrayBuffer(8) });
+    await system.runUntilIdle();
+    const json = system.trace!.toJSON();
+    const text = JSON.stringify(json); // would throw on a bigint
+    const send = (JSON.parse(text) as { events: { kind: string; msg?: unknown }[] }).events.find((e) => e.kind === 'send');
+    expect(send?.msg).toEqual({
+      big: { $bigint: (2n ** 70n).toString() },
+      bytes: { $bytes: 3, $view: 'Uint8Array' },
+      buf: { $bytes: 8 },
+    });
+  });
+
+  // BUG: trace.ts toJsonSafe() passes NaN and ±Infinity through unchanged, and JSON.stringify
+  // turns them into null, so the exported trace silently shows a different message
+  // ({ avg: null }) than the one sent; bigints get an encoding ({ $bigint }), these do not.
+  it.fails('toJSON keeps NaN and Infinity in messages distinguishable from null after a JSON round trip', async () => {
+    const system = createSystem({ seed: 1 });
+    const p = system.spawn(async (self) => {
+      await self.receive();
+    });
+    system.send(p, { avg: NaN, deadline: Infinity, floor: -Infinity, none: null });
+    await system.runUntilIdle();
+    const json = system.trace!.toJSON();
+    expect(JSON.parse(JSON.stringify(json))).toEqual(json);
+  });
+});
