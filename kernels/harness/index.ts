@@ -3,3 +3,4 @@ export { Session, HarnessError, ProtocolError, type Protocol, type SessionOption
 export { InProcessTransport, ProcessTransport, KernelFailure, type Transport, type SandboxInfo } from './transport.ts';
 export { prepareBundle, type Prepared } from './bundle-file.ts';
 export type { Fault, Delivered } from '../host/host.ts';
+export { exerciseTests, replayCommand, PropertyFailure, type PropertyContext, type PropertyOutcome, type RunPlan, type PlannedSubmission, type ExerciseTests } from './property.ts';

@@ -1,0 +1,125 @@
+// The exercise format. Every exercise folder `exercises/<id>/` holds:
+//   README.md        the handout
+//   protocol.ts      zod schemas and types of every message, both directions, and the entry points
+//   manifest.json    this schema: files, rubric groups and points, visibility, seeds, budgets, mutants
+//   tests/public/    tests students get (run with `npm test` in the student pack)
+//   tests/hidden/    tests only the grader runs
+//   mutants/         known-bad variants, each of which must lose the marks of its group
+// and `starter/<id>/`, `solutions/<id>/` hold the skeleton and the reference solution, laid
+// out exactly as a student submits them (e.g. `ring/ring.ts`).
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const id = z.string().regex(/^[a-z][a-z0-9-]*$/, 'use lower-case letters, digits and dashes');
+const testId = z.string().regex(/^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$/, 'a test id looks like "ring.hops"');
+const relPath = z.string().regex(/^(?!\/)(?!.*\.\.)[\w./-]+$/, 'a relative path inside the submission, like "ring/ring.ts"');
+
+export const Visibility = z.enum(['visible', 'name-only', 'hidden']);
+export type Visibility = z.infer<typeof Visibility>;
+
+export const Group = z.object({
+  id,
+  name: z.string().min(1),
+  visibility: Visibility,
+  /** Test id → points. A test earns its points only if it passes under every seed. */
+  tests: z.record(testId, z.number().positive()).refine((t) => Object.keys(t).length > 0, 'a group needs at least one test'),
+}).strict();
+export type Group = z.infer<typeof Group>;
+
+export const Mutant = z.object({
+  id,
+  description: z.string().min(1),
+  /** Files replacing the solution's: submission path → path inside the exercise folder. */
+  files: z.record(relPath, relPath),
+  /** Rubric groups this mutant must lose marks in. */
+  loses: z.array(id).min(1),
+}).strict();
+export type Mutant = z.infer<typeof Mutant>;
+
+export const ManualItem = z.object({ id, title: z.string().min(1), points: z.number().positive() }).strict();
+
+export const Manifest = z.object({
+  id,
+  title: z.string().min(1),
+  /** Files a student submits for this exercise (paths as in the submission). */
+  files: z.array(relPath).min(1),
+  /** The file whose exports are the entry points (one of `files`). */
+  entry: relPath,
+  /** Simulated kernels each test's system gets unless the test asks for more. */
+  kernels: z.number().int().min(1).max(16).default(1),
+  /** Fixed seeds: every test runs under each; it earns its points only if all pass. */
+  seeds: z.array(z.number().int().nonnegative()).min(1).max(20),
+  budgets: z.object({
+    /** Real-time ms the kernel may take to answer one harness command before it is declared stuck. */
+    commandMs: z.number().int().positive().default(2000),
+    /** Real-time ms for one test under all seeds (a backstop; the command budget catches hangs first). */
+    testMs: z.number().int().positive().default(60_000),
+  }).strict().default({ commandMs: 2000, testMs: 60_000 }),
+  groups: z.array(Group).min(1),
+  mutants: z.array(Mutant).default([]),
+  manual: z.array(ManualItem).default([]),
+}).strict().superRefine((m, ctx) => {
+  if (!m.files.includes(m.entry)) ctx.addIssue({ code: 'custom', path: ['entry'], message: `must be one of "files" (${m.files.join(', ')})` });
+  const seen = new Map<string, string>();
+  m.groups.forEach((g, gi) => {
+    for (const t of Object.keys(g.tests)) {
+      if (!t.startsWith(`${m.id}.`)) ctx.addIssue({ code: 'custom', path: ['groups', gi, 'tests', t], message: `test ids start with the exercise id: "${m.id}.…"` });
+      if (seen.has(t)) ctx.addIssue({ code: 'custom', path: ['groups', gi, 'tests', t], message: `test "${t}" is already in group "${seen.get(t)}"` });
+      seen.set(t, g.id);
+    }
+  });
+  const groups = new Set(m.groups.map((g) => g.id));
+  m.mutants.forEach((mu, i) => mu.loses.forEach((g, j) => {
+    if (!groups.has(g)) ctx.addIssue({ code: 'custom', path: ['mutants', i, 'loses', j], message: `no rubric group "${g}"` });
+  }));
+});
+export type Manifest = z.infer<typeof Manifest>;
+
+export class ManifestError extends Error {
+  override name = 'ManifestError';
+}
+
+/** The folder holding every exercise. */
+export const exercisesDir = dirname(fileURLToPath(import.meta.url));
+
+/** Reads and validates `exercises/<id>/manifest.json`; an invalid one is an error naming the file and the field. */
+export function loadManifest(dir: string): Manifest {
+  const file = join(dir, 'manifest.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ManifestError(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const parsed = Manifest.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues.slice(0, 5).map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
+    throw new ManifestError(`${file}: invalid manifest: ${first.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** Every exercise in the kit, in the order of the course (by manifest `order` in folder names is not needed: listed here). */
+export function listExercises(root = exercisesDir): string[] {
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'manifest.json')))
+    .map((d) => d.name)
+    .sort((a, b) => courseOrder(a) - courseOrder(b) || a.localeCompare(b));
+}
+
+const ORDER = ['ring', 'pipeline', 'bank', 'crawler', 'multikernel'];
+function courseOrder(id: string): number {
+  const i = ORDER.indexOf(id);
+  return i < 0 ? ORDER.length : i;
+}
+
+/** Total points of a manifest's automated rubric. */
+export function maxPoints(m: Manifest): number {
+  return m.groups.reduce((sum, g) => sum + Object.values(g.tests).reduce((a, b) => a + b, 0), 0);
+}
+
+export function exerciseDir(id: string, root = exercisesDir): string {
+  return resolve(root, id);
+}

@@ -1,0 +1,44 @@
+// MUTANT: replies 'unavailable' on timeout, then forwards the late answer as well
+// Reference solution for the ring exercise.
+import { behavior, type Context, type Ref } from '#runtime';
+import type { DeskConfig, DeskReply, Done, Found, Lookup, Question, RingConfig, Token } from '../../protocol.ts';
+
+type Member = Token | { type: 'next'; next: Ref<Token> };
+
+export function startRing(self: Context<never>, config: RingConfig): Ref<Token> {
+  const total = config.size * config.laps;
+  const member = (first: boolean) => async (me: Context<Member>) => {
+    const { next } = await me.receive({ type: 'next' }) as { type: 'next'; next: Ref<Token> };
+    for (;;) {
+      const token = await me.receive({ type: 'token' }) as Token;
+      if (first && token.hops === total) {
+        me.send<Done>(config.reportTo, { type: 'done', hops: token.hops });
+        return;
+      }
+      me.send<Token>(next, { type: 'token', hops: token.hops + 1 });
+      if (token.hops + config.size > total) return; // this member's last pass
+    }
+  };
+  const members: Ref<Member>[] = [];
+  for (let i = 0; i < config.size; i++) members.push(self.spawn(member(i === 0), { name: `member-${i}` }));
+  members.forEach((m, i) => self.send(m, { type: 'next', next: members[(i + 1) % members.length]! }));
+  self.send<Token>(members[0]!, { type: 'token', hops: 0 });
+  return members[0]!;
+}
+
+export function startDesk(self: Context<never>, config: DeskConfig): Ref<Question> {
+  return self.spawn(behavior<Question>((desk, q) => {
+    desk.spawn(async (worker) => {
+      // Asks "by hand" with its own timer instead of ask: a late answer still gets through.
+      worker.send<Lookup>(config.office, { type: 'lookup', text: q.text, replyTo: worker.ref as Ref<Found> });
+      const found = await worker.receive(undefined, { after: config.timeout }) as Found | undefined;
+      if (found === undefined) {
+        worker.send<DeskReply>(q.replyTo, { type: 'unavailable', id: q.id, reason: 'timeout' });
+        const late = await worker.receive() as Found;
+        worker.send<DeskReply>(q.replyTo, { type: 'answer', id: q.id, text: late.text });
+      } else {
+        worker.send<DeskReply>(q.replyTo, { type: 'answer', id: q.id, text: found.text });
+      }
+    });
+  }), { name: 'desk' });
+}

@@ -1,0 +1,273 @@
+// How exercise tests are written. A test states one property of the student's system and
+// checks it through the harness, under each of the manifest's fixed seeds:
+//
+//   const t = exerciseTests(import.meta.url);
+//   t.property('ring.hops', 'the token makes exactly N×M hops', async ({ open, random, check }) => {
+//     const s = await open();
+//     const ring = await s.start('startRing', { n: 5, laps: 3, reportTo: s.self });
+//     const done = await s.receive({ type: 'done' });
+//     check(done?.hops === 15, `the token made ${done?.hops} hops; expected 15`);
+//   });
+//
+// A test passes only if every seed passes. A failure says which property broke, what was
+// observed, the failing seed, a one-line replay command and the last messages before the
+// check. The same file runs in the student pack (`npm test`: the student's own files,
+// in-process) and in the grader (many submissions, each in a sandboxed process kernel).
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { it, type TestContext } from 'vitest';
+import { createRandom, type Random } from '../../runtime/prng.ts';
+import type { ChartEntry } from '../../runtime/trace.ts';
+import { loadManifest, type Manifest } from '../../exercises/manifest.ts';
+import type { NetworkOptions } from '../simulated/network.ts';
+import { prepareBundle } from './bundle-file.ts';
+import { HarnessError, Session, type Protocol } from './session.ts';
+import { InProcessTransport, KernelFailure, ProcessTransport, type Transport } from './transport.ts';
+
+/** What a grading run tells the tests (a JSON file named by MP_RUN). */
+export interface RunPlan {
+  readonly exercise: string;
+  readonly submissions: readonly PlannedSubmission[];
+  readonly kernel: 'process' | 'in-process';
+  readonly uidBase?: number;
+  readonly prefer?: 'auto' | 'fallback';
+}
+
+export interface PlannedSubmission {
+  readonly id: string;
+  /** The bundled submission, or why there is none (it does not compile, a file is missing). */
+  readonly bundle?: string;
+  readonly error?: string;
+}
+
+/** What a test leaves for the grader's reporter (vitest task meta). */
+export interface PropertyOutcome {
+  readonly submission: string;
+  readonly exercise: string;
+  readonly test: string;
+  readonly name: string;
+  readonly seeds: { readonly run: number[]; readonly failed: number[] };
+  readonly failure?: {
+    readonly property: string;
+    readonly observed: string;
+    readonly seed: number;
+    readonly replay: string;
+    readonly chart: ChartEntry[];
+  };
+  /** The test could not run at all (the submission does not compile, the kernel died…). */
+  readonly error?: string;
+}
+
+declare module 'vitest' {
+  interface TaskMeta {
+    mp?: PropertyOutcome;
+  }
+}
+
+export interface PropertyContext {
+  readonly seed: number;
+  /** A generator seeded from the seed, for workloads (never Math.random). */
+  readonly random: Random;
+  /** Boots a fresh system of the student's code with this seed. */
+  open(options?: { kernels?: number; network?: NetworkOptions }): Promise<Session>;
+  /** Fails the property with what was observed (plain words: the student reads this). */
+  fail(observed: string): never;
+  /** Fails unless `condition` holds. */
+  check(condition: unknown, observed: string | (() => string)): asserts condition;
+}
+
+export interface PropertyOptions {
+  /** How many chart lines to show with a failure (default 12). */
+  readonly chartLines?: number;
+}
+
+export class PropertyFailure extends Error {
+  override name = 'PropertyFailure';
+}
+
+export interface ExerciseTests {
+  readonly manifest: Manifest;
+  property(id: string, name: string, body: (t: PropertyContext) => Promise<void>, options?: PropertyOptions): void;
+}
+
+/** The tests of the exercise whose folder holds `testFileUrl`. */
+export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): ExerciseTests {
+  const exerciseDir = findExerciseDir(dirname(fileURLToPath(testFileUrl)));
+  const manifest = loadManifest(exerciseDir);
+  const plan = currentPlan(manifest, exerciseDir);
+  const transports = new Map<string, Transport>();
+  const only = process.env.SEED !== undefined && process.env.SEED !== '' ? [Number(process.env.SEED)] : undefined;
+  if (only && !Number.isInteger(only[0])) throw new Error(`SEED must be an integer, got "${process.env.SEED}"`);
+  const seeds = only ?? manifest.seeds;
+
+  const transportFor = (sub: PlannedSubmission, bundle: string): Transport => {
+    let transport = transports.get(sub.id);
+    if (!transport) {
+      transport = plan.kernel === 'process'
+        ? new ProcessTransport({
+          readOnly: [dirname(bundle)],
+          budgetMs: manifest.budgets.commandMs,
+          uid: plan.uidBase === undefined ? undefined : plan.uidBase + Number(process.env.VITEST_POOL_ID ?? 0),
+          prefer: plan.prefer,
+        })
+        : new InProcessTransport();
+      transports.set(sub.id, transport);
+    }
+    return transport;
+  };
+
+  return {
+    manifest,
+    property(testId, name, body, options = {}) {
+      if (!testIdKnown(manifest, testId)) {
+        throw new Error(`${testId} is not in exercises/${manifest.id}/manifest.json: add it to a rubric group`);
+      }
+      for (const sub of plan.submissions) {
+        const title = plan.submissions.length > 1 || plan.kernel === 'process' ? `${sub.id} › ${name}` : name;
+        it(title, { timeout: manifest.budgets.testMs }, async (ctx: TestContext) => {
+          const outcome = await runProperty(sub, testId, name, body, options);
+          ctx.task.meta.mp = outcome;
+          if (outcome.error) throw new HarnessError(outcome.error);
+          if (outcome.failure) throw new PropertyFailure(formatFailure(manifest.id, name, outcome));
+        });
+      }
+
+      async function runProperty(sub: PlannedSubmission, test: string, title: string, fn: (t: PropertyContext) => Promise<void>, opts: PropertyOptions): Promise<PropertyOutcome> {
+        const base = { submission: sub.id, exercise: manifest.id, test, name: title };
+        let bundle = sub.bundle;
+        try {
+          bundle ??= await plan.bundleFor?.(sub);
+        } catch (err) {
+          return { ...base, seeds: { run: [], failed: [] }, error: observedText(err) };
+        }
+        if (!bundle) return { ...base, seeds: { run: [], failed: [] }, error: sub.error ?? 'no code to test' };
+        const run: number[] = [];
+        const failed: number[] = [];
+        let failure: PropertyOutcome['failure'];
+        for (const seed of seeds) {
+          run.push(seed);
+          let session: Session | undefined;
+          const context: PropertyContext = {
+            seed,
+            random: createRandom(seed).fork(test),
+            open: async (o = {}) => {
+              session = await Session.open({
+                transport: transportFor(sub, bundle),
+                bundle,
+                seed,
+                kernels: o.kernels ?? manifest.kernels,
+                network: o.network,
+                protocol,
+              });
+              return session;
+            },
+            fail: (observed) => {
+              throw new PropertyFailure(observed);
+            },
+            check: (condition, observed) => {
+              if (!condition) throw new PropertyFailure(typeof observed === 'function' ? observed() : observed);
+            },
+          };
+          try {
+            await fn(context);
+          } catch (err) {
+            failed.push(seed);
+            if (failure === undefined) {
+              let chart: ChartEntry[] = [];
+              if (session && !(err instanceof KernelFailure)) chart = await session.chart(opts.chartLines ?? 12).catch(() => []);
+              failure = { property: title, observed: observedText(err), seed, replay: replayCommand(manifest.id, seed, title), chart };
+            }
+            // A kernel that hangs or dies will do so again: do not spend the budget on every seed.
+            if (err instanceof KernelFailure) break;
+          } finally {
+            session?.close();
+          }
+        }
+        return { ...base, seeds: { run, failed }, failure };
+      }
+    },
+  };
+}
+
+function testIdKnown(m: Manifest, id: string): boolean {
+  return m.groups.some((g) => id in g.tests);
+}
+
+function observedText(err: unknown): string {
+  if (err instanceof PropertyFailure || err instanceof HarnessError || err instanceof KernelFailure) return err.message;
+  if (err instanceof Error) {
+    // An assertion or an unexpected error: its message without a stack trace.
+    return err.message.split('\n').filter((l) => !/^\s+at /.test(l)).join('\n').trim() || err.name;
+  }
+  return String(err);
+}
+
+export function replayCommand(exercise: string, seed: number, name: string): string {
+  return `SEED=${seed} npm test -- ${exercise} -t ${JSON.stringify(name)}`;
+}
+
+function formatFailure(exercise: string, name: string, o: PropertyOutcome): string {
+  const f = o.failure!;
+  const lines = [
+    `${exercise} › ${name}`,
+    ...f.observed.split('\n').map((l) => `  ${l}`),
+    `  seed ${f.seed} (failed on ${o.seeds.failed.length} of ${o.seeds.run.length} seeds) · replay: ${f.replay}`,
+  ];
+  if (f.chart.length > 0) {
+    lines.push('  last messages before the failure:');
+    for (const c of f.chart) lines.push(`    ${c.text}`);
+  }
+  return lines.join('\n');
+}
+
+function findExerciseDir(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'manifest.json'))) return dir;
+  }
+  throw new Error(`no manifest.json above ${from}: exercise tests live in exercises/<id>/tests/`);
+}
+
+interface Plan {
+  readonly kernel: 'process' | 'in-process';
+  readonly submissions: readonly PlannedSubmission[];
+  readonly uidBase?: number;
+  readonly prefer?: 'auto' | 'fallback';
+  /** Local runs bundle the submission on first use. */
+  readonly bundleFor?: (sub: PlannedSubmission) => Promise<string | undefined>;
+}
+
+/**
+ * A grading run (MP_RUN names a plan file written by the grader), or a local run: the
+ * student's own files under MP_SUBMISSION, or under the folder that holds `exercises/`.
+ */
+function currentPlan(manifest: Manifest, exerciseDir: string): Plan {
+  const planFile = process.env.MP_RUN;
+  if (planFile) {
+    const plan = JSON.parse(readFileSync(planFile, 'utf8')) as RunPlan;
+    if (plan.exercise !== manifest.id) return { kernel: plan.kernel, submissions: [] };
+    return plan;
+  }
+  const root = resolve(process.env.MP_SUBMISSION ?? join(exerciseDir, '..', '..'));
+  const entry = join(root, manifest.entry);
+  const local: PlannedSubmission = { id: 'local' };
+  let bundled: Promise<string | undefined> | undefined;
+  return {
+    kernel: process.env.MP_KERNEL === 'process' ? 'process' : 'in-process',
+    submissions: [local],
+    bundleFor: () => {
+      bundled ??= (async () => {
+        if (!existsSync(entry)) throw new HarnessError(`${manifest.entry} not found in ${root}: it is the file this exercise tests`);
+        const out = mkdtempSync(join(tmpdir(), `mp-${manifest.id}-`));
+        const prepared = await prepareBundle(entry, root, out);
+        if (!prepared.ok) {
+          const first = prepared.errors.slice(0, 3).map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('\n');
+          throw new HarnessError(`your code does not compile:\n${first}`);
+        }
+        return prepared.bundle;
+      })();
+      return bundled;
+    },
+  };
+}
