@@ -2,11 +2,11 @@
 // checks it through the harness, under each of the manifest's fixed seeds:
 //
 //   const t = exerciseTests(import.meta.url);
-//   t.property('ring.hops', 'the token makes exactly N×M hops', async ({ open, random, check }) => {
-//     const s = await open();
-//     const ring = await s.start('startRing', { n: 5, laps: 3, reportTo: s.self });
-//     const done = await s.receive({ type: 'done' });
-//     check(done?.hops === 15, `the token made ${done?.hops} hops; expected 15`);
+//   t.property('ring.hops', 'the token makes exactly N×M hops', async (ctx) => {
+//     const s = await ctx.open();
+//     await s.start('startRing', { size: 5, laps: 3, reportTo: s.self });
+//     const done = await s.receive<Done>({ type: 'done' });
+//     ctx.check(done?.hops === 15, `the token made ${done?.hops} hops; expected 15`);
 //   });
 //
 // A test passes only if every seed passes. A failure says which property broke, what was

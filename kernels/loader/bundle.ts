@@ -3,7 +3,9 @@
 // the exercise protocol, and points '#runtime' and 'zod' at the host's shared copies. One
 // file means a fresh module instance is one import with a new query string, so module-level
 // state never leaks between systems or kernels.
+import { join } from 'node:path';
 import { build, type Message, type Plugin } from 'esbuild';
+import { exercisesDir } from '../../exercises/manifest.ts';
 import { sharedModules } from './shared-modules.ts';
 import { PRELUDE } from './virtual-globals.ts';
 
@@ -30,6 +32,8 @@ function sharedModulesPlugin(): Plugin {
     name: 'shared-modules',
     setup(b) {
       b.onResolve({ filter: /^(#runtime|zod)$/ }, (args) => ({ path: args.path, namespace: 'shared' }));
+      // Exercise protocols are kit files, found wherever the submission sits.
+      b.onResolve({ filter: /^#exercises\/[a-z0-9-]+\/[\w-]+$/ }, (args) => ({ path: join(exercisesDir, `${args.path.slice('#exercises/'.length)}.ts`) }));
       b.onLoad({ filter: /.*/, namespace: 'shared' }, (args) => {
         const exportsOf = Object.keys(names[args.path] ?? {}).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
         const lines = [`const m = globalThis[Symbol.for('mp.kit.modules')][${JSON.stringify(args.path)}];`];

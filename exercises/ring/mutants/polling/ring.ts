@@ -1,7 +1,7 @@
 // MUTANT: polls its mailbox with a short timer instead of waiting
 // Reference solution for the ring exercise.
 import { behavior, type Context, type Ref } from '#runtime';
-import type { DeskConfig, DeskReply, Done, Found, Lookup, Question, RingConfig, Token } from '../../protocol.ts';
+import type { DeskConfig, DeskReply, Done, Found, Lookup, Question, RingConfig, Token } from '#exercises/ring/protocol';
 
 type Member = Token | { type: 'next'; next: Ref<Token> };
 
