@@ -1,6 +1,6 @@
 // Hidden tests for the ring exercise (never in the student pack).
 import type { Ref } from '#runtime';
-import { exerciseTests, type Session } from '#harness';
+import { exerciseTests, type PropertyContext, type Session } from '#harness';
 import { protocol, type DeskReply, type Done, type Lookup } from '../../protocol.ts';
 
 const t = exerciseTests(import.meta.url, protocol);
@@ -12,7 +12,7 @@ async function tokenHops(s: Session): Promise<number> {
     e.kind === 'send' && (e.msg as { type?: string })?.type === 'token' && trace.names[String(e.from)] !== 'main').length;
 }
 
-t.property('ring.ring-hops', 'exactly N×M token hops, and one Done with N×M, for rings of many sizes', async (ctx) => {
+t.property('ring.ring-hops', 'exactly N×M token hops, and one Done with N×M, for rings of many sizes', async (ctx: PropertyContext) => {
   for (let round = 0; round < 3; round++) {
     const size = 2 + ctx.random.int(30), laps = 1 + ctx.random.int(5);
     const s = await ctx.open();
@@ -43,7 +43,7 @@ async function askMany(s: Session, desk: Ref, count: number, shuffle: (n: number
   return lookups.length;
 }
 
-t.property('ring.desk-reordered', 'every question gets exactly one answer, the right one, when the office answers out of order', async (ctx) => {
+t.property('ring.desk-reordered', 'every question gets exactly one answer, the right one, when the office answers out of order', async (ctx: PropertyContext) => {
   const s = await ctx.open();
   const desk = await s.start<Ref>('startDesk', { office: s.self, timeout: 1000 });
   const count = 8;
@@ -59,7 +59,7 @@ t.property('ring.desk-reordered', 'every question gets exactly one answer, the r
   }
 });
 
-t.property('ring.desk-timeout', 'a question the office never answers gets "unavailable" once the timeout has passed', async (ctx) => {
+t.property('ring.desk-timeout', 'a question the office never answers gets "unavailable" once the timeout has passed', async (ctx: PropertyContext) => {
   const s = await ctx.open();
   const desk = await s.start<Ref>('startDesk', { office: s.self, timeout: 300 });
   await s.send(desk, { type: 'question', id: 7, text: 'anyone?', replyTo: s.self });
@@ -72,7 +72,7 @@ t.property('ring.desk-timeout', 'a question the office never answers gets "unava
   ctx.check(at >= 300 && at <= 400, `"unavailable" was sent at t=${at} ms; expected soon after the 300 ms timeout`);
 });
 
-t.property('ring.desk-late-reply', 'an office answer after the timeout is not passed on: still exactly one reply', async (ctx) => {
+t.property('ring.desk-late-reply', 'an office answer after the timeout is not passed on: still exactly one reply', async (ctx: PropertyContext) => {
   const s = await ctx.open();
   const desk = await s.start<Ref>('startDesk', { office: s.self, timeout: 200 });
   await s.send(desk, { type: 'question', id: 3, text: 'slow', replyTo: s.self });
@@ -86,7 +86,7 @@ t.property('ring.desk-late-reply', 'an office answer after the timeout is not pa
   ctx.check(replies[0]!.type === 'unavailable', `question 3 got "${replies[0]!.type}"; the office answered after the timeout, so the reply must be "unavailable"`);
 });
 
-t.property('ring.idle', 'an idle system does no work: no timers left, nothing running', async (ctx) => {
+t.property('ring.idle', 'an idle system does no work: no timers left, nothing running', async (ctx: PropertyContext) => {
   const s = await ctx.open();
   await s.start('startRing', { size: 5, laps: 2, reportTo: s.self });
   const desk = await s.start<Ref>('startDesk', { office: s.self, timeout: 400 });

@@ -1,11 +1,11 @@
 // Public tests for the ring exercise: run them with `npm test -- ring`.
 import type { Ref } from '#runtime';
-import { exerciseTests } from '#harness';
+import { exerciseTests, type PropertyContext } from '#harness';
 import { protocol, type DeskReply, type Done, type Lookup } from '../../protocol.ts';
 
 const t = exerciseTests(import.meta.url, protocol);
 
-t.property('ring.ring-small', 'a token goes 3 times round a ring of 4 and Done reports 12 hops', async (ctx) => {
+t.property('ring.ring-small', 'a token goes 3 times round a ring of 4 and Done reports 12 hops', async (ctx: PropertyContext) => {
   const s = await ctx.open();
   await s.start('startRing', { size: 4, laps: 3, reportTo: s.self });
   const done = await s.receive<Done>({ type: 'done' }, { timeout: 10_000 });
@@ -13,7 +13,7 @@ t.property('ring.ring-small', 'a token goes 3 times round a ring of 4 and Done r
   ctx.check(done.hops === 12, `Done reported ${done.hops} hops; expected 12 (4 members × 3 laps)`);
 });
 
-t.property('ring.desk-answers', 'the desk asks the office and answers the question with its text', async (ctx) => {
+t.property('ring.desk-answers', 'the desk asks the office and answers the question with its text', async (ctx: PropertyContext) => {
   const s = await ctx.open();
   const desk = await s.start<Ref>('startDesk', { office: s.self, timeout: 1000 });
   await s.send(desk, { type: 'question', id: 1, text: 'opening hours?', replyTo: s.self });
