@@ -294,8 +294,8 @@ export class Kernel {
   send(from: Proc | undefined, to: Ref | string, message: unknown, options?: SendOptions): void {
     const sender = from ?? this.outside;
     if (sender.exited) throw ENDED;
+    const target = this.resolve(to); // an unknown name fails before anything is copied or moved
     const msg = seal(message, options?.transfer);
-    const target = this.resolve(to);
     this.transmit(sender.pid, target, 'msg', msg, target.alias, undefined, this.id, options?.transfer !== undefined && options.transfer.length > 0);
   }
 
@@ -332,8 +332,7 @@ export class Kernel {
     }
     const proc = this.procs.get(env.to);
     if (proc === undefined || proc.exited) {
-      if (env.kind === 'link' || env.kind === 'monitor') this.refuseControl(env);
-      else this.drop(env, 'dead');
+      this.undeliverable(env);
       return;
     }
     let channel = proc.inbound.get(env.from);
@@ -353,10 +352,15 @@ export class Kernel {
     if (this.deadLetters.length > 1000) this.deadLetters.shift();
   }
 
+  /** An envelope for a process that is gone. A reply to an ask counts as a late reply. */
+  private undeliverable(env: Envelope): void {
+    if (env.kind === 'link' || env.kind === 'monitor') this.refuseControl(env);
+    else this.drop(env, env.kind === 'msg' && env.tag !== undefined ? 'late-reply' : 'dead');
+  }
+
   deliver(proc: Proc, env: Envelope): void {
     if (proc.exited) {
-      if (env.kind === 'link' || env.kind === 'monitor') this.refuseControl(env);
-      else this.drop(env, 'dead');
+      this.undeliverable(env);
       return;
     }
     switch (env.kind) {
@@ -405,7 +409,17 @@ export class Kernel {
     const waits = proc.waits;
     for (let i = 0; i < waits.length; i++) {
       const wait = waits[i]!;
-      if (wait.matches(env)) {
+      let matched: boolean;
+      try {
+        matched = wait.matches(env);
+      } catch (err) {
+        // A receive pattern that throws is the receiving process's bug: it crashes, nobody else.
+        waits.splice(i, 1);
+        proc.mailbox.push(env);
+        this.ended(proc, err);
+        return;
+      }
+      if (matched) {
         waits.splice(i, 1);
         if (wait.timer) this.cancelTimer(proc, wait.timer);
         this.trace?.record({ kind: 'deliver', from: env.from, to: proc.pid, id: env.id, queued: 0 });

@@ -39,9 +39,15 @@ export function seal<T>(message: T, transfer?: readonly ArrayBuffer[]): T {
     if (transfer !== undefined && transfer.length > 0) detachAll(transfer);
     return message;
   }
-  moving = transfer !== undefined && transfer.length > 0 ? [...transfer] : NONE;
+  moving = NONE;
   made = undefined;
   try {
+    if (transfer !== undefined && transfer.length > 0) {
+      // A failed send must change nothing: check the whole message before moving any buffer.
+      copy(message, 0);
+      moving = [...transfer];
+      made = undefined;
+    }
     const result = copy(message, 0) as T;
     if (moving.length > 0) detachAll(moving);
     return result;
@@ -170,10 +176,12 @@ function copyView(view: ArrayBufferView): ArrayBufferView {
     throw new Unsendable(view, (path) =>
       `cannot send a view onto a SharedArrayBuffer (at ${path}): shared memory is the opposite of message passing`);
   }
+  // Read the view's shape before its buffer may be detached by the transfer.
+  const offset = view.byteOffset;
+  const length = view instanceof DataView ? view.byteLength : (view as unknown as { length: number }).length;
   const buffer = takeBuffer(view.buffer);
   const Ctor = view.constructor as new (b: ArrayBuffer, offset: number, length: number) => ArrayBufferView;
-  const length = view instanceof DataView ? view.byteLength : (view as unknown as { length: number }).length;
-  return new Ctor(buffer, view.byteOffset, length);
+  return new Ctor(buffer, offset, length);
 }
 
 /** Buffers listed in `transfer` but not found in the message are detached too (postMessage semantics). */

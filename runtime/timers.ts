@@ -1,5 +1,6 @@
 // Timers ordered by (due time, creation order): a binary min-heap with lazy cancellation.
-// Creation order breaks ties so that equal due times fire in a reproducible order.
+// Timers that fall due together all become ready at once; the scheduler then picks among
+// them (and any messages) with its seeded generator, like every other choice.
 
 export interface Timer {
   due: number;

@@ -89,7 +89,7 @@ export class Trace {
     return {
       truncated: this.dropped,
       names,
-      events: this.events.map((e) => ('msg' in e ? { ...e, msg: toJsonSafe(e.msg) } : e)),
+      events: this.events.map(jsonEvent),
     };
   }
 
@@ -202,8 +202,23 @@ function render(value: unknown, depth: number, nameOf?: (pid: number) => string)
   return `{${parts.join(', ')}}`;
 }
 
+/**
+ * An event as JSON. Messages are summarised; error reasons lose their stack (a stack names
+ * whatever drove the run, which is not part of the program: keeping it would make the same
+ * program and seed give different JSON).
+ */
+function jsonEvent(e: TraceEvent): unknown {
+  if ('msg' in e) return { ...e, msg: toJsonSafe(e.msg) };
+  if ('reason' in e && typeof e.reason === 'object' && 'error' in e.reason) {
+    const { name, message } = e.reason.error;
+    return { ...e, reason: { error: { name, message } } };
+  }
+  return e;
+}
+
 function toJsonSafe(value: unknown): unknown {
   if (typeof value === 'bigint') return { $bigint: value.toString() };
+  if (typeof value === 'number' && !Number.isFinite(value)) return { $number: String(value) };
   if (typeof value !== 'object' || value === null) return value;
   if (value instanceof ArrayBuffer) return { $bytes: value.byteLength };
   if (ArrayBuffer.isView(value)) return { $bytes: value.byteLength, $view: value.constructor.name };

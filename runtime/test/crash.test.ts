@@ -100,11 +100,7 @@ describe('crashes', () => {
     expect(fate(system, plainLinked)).toEqual(workerReason); // not trapping: dies with the same reason
   });
 
-  // BUG: Kernel.offer() calls a waiting receive's matcher (wait.matches) unguarded while it
-  // delivers a message, so a receive predicate that throws on an unexpected message makes
-  // system.runUntilIdle() reject. When the message is already in the mailbox, Kernel.receive()
-  // runs the same predicate inside the process's code and only that process crashes.
-  it.fails('a receive predicate that throws crashes only the receiving process, even when the message arrives while it waits', async () => {
+  it('a receive predicate that throws crashes only the receiving process, even when the message arrives while it waits', async () => {
     for (const arrives of ['before the receive', 'while it waits'] as const) {
       const system = createSystem({ seed: 1 });
       type Event = { payload?: { kind: string } };

@@ -138,12 +138,7 @@ describe('determinism', () => {
     expect(b).toBe(alone);
   });
 
-  // BUG: an { error } exit reason keeps the JS stack of the throw (exit.ts errorReason), and the
-  // trace records it verbatim in 'exit' and 'signal' events. That stack contains host frames
-  // that are not a function of program + seed: the frame of whoever called runUntilIdle/runUntil
-  // (for a handler that throws synchronously inside a delivery), or node:internal frames
-  // (runNextTicks, processImmediate) when another system runs at the same time.
-  it.fails('a crash gives the same trace whatever drives the run and whatever else runs at the same time', async () => {
+  it('a crash gives the same trace whatever drives the run and whatever else runs at the same time', async () => {
     const crashing = async (drive: 'runUntilIdle' | 'runUntil') => {
       const system = createSystem({ seed: 3 });
       const p = system.spawn<string>(behavior(() => {

@@ -142,9 +142,7 @@ describe('binary data', () => {
     expect(m.u8.buffer).toBe(m.dv.buffer); // views onto one buffer still share one buffer
   });
 
-  // BUG: message.ts copyView() reads view.byteOffset and view.length *after* takeBuffer() has
-  // transferred (detached) view.buffer, when both read 0: the receiver gets an empty view.
-  it.fails('transfer through a typed-array view: the view arrives with its bytes, the sender buffer is detached', async () => {
+  it('transfer through a typed-array view: the view arrives with its bytes, the sender buffer is detached', async () => {
     const whole = new ArrayBuffer(4);
     new Uint8Array(whole).set([1, 2, 3, 4]);
     const part = new ArrayBuffer(8);
@@ -159,9 +157,7 @@ describe('binary data', () => {
     expect([m.view.byteOffset, ...m.view]).toEqual([2, 513, 1027]);
   });
 
-  // BUG: same cause: for a DataView, copyView() reads view.byteLength after the transfer, which
-  // throws a raw TypeError out of send (after the sender's buffer was already detached).
-  it.fails('transfer through a DataView delivers it', async () => {
+  it('transfer through a DataView delivers it', async () => {
     const buf = new ArrayBuffer(4);
     new Uint8Array(buf).set([9, 8, 7, 6]);
     const { got } = await roundTrip(() => ({ dv: new DataView(buf) }), { transfer: [buf] });
@@ -169,10 +165,7 @@ describe('binary data', () => {
     expect([dv.byteLength, dv.getUint8(0)]).toEqual([4, 9]);
   });
 
-  // BUG: message.ts takeBuffer() detaches a transferred buffer while the copy is still being made;
-  // when a later part of the message is unsendable, send throws a MessageError but the sender's
-  // buffer is already gone (a silent change, and the data is lost).
-  it.fails("a send that fails with a MessageError leaves the sender's transfer buffers intact", async () => {
+  it("a send that fails with a MessageError leaves the sender's transfer buffers intact", async () => {
     const buf = new ArrayBuffer(4);
     new Uint8Array(buf).set([1, 2, 3, 4]);
     const err = await sendError({ buf, callback: () => 1 }, [buf]);
@@ -181,9 +174,7 @@ describe('binary data', () => {
     expect([...new Uint8Array(buf)]).toEqual([1, 2, 3, 4]);
   });
 
-  // BUG: Kernel.send() seals the message (detaching transfer buffers) before it resolves the
-  // name, so a send that fails with NoSuchNameError has already destroyed the sender's buffer.
-  it.fails("a send to an unknown name fails at once and leaves the sender's transfer buffers intact", () => {
+  it("a send to an unknown name fails at once and leaves the sender's transfer buffers intact", () => {
     const system = createSystem({ seed: 1 });
     const buf = new ArrayBuffer(4);
     expect(() => system.send('nobody', { buf }, { transfer: [buf] })).toThrow(NoSuchNameError);

@@ -145,10 +145,7 @@ describe('trace export', () => {
     });
   });
 
-  // BUG: trace.ts toJsonSafe() passes NaN and ±Infinity through unchanged, and JSON.stringify
-  // turns them into null, so the exported trace silently shows a different message
-  // ({ avg: null }) than the one sent; bigints get an encoding ({ $bigint }), these do not.
-  it.fails('toJSON keeps NaN and Infinity in messages distinguishable from null after a JSON round trip', async () => {
+  it('toJSON keeps NaN and Infinity in messages distinguishable from null after a JSON round trip', async () => {
     const system = createSystem({ seed: 1 });
     const p = system.spawn(async (self) => {
       await self.receive();
