@@ -58,6 +58,10 @@ export interface PropertyOutcome {
   };
   /** The test could not run at all (the submission does not compile, the kernel died…). */
   readonly error?: string;
+  /** The isolation the student's code ran under. */
+  readonly sandbox?: { readonly level: string; readonly description: string };
+  /** The kernel stopped answering or died during this test. */
+  readonly kernelFailure?: boolean;
 }
 
 declare module 'vitest' {
@@ -129,8 +133,8 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
         it(title, { timeout: manifest.budgets.testMs }, async (ctx: TestContext) => {
           const outcome = await runProperty(sub, testId, name, body, options);
           ctx.task.meta.mp = outcome;
-          if (outcome.error) throw new HarnessError(outcome.error);
-          if (outcome.failure) throw new PropertyFailure(formatFailure(manifest.id, name, outcome));
+          if (outcome.error) throw withoutStack(new HarnessError(outcome.error));
+          if (outcome.failure) throw withoutStack(new PropertyFailure(formatFailure(manifest.id, name, outcome)));
         });
       }
 
@@ -146,6 +150,7 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
         const run: number[] = [];
         const failed: number[] = [];
         let failure: PropertyOutcome['failure'];
+        let kernelFailure = false;
         for (const seed of seeds) {
           run.push(seed);
           let session: Session | undefined;
@@ -180,15 +185,25 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
               failure = { property: title, observed: observedText(err), seed, replay: replayCommand(manifest.id, seed, title), chart };
             }
             // A kernel that hangs or dies will do so again: do not spend the budget on every seed.
-            if (err instanceof KernelFailure) break;
+            if (err instanceof KernelFailure) {
+              kernelFailure = true;
+              break;
+            }
           } finally {
             session?.close();
           }
         }
-        return { ...base, seeds: { run, failed }, failure };
+        const { level, description } = transportFor(sub, bundle).sandbox;
+        return { ...base, seeds: { run, failed }, failure, kernelFailure, sandbox: { level, description } };
       }
     },
   };
+}
+
+/** The failure says everything; a code frame of the harness would only distract. */
+function withoutStack<E extends Error>(err: E): E {
+  err.stack = `${err.name}: ${err.message}`;
+  return err;
 }
 
 function testIdKnown(m: Manifest, id: string): boolean {

@@ -1,0 +1,161 @@
+// The `grader` command: grade, merge, selftest. Every error a user can cause ends in one
+// plain line and exit code 2; a crash of the grader itself in a message and exit code 1.
+import { parseArgs } from 'node:util';
+import { relative, resolve } from 'node:path';
+import { gradeClass } from './grade.ts';
+import { mergeReports } from './merge.ts';
+import { progress } from './progress.ts';
+import { selftest } from './selftest.ts';
+import type { Result } from './result.ts';
+
+const USAGE = `Usage:
+  npx grader grade <path>... [--out DIR] [--exercise ID]... [--jobs N] [--force] [--shard I/N]
+      A path is one submission (a folder, .zip or .tar.gz) or a folder holding one per student
+      (the entry's name is the student id). Writes DIR/<student>/report.html, report.md,
+      result.json, results.json (Gradescope), and DIR/index.html, grades.csv, summary.json.
+      Default --out reports. Already graded submissions (same files, same kit) are skipped
+      unless --force.
+  npx grader merge <dir>... --out DIR
+      Combines the outputs of sharded runs into one class report.
+  npx grader selftest [--exercise ID]...
+      Reference solutions get full marks, every mutant loses its group's marks, starters are
+      graded without error. Prints a table; exits non-zero on any miss.`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  switch (command) {
+    case 'grade':
+      return grade(rest);
+    case 'merge':
+      return merge(rest);
+    case 'selftest':
+      return runSelftest(rest);
+    default:
+      throw new UsageError(`unknown command "${command}" (try: grade, merge, selftest)`);
+  }
+}
+
+function parse(args: string[], options: NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+async function grade(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    out: { type: 'string', default: 'reports' },
+    exercise: { type: 'string', multiple: true },
+    jobs: { type: 'string' },
+    force: { type: 'boolean', default: false },
+    shard: { type: 'string' },
+    chunk: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+  });
+  if (positionals.length === 0) throw new UsageError('grade needs at least one path: a submission, or a folder of submissions');
+  const jobs = values.jobs === undefined ? undefined : positiveInt('--jobs', values.jobs as string);
+  const chunk = values.chunk === undefined ? undefined : positiveInt('--chunk', values.chunk as string);
+  let shard: { index: number; count: number } | undefined;
+  if (values.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(values.shard as string);
+    if (!m || Number(m[2]) < 1 || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) {
+      throw new UsageError(`--shard must look like I/N with 1 ≤ I ≤ N (e.g. --shard 1/4), got "${values.shard}"`);
+    }
+    shard = { index: Number(m[1]) - 1, count: Number(m[2]) };
+  }
+  const started = Date.now();
+  const summary = await gradeClass({
+    paths: positionals,
+    out: values.out as string,
+    exercises: values.exercise as string[] | undefined,
+    jobs,
+    chunk,
+    force: values.force as boolean,
+    shard,
+    prefer: process.env.KERNEL_SANDBOX === 'fallback' ? 'fallback' : 'auto',
+    progress: progress(process.stderr, values.quiet as boolean),
+  });
+  for (const s of summary.skipped) console.error(`skipped ${s.path}: ${s.reason}`);
+  printTable(summary.results);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`\n${summary.results.length} submissions (${summary.graded} graded, ${summary.cached} already graded) in ${seconds} s`);
+  console.log(`Class dashboard: ${relative(process.cwd(), summary.index) || summary.index}`);
+  return 0;
+}
+
+async function merge(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { out: { type: 'string' } });
+  if (positionals.length === 0) throw new UsageError('merge needs the output folders of the shards');
+  if (!values.out) throw new UsageError('merge needs --out DIR');
+  const { results, index, conflicts } = await mergeReports(positionals, values.out as string);
+  for (const c of conflicts) console.error(`warning: ${c}`);
+  printTable(results);
+  console.log(`\nMerged ${results.length} submissions. Class dashboard: ${relative(process.cwd(), index) || index}`);
+  return 0;
+}
+
+async function runSelftest(args: string[]): Promise<number> {
+  const { values } = parse(args, { exercise: { type: 'string', multiple: true }, jobs: { type: 'string' } });
+  const jobs = values.jobs === undefined ? undefined : positiveInt('--jobs', values.jobs as string);
+  const report = await selftest({ exercises: values.exercise as string[] | undefined, jobs, progress: progress(process.stderr) });
+  console.log(report.table);
+  console.log(report.ok ? '\nselftest passed' : `\nselftest FAILED: ${report.misses} miss(es)`);
+  return report.ok ? 0 : 1;
+}
+
+function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number ≥ 1, got "${value}"`);
+  return n;
+}
+
+function printTable(results: readonly Result[]): void {
+  if (results.length === 0) {
+    console.log('No submissions found.');
+    return;
+  }
+  const ids = results[0]!.exercises.map((e) => e.id);
+  const header = ['student', ...ids, 'total'];
+  const rows = results.map((r) => [
+    r.student,
+    ...r.exercises.map((e) => (e.status === 'graded' ? `${fmt(e.score)}/${fmt(e.max)}` : e.status)),
+    `${fmt(r.total.score)}/${fmt(r.total.max)}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '─'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
+
+function fmt(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    if (err instanceof UsageError || (err as Error)?.name === 'ManifestError' || /^no exercise /.test((err as Error)?.message ?? '')) {
+      console.error(`grader: ${(err as Error).message}`);
+      if (err instanceof UsageError) console.error('Run "npx grader --help" for usage.');
+      process.exitCode = 2;
+    } else if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') {
+      console.error(`grader: ${(err as Error).message.replace(/^ENOENT: /, '')}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`grader: internal error: ${(err as Error)?.stack ?? String(err)}`);
+      process.exitCode = 1;
+    }
+  },
+);
+
+export { resolve };

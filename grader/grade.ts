@@ -1,0 +1,217 @@
+// Grading a class: the life of a submission.
+//   discover → intake (only the manifest's files) → cached? (same submission hash and kit
+//   version: reuse) → prepare (type-check, bundle) → run the exercise's public and hidden
+//   tests in a vitest job over a chunk of submissions (their code in sandboxed kernels) →
+//   score → write the student's files → class dashboard.
+// A bad submission becomes a note or a status in its own report; the batch always goes on.
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { exerciseDir, listExercises, loadManifest, type Manifest } from '../exercises/manifest.ts';
+import type { PlannedSubmission, PropertyOutcome } from '../kernels/harness/property.ts';
+import { discoverDetailed, type IntakeResult, type SubmissionSource } from './intake/index.ts';
+import { kitVersion } from './kit.ts';
+import { readAll, readStudent, writeClass, writeStudent } from './outputs.ts';
+import { prepareSubmission, takeSubmission, wantedFiles, type PreparedSubmission } from './prepare/prepare.ts';
+import { progress as makeProgress, type Progress } from './progress.ts';
+import { Redactor } from './redact.ts';
+import type { ExerciseResult, ManualItem, Result } from './result.ts';
+import { runJob } from './run/vitest-job.ts';
+import { scoreExercise } from './score.ts';
+import { readdirSync } from 'node:fs';
+
+export interface GradeOptions {
+  readonly paths: readonly string[];
+  readonly out: string;
+  /** Exercise ids to grade (default: every exercise in the kit). */
+  readonly exercises?: readonly string[];
+  /** Parallel grading jobs (default: the number of cores). */
+  readonly jobs?: number;
+  /** Regrade even when a result for the same submission and kit version exists. */
+  readonly force?: boolean;
+  /** Grade only every n-th submission (0-based index i of n), for runs across machines. */
+  readonly shard?: { readonly index: number; readonly count: number };
+  /** Submissions per vitest job (default 4). */
+  readonly chunk?: number;
+  /** 'fallback' forces the weaker sandbox (tests, hosts where bwrap misbehaves). */
+  readonly prefer?: 'auto' | 'fallback';
+  readonly progress?: Progress;
+}
+
+export interface GradeSummary {
+  readonly results: Result[];
+  readonly graded: number;
+  readonly cached: number;
+  readonly skipped: { path: string; reason: string }[];
+  readonly index: string;
+}
+
+interface Pending {
+  readonly source: SubmissionSource;
+  readonly taken: IntakeResult;
+  prepared?: PreparedSubmission;
+  readonly outcomes: Map<string, Map<string, PropertyOutcome>>;
+  readonly jobErrors: Map<string, string>;
+  remaining: number;
+  readonly started: number;
+}
+
+export async function gradeClass(options: GradeOptions): Promise<GradeSummary> {
+  const out = resolve(options.out);
+  const progress = options.progress ?? makeProgress(process.stderr, true);
+  const manifests = selectManifests(options.exercises);
+  const version = kitVersion();
+  const redactor = new Redactor();
+  for (const m of manifests) redactor.addHiddenTests(join(exerciseDir(m.id), 'tests', 'hidden'));
+
+  const found = await discoverDetailed([...options.paths], wantedFiles(manifests));
+  let sources = found.sources;
+  if (options.shard) sources = sources.filter((_s, i) => i % options.shard!.count === options.shard!.index);
+  await mkdir(out, { recursive: true });
+  // Bundles live in a world-readable temp folder: the sandbox's own uid must read them,
+  // wherever --out is (a home folder may be closed to other users).
+  const work = await mkdtemp(join(tmpdir(), 'mp-grade-'));
+  await chmod(work, 0o755);
+
+  // Intake and the cache check.
+  const pending: Pending[] = [];
+  const results: Result[] = [];
+  let cached = 0;
+  progress.start(sources.length, 'intake');
+  for (const source of sources) {
+    const taken = await takeSubmission(source, manifests);
+    const previous = options.force ? undefined : await readStudent(out, source.student);
+    if (previous && previous.submission.hash === taken.hash && previous.kit.version === version && sameExercises(previous, manifests)) {
+      results.push(previous);
+      cached++;
+      progress.tick(`${source.student} (already graded)`);
+      continue;
+    }
+    pending.push({ source, taken, outcomes: new Map(), jobErrors: new Map(), remaining: 0, started: Date.now() });
+    progress.tick(source.student);
+  }
+  progress.done();
+
+  // Prepare: type-check and bundle each exercise of each submission.
+  progress.start(pending.length, 'prepare');
+  for (const p of pending) {
+    p.prepared = await prepareSubmission(p.source, p.taken, manifests, join(work, safeName(p.source.student)));
+    progress.tick(p.source.student);
+  }
+  progress.done();
+
+  // Jobs: one vitest run per (exercise, chunk of submissions), `jobs` at a time.
+  const chunk = options.chunk ?? 4;
+  const jobs: { manifest: Manifest; members: Pending[] }[] = [];
+  for (const m of manifests) {
+    const ready = pending.filter((p) => p.prepared!.exercises[m.id]!.status === 'ready');
+    for (let i = 0; i < ready.length; i += chunk) jobs.push({ manifest: m, members: ready.slice(i, i + chunk) });
+    for (const p of ready) p.remaining++;
+  }
+  const finish = async (p: Pending): Promise<void> => {
+    const result = assemble(p, manifests, version, redactor);
+    await writeStudent(out, result);
+    results.push(result);
+    progress.tick(`${p.source.student}: ${result.total.score}/${result.total.max}`);
+  };
+  progress.start(pending.length, 'grade');
+  for (const p of pending) if (p.remaining === 0) await finish(p);
+  const slots = Math.max(1, options.jobs ?? availableParallelism());
+  let next = 0;
+  const worker = async (slot: number): Promise<void> => {
+    while (next < jobs.length) {
+      const job = jobs[next++]!;
+      const plan = {
+        exercise: job.manifest.id,
+        kernel: 'process' as const,
+        uidBase: 61000 + slot * 100,
+        prefer: options.prefer,
+        submissions: job.members.map((p): PlannedSubmission => ({ id: p.source.student, bundle: p.prepared!.exercises[job.manifest.id]!.bundle })),
+      };
+      const files = testFiles(job.manifest.id);
+      const testCount = job.manifest.groups.reduce((n, g) => n + Object.keys(g.tests).length, 0);
+      const collected = await runJob({ plan, files, timeoutMs: Math.max(300_000, job.members.length * testCount * job.manifest.budgets.testMs) });
+      for (const p of job.members) {
+        const mine = new Map<string, PropertyOutcome>();
+        for (const t of collected.tests) {
+          if (t.outcome && t.outcome.submission === p.source.student && t.outcome.exercise === job.manifest.id) mine.set(t.outcome.test, t.outcome);
+        }
+        p.outcomes.set(job.manifest.id, mine);
+        if (collected.errors.length > 0 && mine.size === 0) p.jobErrors.set(job.manifest.id, collected.errors[0]!);
+        if (--p.remaining === 0) await finish(p);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(slots, Math.max(1, jobs.length)) }, (_v, i) => worker(i)));
+  progress.done();
+  await rm(work, { recursive: true, force: true });
+
+  const all = options.shard ? results : mergeWithExisting(results, await readAll(out), sources);
+  const index = await writeClass(out, all);
+  return { results: all.sort((a, b) => a.student.localeCompare(b.student)), graded: pending.length, cached, skipped: found.skipped, index };
+}
+
+/** Scores every exercise of one submission and puts the result together. */
+function assemble(p: Pending, manifests: readonly Manifest[], version: string, redactor: Redactor): Result {
+  const exercises: ExerciseResult[] = manifests.map((m) =>
+    scoreExercise(m, p.prepared!.exercises[m.id]!, p.outcomes.get(m.id) ?? new Map(), redactor, p.jobErrors.get(m.id)));
+  const manual: ManualItem[] = manifests.flatMap((m) => m.manual.map((item) => ({
+    id: `${m.id}.${item.id}`, exercise: m.id, title: item.title, max: item.points, status: 'awaiting' as const,
+  })));
+  const outcomes = [...p.outcomes.values()].flatMap((m) => [...m.values()]);
+  const sandbox = outcomes.find((o) => o.sandbox)?.sandbox;
+  const warnings: string[] = [];
+  if (sandbox && sandbox.level !== 'bwrap') warnings.push(`This submission ran with weaker isolation: ${sandbox.description}`);
+  for (const o of outcomes) {
+    if (o.kernelFailure) warnings.push(`A test of ${o.exercise} ("${o.name}") stopped the kernel: ${redactor.text(o.failure?.observed ?? o.error ?? 'the kernel stopped')}`);
+  }
+  const score = exercises.reduce((a, e) => a + e.score, 0);
+  const max = exercises.reduce((a, e) => a + e.max, 0) + manual.reduce((a, i) => a + i.max, 0);
+  return {
+    student: p.source.student,
+    kit: { version },
+    submission: { hash: p.taken.hash },
+    gradedAt: new Date().toISOString(),
+    durationMs: Date.now() - p.started,
+    total: { score, max, awaiting: manual.reduce((a, i) => a + i.max, 0) },
+    exercises,
+    manual,
+    sandbox: sandbox
+      ? { level: sandbox.level as 'bwrap' | 'fallback', description: sandbox.description }
+      : { level: 'bwrap', description: 'no code was run for this submission' },
+    warnings,
+    notes: p.taken.notes.map((n) => redactor.text(n)),
+  };
+}
+
+function selectManifests(ids: readonly string[] | undefined): Manifest[] {
+  const all = listExercises();
+  const chosen = ids && ids.length > 0 ? [...ids] : all;
+  for (const id of chosen) {
+    if (!all.includes(id)) throw new Error(`no exercise "${id}" in this kit (there are: ${all.join(', ')})`);
+  }
+  return chosen.map((id) => loadManifest(exerciseDir(id)));
+}
+
+function sameExercises(r: Result, manifests: readonly Manifest[]): boolean {
+  return r.exercises.map((e) => e.id).join(',') === manifests.map((m) => m.id).join(',');
+}
+
+function testFiles(exercise: string): string[] {
+  const dir = join(exerciseDir(exercise), 'tests');
+  return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(dir, f));
+}
+
+/** A folder name for the working files of one student. */
+function safeName(student: string): string {
+  return encodeURIComponent(student).replace(/%/g, '_').replace(/^\.+/, '_');
+}
+
+/** The class view: this run's results plus results already in `out` for the other students of these paths. */
+function mergeWithExisting(fresh: Result[], existing: Result[], sources: readonly SubmissionSource[]): Result[] {
+  const wanted = new Set(sources.map((s) => s.student));
+  const byStudent = new Map<string, Result>();
+  for (const r of existing) if (wanted.has(r.student)) byStudent.set(r.student, r);
+  for (const r of fresh) byStudent.set(r.student, r);
+  return [...byStudent.values()];
+}

@@ -1,0 +1,61 @@
+// Writing results: each file atomically (write a temporary file, then rename), so a grader
+// killed midway leaves either the old file or the new one, never half of one.
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { renderClass, renderGradescope, renderStudentReport, studentDir } from './report/index.ts';
+import { Result } from './result.ts';
+
+export async function writeAtomic(file: string, content: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, file);
+}
+
+/** Per student: result.json (written last: its presence marks the student as done), report.html, report.md, results.json (Gradescope). */
+export async function writeStudent(out: string, result: Result): Promise<void> {
+  const dir = join(out, studentDir(result.student));
+  await mkdir(dir, { recursive: true });
+  const { html, md } = renderStudentReport(result);
+  await writeAtomic(join(dir, 'report.html'), html);
+  await writeAtomic(join(dir, 'report.md'), md);
+  await writeAtomic(join(dir, 'results.json'), `${JSON.stringify(renderGradescope(result), null, 2)}\n`);
+  await writeAtomic(join(dir, 'result.json'), `${JSON.stringify(Result.parse(result), null, 2)}\n`);
+}
+
+export async function readStudent(out: string, student: string): Promise<Result | undefined> {
+  try {
+    return Result.parse(JSON.parse(await readFile(join(out, studentDir(student), 'result.json'), 'utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every result.json under `out` (one level down). */
+export async function readAll(out: string): Promise<Result[]> {
+  const results: Result[] = [];
+  let entries;
+  try {
+    entries = await readdir(out, { withFileTypes: true });
+  } catch {
+    return results;
+  }
+  for (const e of entries) {
+    if (!e.isDirectory() || e.name.startsWith('.')) continue;
+    try {
+      results.push(Result.parse(JSON.parse(await readFile(join(out, e.name, 'result.json'), 'utf8'))));
+    } catch {
+      // not a student folder, or a result from an older, incompatible kit
+    }
+  }
+  return results.sort((a, b) => a.student.localeCompare(b.student));
+}
+
+/** The class files: index.html (dashboard), grades.csv, summary.json. */
+export async function writeClass(out: string, results: readonly Result[], title?: string): Promise<string> {
+  await mkdir(out, { recursive: true });
+  const report = renderClass(results, { title });
+  await writeAtomic(join(out, 'index.html'), report.indexHtml);
+  await writeAtomic(join(out, 'grades.csv'), report.gradesCsv);
+  await writeAtomic(join(out, 'summary.json'), `${JSON.stringify(report.summary, null, 2)}\n`);
+  return join(out, 'index.html');
+}

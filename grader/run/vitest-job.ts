@@ -1,0 +1,56 @@
+// One grading job: a plain `vitest run` of an exercise's tests over a chunk of submissions.
+// Vitest starts once per chunk, not once per submission; each submission's code runs in its
+// own sandboxed kernel process, which the test files reuse from test to test.
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import type { RunPlan } from '../../kernels/harness/property.ts';
+import type { Collected } from './reporter.ts';
+
+const kitRoot = fileURLToPath(new URL('../..', import.meta.url));
+const config = fileURLToPath(new URL('./vitest.grading.config.ts', import.meta.url));
+const vitestBin = join(kitRoot, 'node_modules', 'vitest', 'vitest.mjs');
+
+export interface JobOptions {
+  readonly plan: RunPlan;
+  /** Test files to run (absolute paths). */
+  readonly files: readonly string[];
+  /** Wall-clock limit for the whole job (a backstop behind the per-command watchdog). */
+  readonly timeoutMs: number;
+}
+
+export async function runJob(options: JobOptions): Promise<Collected> {
+  const dir = await mkdtemp(join(tmpdir(), 'mp-job-'));
+  await chmod(dir, 0o755); // kernels (another uid) read the pre-built kernel program from here
+  try {
+    const planFile = join(dir, 'plan.json');
+    const resultsFile = join(dir, 'results.json');
+    await writeFile(planFile, JSON.stringify(options.plan));
+    const run = await execa(process.execPath, [vitestBin, 'run', '--config', config, ...options.files], {
+      cwd: kitRoot,
+      env: { MP_RUN: planFile, MP_RESULTS: resultsFile, TMPDIR: dir, FORCE_COLOR: '0' },
+      reject: false,
+      timeout: options.timeoutMs,
+      forceKillAfterDelay: 2000,
+      cleanup: true,
+      all: true,
+      maxBuffer: 8 * 1024 * 1024,
+    });
+    let text: string;
+    try {
+      text = await readFile(resultsFile, 'utf8');
+    } catch {
+      const why = run.timedOut ? `it took longer than ${Math.round(options.timeoutMs / 1000)} s` : `vitest ended without results (exit ${run.exitCode ?? run.signal})`;
+      return { tests: [], errors: [`the grading job failed: ${why}`, tail(run.all ?? '')] };
+    }
+    return JSON.parse(text) as Collected;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function tail(text: string): string {
+  return text.split('\n').slice(-15).join('\n');
+}
