@@ -2,6 +2,7 @@
 // for local runs of trusted or your own code) or in a sandboxed child process (grading).
 // Both carry the same commands and replies, cloned at the boundary, so a test behaves the
 // same either way.
+import { randomUUID } from 'node:crypto';
 import type { Command, Reply } from '../host/host.ts';
 import { KernelHost } from '../host/host.ts';
 import { kernelChildScript } from '../process/build.ts';
@@ -24,7 +25,7 @@ export interface Transport {
 /** The kernel died or stopped answering: the current test fails, later ones start a new kernel. */
 export class KernelFailure extends Error {
   override name = 'KernelFailure';
-  constructor(message: string, readonly cause_: 'timeout' | 'crash' | 'memory' | 'cpu') {
+  constructor(message: string, readonly cause_: 'timeout' | 'crash' | 'memory' | 'cpu' | 'tamper') {
     super(message);
   }
 }
@@ -64,8 +65,7 @@ export interface ProcessTransportOptions {
 export class ProcessTransport implements Transport {
   private child: SandboxedChild | undefined;
   private starting: Promise<SandboxedChild> | undefined;
-  private nextId = 1;
-  private pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  private pending = new Map<string, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   private info: SandboxInfo = { level: 'fallback', description: 'not started yet' };
   private lastOutput = '';
 
@@ -118,13 +118,19 @@ export class ProcessTransport implements Transport {
       await child.kill();
       throw err;
     });
-    child.child.on('message', (m: { id?: number; reply?: Reply }) => {
-      if (m.id === undefined) return;
-      const waiter = this.pending.get(m.id);
-      if (waiter) {
-        this.pending.delete(m.id);
-        waiter.resolve(m.reply!);
+    child.child.on('message', (m: { id?: unknown; reply?: Reply }) => {
+      const waiter = typeof m?.id === 'string' ? this.pending.get(m.id) : undefined;
+      if (waiter === undefined) {
+        // Request ids are random and replies come only from the host: anything else was
+        // written by the submission itself.
+        const failure = new KernelFailure('the submission tampered with the channel between the kernel and the tests (it sent a reply nobody asked for); the kernel was stopped', 'tamper');
+        for (const w of this.pending.values()) w.reject(failure);
+        this.pending.clear();
+        void this.discard(child);
+        return;
       }
+      this.pending.delete(m.id as string);
+      waiter.resolve(m.reply!);
     });
     child.exited.then(async (exit) => {
       if (this.child !== child) return;
@@ -140,7 +146,7 @@ export class ProcessTransport implements Transport {
 
   async request(cmd: Command, what: string): Promise<Reply> {
     const child = await this.ensure();
-    const id = this.nextId++;
+    const id = randomUUID();
     const budget = this.options.budgetMs ?? 2000;
     return new Promise<Reply>((resolve, reject) => {
       const timer = setTimeout(() => {

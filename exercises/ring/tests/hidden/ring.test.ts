@@ -93,6 +93,9 @@ t.property('ring.idle', 'an idle system does no work: no timers left, nothing ru
   await askMany(s, desk, 3, () => 0);
   const first = await s.runUntilIdle({ maxSteps: 100_000, maxTime: 60_000 });
   ctx.check(first.stoppedBy === 'idle', `the system was still busy after 60 s of virtual time (${first.steps} steps): something keeps polling or re-arming a timer`);
+  const done = s.inbox.filter((m) => (m as Done).type === 'done').length;
+  const replies = s.inbox.filter((m) => (m as DeskReply).type === 'answer' || (m as DeskReply).type === 'unavailable').length;
+  ctx.check(done === 1 && replies === 3, `the system went quiet without finishing its work (${done} Done, ${replies} of 3 desk replies): being idle only counts once the work is done`);
   ctx.check(first.pendingTimers === 0, `${first.pendingTimers} timers are still set in an idle system: timers must be cancelled or not used for polling`);
   const second = await s.advance(10_000);
   ctx.check(second.steps === 0, `an idle system did ${second.steps} steps of work in 10 s: it should do nothing until a message arrives`);
