@@ -3,115 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultIntakeLimits, discover, discoverDetailed, intake, writeWorkspace } from '../intake/index.ts';
 import type { IntakeResult, SubmissionSource, WantedFiles } from '../intake/index.ts';
 
-// ---------------------------------------------------------------------------------------------
-// Archive builders. Hand-written so tests can make entries no well-behaved tool would write
-// (traversal names, lying sizes, symlink modes).
+import { makeTar, makeTarGz, makeZip, type TarItem, type ZipItem } from './archives.ts';
 
-interface ZipItem {
-  name: string;
-  data?: Buffer | string;
-  /** Unix mode including the file type bits; default regular file (or folder for "x/"). */
-  mode?: number;
-  store?: boolean;
-  /** Lie about the uncompressed size in both headers. */
-  declaredSize?: number;
-  crc?: number;
-}
-
-function makeZip(items: ZipItem[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const item of items) {
-    const name = Buffer.from(item.name, 'utf8');
-    const raw = typeof item.data === 'string' ? Buffer.from(item.data, 'utf8') : (item.data ?? Buffer.alloc(0));
-    const method = item.store ? 0 : 8;
-    const body = method === 8 ? deflateRawSync(raw) : raw;
-    const crc = item.crc ?? crc32(raw);
-    const size = item.declaredSize ?? raw.length;
-    const mode = item.mode ?? (item.name.endsWith('/') ? 0o40755 : 0o100644);
-
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x800, 6); // UTF-8 names
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(0x21, 12); // 1980-01-01
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(size, 22);
-    local.writeUInt16LE(name.length, 26);
-    locals.push(local, name, body);
-
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE((3 << 8) | 20, 4); // made by Unix
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x800, 8);
-    central.writeUInt16LE(method, 10);
-    central.writeUInt16LE(0x21, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(size, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE((mode << 16) >>> 0, 38);
-    central.writeUInt32LE(offset, 42);
-    centrals.push(central, name);
-    offset += local.length + name.length + body.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(items.length, 8);
-  end.writeUInt16LE(items.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
-}
-
-interface TarItem {
-  name: string;
-  data?: Buffer | string;
-  type?: '0' | '1' | '2' | '5';
-  linkName?: string;
-}
-
-function tarHeader(name: string, size: number, type: string, linkName = ''): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, 'utf8');
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  h.write('00000000000\0', 136);
-  h.write('        ', 148);
-  h.write(type, 156);
-  h.write(linkName, 157, 100, 'utf8');
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return h;
-}
-
-function makeTar(items: TarItem[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const item of items) {
-    const data = typeof item.data === 'string' ? Buffer.from(item.data, 'utf8') : (item.data ?? Buffer.alloc(0));
-    parts.push(tarHeader(item.name, data.length, item.type ?? '0', item.linkName));
-    parts.push(data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  parts.push(Buffer.alloc(1024));
-  return Buffer.concat(parts);
-}
-
-const makeTarGz = (items: TarItem[]): Buffer => gzipSync(makeTar(items));
 
 // ---------------------------------------------------------------------------------------------
 
