@@ -97,3 +97,53 @@ describe('process kernel watchdog', () => {
     }
   });
 });
+
+describe('process kernel failures are plain errors, and the next kernel starts clean', () => {
+  const bad = join(here, 'fixtures', 'bad');
+  async function bundleOf(name: string): Promise<string> {
+    const prepared = await prepareBundle(join(bad, `${name}.ts`), bad, join(work, 'bad', name));
+    if (!prepared.ok) throw new Error(JSON.stringify(prepared.errors));
+    return prepared.bundle;
+  }
+  async function healthy(transport: ProcessTransport): Promise<void> {
+    const s = await Session.open({ transport, bundle, seed: 1 });
+    const echo = await s.start('startEcho');
+    expect((await s.ask<{ text: string }>(echo, (replyTo) => ({ type: 'echo', text: 'still here', replyTo }))).text).toBe('STILL HERE');
+  }
+
+  it('a module that throws at import', async () => {
+    const broken = await bundleOf('throws-at-import');
+    const transport = new ProcessTransport({ readOnly: [join(work, 'bad'), join(work, 'bundle')], budgetMs: 2000 });
+    try {
+      await expect(Session.open({ transport, bundle: broken, seed: 1 })).rejects.toThrow('your code failed while loading: Error: config file not found');
+      await healthy(transport);
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('a module that exits the process while loading', async () => {
+    const broken = await bundleOf('exits-at-load');
+    const transport = new ProcessTransport({ readOnly: [join(work, 'bad'), join(work, 'bundle')], budgetMs: 2000 });
+    try {
+      await expect(Session.open({ transport, bundle: broken, seed: 1 })).rejects.toThrow(/kernel process ended unexpectedly \(exit code 3\)/);
+      await healthy(transport);
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('a handler that allocates memory without bound', async () => {
+    const hog = await bundleOf('eats-memory');
+    const transport = new ProcessTransport({ readOnly: [join(work, 'bad'), join(work, 'bundle')], budgetMs: 5000, limits: { memoryMB: 256 } });
+    try {
+      const s = await Session.open({ transport, bundle: hog, seed: 1 });
+      const ref = await s.start('startHog');
+      await s.send(ref, 'eat');
+      await expect(s.runUntilIdle()).rejects.toThrow(/ran out of memory|stopped responding/);
+      await healthy(transport);
+    } finally {
+      await transport.close();
+    }
+  }, 30_000);
+});
