@@ -2,6 +2,7 @@
 // plain line and exit code 2; a crash of the grader itself in a message and exit code 1.
 import { parseArgs } from 'node:util';
 import { relative, resolve } from 'node:path';
+import { UserError } from './errors.ts';
 import { gradeClass } from './grade.ts';
 import { mergeReports } from './merge.ts';
 import { progress } from './progress.ts';
@@ -144,7 +145,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err) => {
-    if (err instanceof UsageError || (err as Error)?.name === 'ManifestError' || /^no exercise /.test((err as Error)?.message ?? '')) {
+    if (err instanceof UsageError || err instanceof UserError || (err as Error)?.name === 'ManifestError') {
       console.error(`grader: ${(err as Error).message}`);
       if (err instanceof UsageError) console.error('Run "npx grader --help" for usage.');
       process.exitCode = 2;

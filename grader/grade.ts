@@ -9,6 +9,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { exerciseDir, listExercises, loadManifest, type Manifest } from '../exercises/manifest.ts';
 import type { PlannedSubmission, PropertyOutcome } from '../kernels/harness/property.ts';
+import { UserError } from './errors.ts';
 import { discoverDetailed, type IntakeResult, type SubmissionSource } from './intake/index.ts';
 import { kitVersion } from './kit.ts';
 import { readAll, readStudent, writeClass, writeStudent } from './outputs.ts';
@@ -64,7 +65,9 @@ export async function gradeClass(options: GradeOptions): Promise<GradeSummary> {
   const redactor = new Redactor();
   for (const m of manifests) redactor.addHiddenTests(join(exerciseDir(m.id), 'tests', 'hidden'));
 
-  const found = await discoverDetailed([...options.paths], wantedFiles(manifests));
+  const found = await discoverDetailed([...options.paths], wantedFiles(manifests)).catch((err: Error) => {
+    throw new UserError(err.message.replace(/^discover: /, ''));
+  });
   let sources = found.sources;
   if (options.shard) sources = sources.filter((_s, i) => i % options.shard!.count === options.shard!.index);
   await mkdir(out, { recursive: true });
@@ -188,7 +191,7 @@ function selectManifests(ids: readonly string[] | undefined): Manifest[] {
   const all = listExercises();
   const chosen = ids && ids.length > 0 ? [...ids] : all;
   for (const id of chosen) {
-    if (!all.includes(id)) throw new Error(`no exercise "${id}" in this kit (there are: ${all.join(', ')})`);
+    if (!all.includes(id)) throw new UserError(`no exercise "${id}" in this kit (there are: ${all.join(', ')})`);
   }
   return chosen.map((id) => loadManifest(exerciseDir(id)));
 }
