@@ -83,49 +83,59 @@ function copy(value: unknown, depth: number): unknown {
     throw new Unsendable(value, (path) =>
       `cannot send a cyclic structure, or one nested deeper than ${MAX_DEPTH} levels (at ${path.slice(0, 80)}…)`);
   }
-  // A frozen object whose parts are all frozen too is shared as it is.
-  const frozen = Object.isFrozen(value);
-  let same = frozen;
-  let out: object;
+  // Deeply frozen plain data (a Ref, a message being forwarded) is shared as it is.
+  if (Object.isFrozen(value) && deeplyFrozen(value, depth)) return value;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) {
+    const obj: Record<string, unknown> = proto === null ? Object.create(null) : {};
+    // Plain objects only: for-in sees own enumerable keys (and Object.prototype has none).
+    for (const key in value) {
+      const item = (value as Record<string, unknown>)[key];
+      obj[key] = typeof item === 'object' && item !== null ? copy(item, depth + 1)
+        : typeof item === 'function' || typeof item === 'symbol' ? copy(item, depth) : item;
+    }
+    return Object.freeze(obj);
+  }
   if (Array.isArray(value)) {
     const n = value.length;
     const arr = new Array(n);
     for (let i = 0; i < n; i++) {
       const item = value[i];
+      arr[i] = typeof item === 'object' && item !== null ? copy(item, depth + 1)
+        : typeof item === 'function' || typeof item === 'symbol' ? copy(item, depth) : item;
+    }
+    return Object.freeze(arr);
+  }
+  if (value instanceof ArrayBuffer) return takeBuffer(value);
+  if (ArrayBuffer.isView(value)) return copyView(value);
+  throw new Unsendable(value, (path) => notPlainData(value, path));
+}
+
+/** True if a frozen value holds only primitives and deeply frozen plain objects and arrays. */
+function deeplyFrozen(value: object, depth: number): boolean {
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Array.prototype) {
+    const arr = value as unknown[];
+    for (let i = 0; i < arr.length; i++) {
+      const item = arr[i];
       if (typeof item === 'object' && item !== null) {
-        const part = (arr[i] = copy(item, depth + 1));
-        if (part !== item) same = false;
-      } else {
-        arr[i] = typeof item === 'function' || typeof item === 'symbol' ? copy(item, depth) : item;
+        if (depth >= MAX_DEPTH || !Object.isFrozen(item) || !deeplyFrozen(item, depth + 1)) return false;
+      } else if (typeof item === 'function' || typeof item === 'symbol') {
+        return false;
       }
     }
-    if (same) return value;
-    out = arr;
-  } else {
-    const proto = Object.getPrototypeOf(value);
-    if (proto === Object.prototype || proto === null) {
-      const obj: Record<string, unknown> = proto === null ? Object.create(null) : {};
-      // Plain objects only: for-in sees own enumerable keys (and Object.prototype has none).
-      for (const key in value) {
-        const item = (value as Record<string, unknown>)[key];
-        if (typeof item === 'object' && item !== null) {
-          const part = (obj[key] = copy(item, depth + 1));
-          if (part !== item) same = false;
-        } else {
-          obj[key] = typeof item === 'function' || typeof item === 'symbol' ? copy(item, depth) : item;
-        }
-      }
-      if (same) return value;
-      out = obj;
-    } else if (value instanceof ArrayBuffer) {
-      return takeBuffer(value);
-    } else if (ArrayBuffer.isView(value)) {
-      return copyView(value);
-    } else {
-      throw new Unsendable(value, (path) => notPlainData(value, path));
+    return true;
+  }
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item === 'object' && item !== null) {
+      if (depth >= MAX_DEPTH || !Object.isFrozen(item) || !deeplyFrozen(item, depth + 1)) return false;
+    } else if (typeof item === 'function' || typeof item === 'symbol') {
+      return false;
     }
   }
-  return Object.freeze(out);
+  return true;
 }
 
 function notPlainData(value: object, path: string): string {

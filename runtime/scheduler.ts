@@ -6,6 +6,7 @@
 // same choices, same trace. In real-time mode the same loop runs on its own in the
 // background, timers are real, and `now()` is wall-clock milliseconds since start.
 import { createRandom, type Random } from './prng.ts';
+import { Queue } from './queue.ts';
 import { TimerHeap, type Timer } from './timers.ts';
 
 export type Mode = 'deterministic' | 'realtime';
@@ -48,6 +49,7 @@ const realClearTimeout = globalThis.clearTimeout;
 export class Scheduler {
   readonly random: Random;
   private readonly ready: Source[] = [];
+  private readonly runQueue = new Queue<Source>();
   private readonly timers = new TimerHeap();
   private virtualNow = 0;
   private readonly startedAt = performance.now();
@@ -80,9 +82,15 @@ export class Scheduler {
 
   makeReady(source: Source): void {
     if (source.readyIndex >= 0) return;
+    if (this.mode === 'realtime') {
+      // Real time needs no choice between ready sources: round-robin in arrival order.
+      source.readyIndex = 0;
+      this.runQueue.push(source);
+      this.kick();
+      return;
+    }
     source.readyIndex = this.ready.length;
     this.ready.push(source);
-    if (this.mode === 'realtime') this.kick();
   }
 
   task(run: () => void): void {
@@ -90,7 +98,7 @@ export class Scheduler {
   }
 
   get readyCount(): number {
-    return this.ready.length;
+    return this.ready.length + this.runQueue.length;
   }
 
   /** Live timers (not fired, not cancelled). */
@@ -119,6 +127,16 @@ export class Scheduler {
       realClearTimeout(handle);
       this.realTimers.delete(timer);
     }
+  }
+
+  /** Real time: the source at the head of the run queue goes next. */
+  private stepRealtime(): boolean {
+    const source = this.runQueue.shift();
+    if (source === undefined) return false;
+    if (source.fire()) this.runQueue.push(source);
+    else source.readyIndex = -1;
+    this.steps++;
+    return true;
   }
 
   /** Runs one ready source, chosen by the seeded PRNG. Returns false if none was ready. */
@@ -237,13 +255,13 @@ export class Scheduler {
   private readonly loop = (): void => {
     this.kicked = false;
     // Run a bounded batch, then yield to I/O and to resumed async process code.
-    for (let i = 0; i < 20_000 && this.step(); i++);
-    if (this.ready.length > 0) this.kick();
+    for (let i = 0; i < 20_000 && this.stepRealtime(); i++);
+    if (this.runQueue.length > 0) this.kick();
     else if (this.idleWaiters.length > 0) realSetImmediate(this.checkIdle);
   };
 
   private readonly checkIdle = (): void => {
-    if (this.ready.length === 0 && this.timers.size === 0 && !this.kicked) {
+    if (this.runQueue.length === 0 && this.timers.size === 0 && !this.kicked) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();

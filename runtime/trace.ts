@@ -24,7 +24,7 @@ type Without<E, K extends keyof TraceEvent> = E extends unknown ? Omit<E, K> : n
 export type TraceInput = Without<TraceEvent, 'seq' | 't'>;
 
 export interface TraceOptions {
-  /** Keep at most this many events (the most recent). Default 1,000,000. */
+  /** Keep only this many of the most recent events. Default 1,000,000. */
   readonly limit?: number;
 }
 
@@ -37,8 +37,11 @@ export class Trace {
   readonly names = new Map<number, string>();
   private readonly incarnations = new Map<string, number>();
 
+  private readonly slack: number;
+
   constructor(private readonly clock: () => number, options: TraceOptions = {}) {
     this.limit = options.limit ?? 1_000_000;
+    this.slack = Math.max(1, Math.floor(this.limit / 4));
   }
 
   record(event: TraceInput): void {
@@ -46,7 +49,8 @@ export class Trace {
     e.seq = this.seq++;
     e.t = this.clock();
     this.events.push(e);
-    if (this.events.length > this.limit) {
+    // Trim in batches (a quarter of the limit at a time) so that recording stays O(1) amortised.
+    if (this.events.length >= this.limit + this.slack) {
       const cut = this.events.length - this.limit;
       this.events.splice(0, cut);
       this.dropped += cut;
@@ -55,11 +59,11 @@ export class Trace {
 
   /** Events recorded so far (oldest first). `truncated` events fell off the front. */
   get all(): readonly TraceEvent[] {
-    return this.events;
+    return this.events.length > this.limit ? this.events.slice(-this.limit) : this.events;
   }
 
   get truncated(): number {
-    return this.dropped;
+    return this.dropped + Math.max(0, this.events.length - this.limit);
   }
 
   get length(): number {
@@ -67,7 +71,7 @@ export class Trace {
   }
 
   of<K extends TraceKind>(kind: K): Extract<TraceEvent, { kind: K }>[] {
-    return this.events.filter((e): e is Extract<TraceEvent, { kind: K }> => e.kind === kind);
+    return this.all.filter((e): e is Extract<TraceEvent, { kind: K }> => e.kind === kind);
   }
 
   /** Names a process in charts; a name used again (a restarted child) gets #2, #3, … */
@@ -87,9 +91,9 @@ export class Trace {
     const names: Record<string, string> = {};
     for (const [pid, name] of this.names) names[pid] = name;
     return {
-      truncated: this.dropped,
+      truncated: this.truncated,
       names,
-      events: this.events.map(jsonEvent),
+      events: this.all.map(jsonEvent),
     };
   }
 
