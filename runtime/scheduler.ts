@@ -53,7 +53,8 @@ export class Scheduler {
   private readonly timers = new TimerHeap();
   private virtualNow = 0;
   private readonly startedAt = performance.now();
-  private realTimers = new Map<Timer, ReturnType<typeof setTimeout>>();
+  private clock: ReturnType<typeof setTimeout> | undefined;
+  private clockDue = Infinity;
   private kicked = false;
   private idleWaiters: (() => void)[] = [];
   /** Set when a step let asynchronous process code run: wait for it before the next pick. */
@@ -109,24 +110,39 @@ export class Scheduler {
   setTimer(delay: number, owner: number, fire: () => void): Timer {
     const due = this.now() + Math.max(0, delay);
     const timer = this.timers.add(due, owner, fire);
-    if (this.mode === 'realtime') {
-      this.realTimers.set(timer, realSetTimeout(() => {
-        this.realTimers.delete(timer);
-        if (timer.cancelled) return;
-        this.timers.cancel(timer);
-        this.task(timer.fire);
-      }, Math.max(0, delay)));
-    }
+    if (this.mode === 'realtime') this.armClock();
     return timer;
   }
 
   cancelTimer(timer: Timer): void {
-    this.timers.cancel(timer);
-    const handle = this.realTimers.get(timer);
-    if (handle !== undefined) {
-      realClearTimeout(handle);
-      this.realTimers.delete(timer);
-    }
+    this.timers.cancel(timer); // real time: the one armed clock finds it cancelled and moves on
+  }
+
+  /**
+   * Real time keeps its timers in the same heap and arms a single real timer for the
+   * earliest one (a real setTimeout per timer would cost more than the messages it guards:
+   * every ask sets one).
+   */
+  private armClock(): void {
+    const next = this.timers.peek();
+    if (next === undefined) return;
+    if (this.clock !== undefined && this.clockDue <= next.due) return;
+    if (this.clock !== undefined) realClearTimeout(this.clock);
+    this.clockDue = next.due;
+    this.clock = realSetTimeout(this.ring, Math.max(0, next.due - this.now()));
+  }
+
+  private readonly ring = (): void => {
+    this.clock = undefined;
+    this.clockDue = Infinity;
+    const now = this.now();
+    for (let timer = this.timers.popDue(now); timer; timer = this.timers.popDue(now)) this.task(timer.fire);
+    this.armClock();
+    if (this.runQueue.length === 0) this.checkIdleSoon();
+  };
+
+  private checkIdleSoon(): void {
+    if (this.idleWaiters.length > 0) realSetImmediate(this.checkIdle);
   }
 
   /** Real time: the source at the head of the run queue goes next. */

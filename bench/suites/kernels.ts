@@ -1,0 +1,158 @@
+// Kernels: process-kernel cold start, and messages across a worker-thread boundary against
+// raw MessagePort.postMessage (one message per postMessage), one way and round trip.
+import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Ref } from '../../runtime/index.ts';
+import { prepareBundle } from '../../kernels/harness/bundle-file.ts';
+import { ProcessTransport } from '../../kernels/harness/transport.ts';
+import { Session } from '../../kernels/harness/session.ts';
+import { startWorkerCluster } from '../../kernels/worker/cluster.ts';
+import type { Suite, SuiteOptions } from '../lib/suite.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const fixtures = join(here, '..', '..', 'kernels', 'test', 'fixtures');
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0));
+
+/** Raw baseline: a worker that counts messages, and echoes pings. */
+const RAW_WORKER = `
+const { parentPort } = require('node:worker_threads');
+let count = 0;
+parentPort.on('message', (m) => {
+  if (m.type === 'hit') count++;
+  else if (m.type === 'total') parentPort.postMessage(count);
+  else if (m.type === 'ping') parentPort.postMessage({ type: 'pong', n: m.n });
+});`;
+
+async function rawOneWay(n: number): Promise<number> {
+  const worker = new Worker(RAW_WORKER, { eval: true });
+  await new Promise((r) => setTimeout(r, 50));
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) worker.postMessage({ type: 'hit', n: i });
+  worker.postMessage({ type: 'total' });
+  const total = await new Promise<number>((resolve) => worker.once('message', resolve));
+  const ms = performance.now() - t0;
+  await worker.terminate();
+  if (total !== n) throw new Error(`raw one-way lost messages: ${total}/${n}`);
+  return (n / ms) * 1000;
+}
+
+/** Round trips with `inFlight` outstanding at a time (1 = strictly sequential). */
+async function rawRoundTrips(n: number, inFlight: number): Promise<number> {
+  const worker = new Worker(RAW_WORKER, { eval: true });
+  await new Promise((r) => setTimeout(r, 50));
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    let sent = 0, got = 0;
+    worker.on('message', () => {
+      got++;
+      if (sent < n) worker.postMessage({ type: 'ping', n: sent++ });
+      else if (got === n) resolve();
+    });
+    for (; sent < Math.min(inFlight, n); ) worker.postMessage({ type: 'ping', n: sent++ });
+  });
+  const ms = performance.now() - t0;
+  await worker.terminate();
+  return (n / ms) * 1000;
+}
+
+async function kitOneWay(module: string, n: number): Promise<number> {
+  const cluster = await startWorkerCluster({ workers: 1, module });
+  try {
+    const counter = await cluster.start<Ref>(1, 'startCounter');
+    const t0 = performance.now();
+    const total = await new Promise<number>((resolve) => {
+      cluster.main.spawn(async (self) => {
+        for (let i = 0; i < n; i++) self.send(counter, { type: 'hit' });
+        self.send(counter, { type: 'total', replyTo: self.ref });
+        resolve(await self.receive() as number);
+      });
+    });
+    const ms = performance.now() - t0;
+    if (total !== n) throw new Error(`worker kernel lost messages: ${total}/${n}`);
+    return (n / ms) * 1000;
+  } finally {
+    await cluster.close();
+  }
+}
+
+/** Asks across the boundary: `inFlight` client processes, each asking one after another. */
+async function kitRoundTrips(module: string, n: number, inFlight: number): Promise<number> {
+  const cluster = await startWorkerCluster({ workers: 1, module });
+  try {
+    const echo = await cluster.start<Ref>(1, 'startEcho');
+    const each = Math.ceil(n / inFlight);
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: inFlight }, () => new Promise<void>((resolve, reject) => {
+      cluster.main.spawn(async (self) => {
+        for (let i = 0; i < each; i++) {
+          const r = await self.ask<{ n: number }>(echo, (replyTo) => ({ type: 'echo', n: i, replyTo }));
+          if (r.n !== i) reject(new Error('worker ask out of order'));
+        }
+        resolve();
+      });
+    })));
+    return ((each * inFlight) / (performance.now() - t0)) * 1000;
+  } finally {
+    await cluster.close();
+  }
+}
+
+async function coldStarts(work: string, runs: number): Promise<{ ready: number; firstReply: number; level: string }> {
+  const root = join(fixtures, 'echo');
+  const prepared = await prepareBundle(join(root, 'echo.ts'), root, join(work, 'bundle'));
+  if (!prepared.ok) throw new Error('could not bundle the echo fixture');
+  const ready: number[] = [];
+  const first: number[] = [];
+  let level = '';
+  for (let i = 0; i < runs; i++) {
+    const transport = new ProcessTransport({ readOnly: [join(work, 'bundle')] });
+    const t0 = performance.now();
+    await transport.warm();
+    ready.push(performance.now() - t0);
+    const s = await Session.open({ transport, bundle: prepared.bundle, seed: 1 });
+    await s.start('startEcho');
+    first.push(performance.now() - t0);
+    level = transport.sandbox.level;
+    await transport.close();
+  }
+  return { ready: median(ready), firstReply: median(first), level };
+}
+
+export const suite: Suite = {
+  name: 'kernels',
+  description: 'process-kernel cold start; worker-kernel messages and asks across threads vs raw postMessage',
+  async run({ quick, log }: SuiteOptions) {
+    const work = mkdtempSync(join(tmpdir(), 'mp-bench-kernels-'));
+    chmodSync(work, 0o755);
+    try {
+      const prepared = await prepareBundle(join(fixtures, 'workers', 'services.ts'), join(fixtures, 'workers'), join(work, 'workers'));
+      if (!prepared.ok) throw new Error('could not bundle the worker fixture');
+      const oneWay = quick ? 50_000 : 400_000;
+      const trips = quick ? 2_000 : 20_000;
+      const cold = await coldStarts(work, quick ? 3 : 7);
+      const rows: [string, number, number][] = [];
+      const best = async (f: () => Promise<number>) => Math.max(await f(), await f(), await f());
+      rows.push(['one-way msgs/s', await best(() => kitOneWay(prepared.bundle, oneWay)), await best(() => rawOneWay(oneWay))]);
+      rows.push(['round trips/s, 100 in flight', await best(() => kitRoundTrips(prepared.bundle, trips * 5, 100)), await best(() => rawRoundTrips(trips * 5, 100))]);
+      rows.push(['round trips/s, one at a time', await best(() => kitRoundTrips(prepared.bundle, trips, 1)), await best(() => rawRoundTrips(trips, 1))]);
+
+      log(`process kernel (${cold.level}): cold start to ready ${cold.ready.toFixed(0)} ms, to the first reply of a booted submission ${cold.firstReply.toFixed(0)} ms (median of ${quick ? 3 : 7})`);
+      log(`  goal: under 150 ms to the first reply … ${cold.firstReply < 150 ? 'PASS' : 'MISS'}`);
+      log('');
+      log(`${'across one worker-thread boundary'.padEnd(34)} ${'kit'.padStart(10)} ${'raw postMessage'.padStart(16)} ${'ratio'.padStart(7)}   goal ≥5×`);
+      for (const [what, kit, raw] of rows) {
+        const ratio = kit / raw;
+        const goal = what.includes('one at a time') ? '(latency: no batching possible)' : ratio >= 5 ? 'PASS' : 'MISS';
+        log(`${what.padEnd(34)} ${fmt(kit).padStart(10)} ${fmt(raw).padStart(16)} ${`${ratio.toFixed(2)}×`.padStart(7)}   ${goal}`);
+      }
+      return { ok: true };
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  },
+};
