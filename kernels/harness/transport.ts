@@ -102,7 +102,7 @@ export class ProcessTransport implements Transport {
     });
     this.info = { level: child.level, description: child.description };
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new KernelFailure('the kernel process did not start within 10 s', 'timeout')), 10_000);
+      const timer = setTimeout(() => reject(new KernelFailure('the kernel process did not start within 60 s', 'timeout')), 60_000);
       const onMessage = (m: unknown) => {
         if ((m as { ready?: boolean }).ready) {
           clearTimeout(timer);
