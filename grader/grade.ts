@@ -18,6 +18,7 @@ import { progress as makeProgress, type Progress } from './progress.ts';
 import { Redactor } from './redact.ts';
 import type { ExerciseResult, ManualItem, Result } from './result.ts';
 import { runJob } from './run/vitest-job.ts';
+import { kernelChildScript } from '../kernels/process/build.ts';
 import { scoreExercise } from './score.ts';
 import { readdirSync } from 'node:fs';
 
@@ -120,6 +121,7 @@ export async function gradeClass(options: GradeOptions): Promise<GradeSummary> {
   progress.start(pending.length, 'grade');
   for (const p of pending) if (p.remaining === 0) await finish(p);
   const slots = Math.max(1, options.jobs ?? availableParallelism());
+  const kernelScript = jobs.length > 0 ? await kernelChildScript() : undefined;
   let next = 0;
   const worker = async (slot: number): Promise<void> => {
     while (next < jobs.length) {
@@ -129,6 +131,7 @@ export async function gradeClass(options: GradeOptions): Promise<GradeSummary> {
         kernel: 'process' as const,
         uidBase: 61000 + slot * 100,
         prefer: options.prefer,
+        kernelScript,
         submissions: job.members.map((p): PlannedSubmission => ({ id: p.source.student, bundle: p.prepared!.exercises[job.manifest.id]!.bundle })),
       };
       const files = testFiles(job.manifest.id);

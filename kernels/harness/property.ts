@@ -33,6 +33,8 @@ export interface RunPlan {
   readonly kernel: 'process' | 'in-process';
   readonly uidBase?: number;
   readonly prefer?: 'auto' | 'fallback';
+  /** The pre-built kernel program, built once by the grader for all its jobs. */
+  readonly kernelScript?: string;
 }
 
 export interface PlannedSubmission {
@@ -115,6 +117,7 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
           budgetMs: manifest.budgets.commandMs,
           uid: plan.uidBase === undefined ? undefined : plan.uidBase + Number(process.env.VITEST_POOL_ID ?? 0),
           prefer: plan.prefer,
+          script: plan.kernelScript,
         })
         : new InProcessTransport();
       transports.set(sub.id, transport);
@@ -246,6 +249,7 @@ function findExerciseDir(from: string): string {
 
 interface Plan {
   readonly kernel: 'process' | 'in-process';
+  readonly kernelScript?: string;
   readonly submissions: readonly PlannedSubmission[];
   readonly uidBase?: number;
   readonly prefer?: 'auto' | 'fallback';

@@ -51,6 +51,8 @@ export class InProcessTransport implements Transport {
 export interface ProcessTransportOptions {
   /** Folders the kernel may read: the bundled submission (its folder). */
   readonly readOnly: readonly string[];
+  /** The pre-built kernel program (default: built on first use). */
+  readonly script?: string;
   /** Real-time budget for one command before the kernel is declared unresponsive (default 2000 ms). */
   readonly budgetMs?: number;
   readonly limits?: Partial<SandboxLimits>;
@@ -90,7 +92,7 @@ export class ProcessTransport implements Transport {
   }
 
   private async spawn(): Promise<SandboxedChild> {
-    const script = await kernelChildScript();
+    const script = this.options.script ?? await kernelChildScript();
     const child = await spawnSandboxed({
       script,
       readOnly: [...this.options.readOnly],
