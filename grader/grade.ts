@@ -129,7 +129,8 @@ export async function gradeClass(options: GradeOptions): Promise<GradeSummary> {
       const plan = {
         exercise: job.manifest.id,
         kernel: 'process' as const,
-        uidBase: 61000 + slot * 100,
+        // RLIMIT_NPROC counts per uid, machine-wide: each job (and each grader run) gets its own uids.
+        uidBase: 60000 + (process.pid % 250) * 40 + slot * 5,
         prefer: options.prefer,
         kernelScript,
         submissions: job.members.map((p): PlannedSubmission => ({ id: p.source.student, bundle: p.prepared!.exercises[job.manifest.id]!.bundle })),

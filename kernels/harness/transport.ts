@@ -85,10 +85,25 @@ export class ProcessTransport implements Transport {
 
   private ensure(): Promise<SandboxedChild> {
     if (this.child) return Promise.resolve(this.child);
-    this.starting ??= this.spawn().finally(() => {
+    this.starting ??= this.spawnWithRetry().finally(() => {
       this.starting = undefined;
     });
     return this.starting;
+  }
+
+  /**
+   * No student code runs before the kernel says it is ready, so a failed start is the
+   * machine's fault (load, process limits), not the submission's: try again before giving up.
+   */
+  private async spawnWithRetry(): Promise<SandboxedChild> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.spawn();
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+    }
   }
 
   private async spawn(): Promise<SandboxedChild> {
