@@ -20,7 +20,14 @@ const USAGE = `Usage:
       Combines the outputs of sharded runs into one class report.
   npx grader selftest [--exercise ID]...
       Reference solutions get full marks, every mutant loses its group's marks, starters are
-      graded without error. Prints a table; exits non-zero on any miss.`;
+      graded without error. Prints a table; exits non-zero on any miss.
+  npx grader pack [--out DIR] [--zip] [--exercise ID]...
+      Builds the student pack in DIR (default student-pack): runtime, handouts, protocols,
+      public tests, starters, README.md, REFLECTION.md; npm test / check / submit. No hidden
+      test, solution or mutant (checked). --zip also writes DIR.zip.
+  npx grader marks import <csv> [--out DIR] [--dry-run]
+      Merges a lecturer's marks (columns student, item, score, comment) into the results in
+      DIR (default reports): reports, grades.csv, Gradescope files. All or nothing.`;
 
 class UsageError extends Error {}
 
@@ -37,8 +44,12 @@ async function main(argv: string[]): Promise<number> {
       return merge(rest);
     case 'selftest':
       return runSelftest(rest);
+    case 'pack':
+      return pack(rest);
+    case 'marks':
+      return marks(rest);
     default:
-      throw new UsageError(`unknown command "${command}" (try: grade, merge, selftest)`);
+      throw new UsageError(`unknown command "${command}" (try: grade, merge, selftest, pack, marks)`);
   }
 }
 
@@ -109,6 +120,44 @@ async function runSelftest(args: string[]): Promise<number> {
   console.log(report.table);
   console.log(report.ok ? '\nselftest passed' : `\nselftest FAILED: ${report.misses} miss(es)`);
   return report.ok ? 0 : 1;
+}
+
+async function pack(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { out: { type: 'string', default: 'student-pack' }, zip: { type: 'boolean', default: false }, exercise: { type: 'string', multiple: true } });
+  if (positionals.length > 0) throw new UsageError(`pack takes no paths (got "${positionals[0]}"); use --out DIR`);
+  const { buildPack, PackError } = await import('./pack/build.ts');
+  let built;
+  try {
+    built = await buildPack({ out: values.out as string, zip: values.zip as boolean, exercises: values.exercise as string[] | undefined });
+  } catch (err) {
+    if (!(err instanceof PackError)) throw err;
+    console.error(`grader: ${err.message}`);
+    return 2;
+  }
+  for (const w of built.warnings) console.error(`warning: ${w}`);
+  console.log(`Student pack: ${relative(process.cwd(), built.dir) || built.dir} (${built.files.length} files; exercises: ${built.exercises.map((e) => e.id).join(', ')})`);
+  if (built.zip) console.log(`Zipped: ${relative(process.cwd(), built.zip) || built.zip}`);
+  console.log('Students run: npm ci && npm test');
+  return 0;
+}
+
+async function marks(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'import') throw new UsageError(sub === undefined ? 'marks needs a subcommand: marks import <csv>' : `unknown marks subcommand "${sub}" (try: marks import <csv>)`);
+  const { values, positionals } = parse(rest, { out: { type: 'string', default: 'reports' }, 'dry-run': { type: 'boolean', default: false } });
+  if (positionals.length !== 1) throw new UsageError('marks import needs exactly one CSV file');
+  const { importMarks, MarksError } = await import('./marks/marks.ts');
+  try {
+    const summary = await importMarks({ csv: positionals[0]!, out: values.out as string, dryRun: values['dry-run'] as boolean });
+    const verb = values['dry-run'] ? 'would import' : 'imported';
+    console.log(`${verb} ${summary.imported} mark${summary.imported === 1 ? '' : 's'} for ${summary.students.length} student${summary.students.length === 1 ? '' : 's'}`);
+    if (summary.stillAwaiting.length > 0) console.log(`still awaiting marking (not counted as zero): ${summary.stillAwaiting.join(', ')}`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof MarksError)) throw err;
+    console.error(`grader: ${err.message}`);
+    return 2;
+  }
 }
 
 function positiveInt(flag: string, value: string): number {

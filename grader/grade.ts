@@ -18,6 +18,8 @@ import { progress as makeProgress, type Progress } from './progress.ts';
 import { Redactor } from './redact.ts';
 import type { ExerciseResult, ManualItem, Result } from './result.ts';
 import { runJob } from './run/vitest-job.ts';
+import { applyStoredMarks } from './marks/marks.ts';
+import { saveProgressLog } from './progress-log/store.ts';
 import { kernelChildScript } from '../kernels/process/build.ts';
 import { scoreExercise } from './score.ts';
 import { readdirSync } from 'node:fs';
@@ -84,6 +86,7 @@ export async function gradeClass(options: GradeOptions): Promise<GradeSummary> {
   progress.start(sources.length, 'intake');
   for (const source of sources) {
     const taken = await takeSubmission(source, manifests);
+    await saveProgressLog(out, source.student, taken.files['progress.jsonl']);
     const previous = options.force ? undefined : await readStudent(out, source.student);
     if (previous && previous.submission.hash === taken.hash && previous.kit.version === version && sameExercises(previous, manifests)) {
       results.push(previous);
@@ -113,7 +116,7 @@ export async function gradeClass(options: GradeOptions): Promise<GradeSummary> {
     for (const p of ready) p.remaining++;
   }
   const finish = async (p: Pending): Promise<void> => {
-    const result = assemble(p, manifests, version, redactor);
+    const result = await applyStoredMarks(out, assemble(p, manifests, version, redactor));
     await writeStudent(out, result);
     results.push(result);
     progress.tick(`${p.source.student}: ${result.total.score}/${result.total.max}`);

@@ -1,6 +1,7 @@
 // Combining sharded runs: each shard graded a disjoint part of the class into its own
 // folder; merging reads their result.json files and writes one class report.
 import { readAll, writeClass, writeStudent } from './outputs.ts';
+import { copyProgressLogs } from './progress-log/store.ts';
 import type { Result } from './result.ts';
 
 export async function mergeReports(dirs: readonly string[], out: string): Promise<{ results: Result[]; index: string; conflicts: string[] }> {
@@ -22,6 +23,7 @@ export async function mergeReports(dirs: readonly string[], out: string): Promis
   const versions = new Set(results.map((r) => r.kit.version));
   if (versions.size > 1) conflicts.push(`the shards were graded with different kit versions: ${[...versions].join(', ')}`);
   for (const r of results) await writeStudent(out, r);
+  await copyProgressLogs(dirs, out, results.map((r) => r.student));
   const index = await writeClass(out, results);
   return { results, index, conflicts };
 }

@@ -3,6 +3,7 @@
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderClass, renderGradescope, renderStudentReport, studentDir } from './report/index.ts';
+import { classProgress } from './progress-log/store.ts';
 import { Result } from './result.ts';
 
 export async function writeAtomic(file: string, content: string): Promise<void> {
@@ -53,7 +54,8 @@ export async function readAll(out: string): Promise<Result[]> {
 /** The class files: index.html (dashboard), grades.csv, summary.json. */
 export async function writeClass(out: string, results: readonly Result[], title?: string): Promise<string> {
   await mkdir(out, { recursive: true });
-  const report = renderClass(results, { title });
+  const progress = await classProgress(out, results.map((r) => r.student));
+  const report = renderClass(results, { title, progress });
   await writeAtomic(join(out, 'index.html'), report.indexHtml);
   await writeAtomic(join(out, 'grades.csv'), report.gradesCsv);
   await writeAtomic(join(out, 'summary.json'), `${JSON.stringify(report.summary, null, 2)}\n`);

@@ -25,6 +25,7 @@ const options: ts.CompilerOptions = {
   paths: {
     '#runtime': ['runtime/index.ts'],
     '#exercises/*': ['exercises/*.ts'],
+    zod: ['node_modules/zod'],
   },
 };
 

@@ -222,8 +222,10 @@ function observedText(err: unknown): string {
   return String(err);
 }
 
+/** `-t` takes a regular expression: the test's name is escaped so that it selects exactly that test. */
 export function replayCommand(exercise: string, seed: number, name: string): string {
-  return `SEED=${seed} npm test -- ${exercise} -t ${JSON.stringify(name)}`;
+  const pattern = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return `SEED=${seed} npm test -- ${exercise} -t ${JSON.stringify(pattern)}`;
 }
 
 function formatFailure(exercise: string, name: string, o: PropertyOutcome): string {

@@ -1,0 +1,217 @@
+// The words of the student pack: its README, REFLECTION.md, settings.json and small config files.
+import type { PackExercise } from './tools/local.ts';
+
+export interface ReadmeExercise extends PackExercise {
+  /** The handout's path in the pack, if the exercise has one. */
+  readonly handout?: string;
+}
+
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+
+export function studentReadme(exercises: readonly ReadmeExercise[], kit: string): string {
+  const first = exercises[0]?.id ?? 'ring';
+  const rows = exercises.map((e, i) => {
+    const title = e.handout ? `[${e.title}](${e.handout})` : e.title;
+    return `| ${i + 1} | \`${e.id}\` | ${title} | ${e.files.map((f) => `\`${f}\``).join(', ')} | ${fmt(e.points.total)} (${fmt(e.points.public)} public) |`;
+  });
+  return `# Exercise 3: message passing — your pack
+
+You will build message-passing programs — Erlang/Akka-style actors, let-it-crash supervision,
+a Barrelfish-style multikernel — and say how easy the model was for you. This folder is
+everything you need: the actor runtime (\`runtime/\`, its guide is
+[\`runtime/README.md\`](runtime/README.md)), each exercise's handout, message protocol and public
+tests (\`exercises/<id>/\`), and the files you write, which start as skeletons.
+
+## Set up (two commands)
+
+You need Node.js 20.19 or newer (\`node --version\`) and npm. In this folder:
+
+\`\`\`sh
+npm ci        # installs the exact tool versions the course uses (into node_modules/)
+npm test      # runs the public tests of every exercise
+\`\`\`
+
+## The exercises
+
+Do them in this order. Write your code in the files of the fourth column (they are already
+here, as skeletons with TODOs); leave everything else as it is, since the grader uses its own copy.
+
+| # | id | handout | your files | points |
+| ---: | --- | --- | --- | --- |
+${rows.join('\n')}
+
+The public tests are a part of what the grader runs; it also runs hidden tests for the rest of
+the points (the handouts say what they check). Some items, such as \`REFLECTION.md\`, are
+marked by hand.
+
+## Testing
+
+\`\`\`sh
+npm test -- ${first}                  # the public tests of one exercise
+npm run test:watch -- ${first}        # the same, again whenever you save one of your files
+SEED=4181 npm test -- ${first} -t "name of the test"   # replay one test under one seed
+\`\`\`
+
+- Before any test runs, your files are type-checked, as the grader does: a syntax or type
+  error is printed first, as \`${exercises[0]?.files[0] ?? 'ring/ring.ts'}:12:5  type error: …\`.
+  A syntax error fails every test of that exercise; a type error costs nothing by itself,
+  but it is usually a bug.
+- A failing test prints, in plain words, the property that broke, what was observed, the
+  seed, a one-line replay command, and the last messages before the failure as a sequence
+  chart (\`t=1203  teller → acc-3  reserve {…}\`).
+- Every test runs under a few fixed seeds. A seed fixes the order in which messages are
+  delivered and the virtual clock, so a failure happens again, message for message, each
+  time you replay it: copy the replay command, add \`console.log\`s or a breakpoint, run it.
+  A test earns its points only if it passes under every seed.
+- On Windows (PowerShell), set the seed first: \`$env:SEED=4181; npm test -- ${first} -t "…"\`,
+  and \`Remove-Item Env:SEED\` afterwards.
+- If \`npm test\` seems to hang, your code is probably stuck in a loop that never waits (a busy
+  wait). Stop it with Ctrl-C and run \`MP_KERNEL=process npm test -- ${first}\`: your code then runs
+  in a separate process with a watchdog, as in the grader, which stops it and names the test.
+
+## See your marks before you submit
+
+\`\`\`sh
+npm run check              # or: npm run check -- ${first}
+\`\`\`
+
+runs the public tests and writes \`check/report.html\` (open it in a browser) and
+\`check/report.md\`: the grader's own report, with the marks the public tests earn. It is
+what your lecturer will see for that part; hidden tests and hand-marked items show as such.
+
+## Reflection
+
+Answer the questions in [\`REFLECTION.md\`](REFLECTION.md) as you go: about your own experience
+of message passing in these exercises. It is marked by hand.
+
+## Submit
+
+\`\`\`sh
+npm run submit
+\`\`\`
+
+writes **\`submission.zip\`** and lists what is in it: exactly the files the grader takes —
+your files of each exercise, \`REFLECTION.md\`, and \`progress.jsonl\` (below) — and nothing
+else. It warns you about a file that is missing, still the starter, or does not compile.
+Hand in that one file.
+
+## What is recorded, and how to switch it off
+
+This exercise is also a small study: how easy is message passing for programmers who are not
+(yet) experts? To help answer it, each \`npm test\` run adds a line to \`progress.jsonl\` in
+this folder, for each exercise it ran:
+
+\`\`\`json
+{"v":1,"at":"2026-03-02T14:05:11.000Z","exercise":"${first}","passed":1,"failed":1,"skipped":0,"failedTests":["${first}.example"],"firstFailed":"${first}.example","runs":1}
+\`\`\`
+
+That is: when the run ended, which exercise, how many public tests passed, failed or were
+filtered out, which failed (the first one first), and how many runs in a row had this same
+outcome. Nothing else: no code, no timing of your work or your tests, no keystrokes, nothing
+about your machine. \`npm run submit\` includes the file; your lecturer sees it only summed
+over the class (runs until the public tests first all pass, the span of working time, the
+properties that failed first and longest). It has no effect on your marks.
+
+It is your choice. To switch it off, set \`"progressLog": false\` in \`settings.json\` (or set
+the environment variable \`MP_PROGRESS_LOG=0\`); nothing is recorded then, and \`npm run submit\`
+leaves the file out. You may also read, edit or delete \`progress.jsonl\` at any time.
+
+## Layout
+
+\`\`\`
+README.md          this file
+REFLECTION.md      your answers to the reflection questions
+settings.json      the switch for progress.jsonl
+<exercise files>   your code (see the table above)
+exercises/<id>/    handout (README.md), protocol.ts, manifest.json, public tests
+runtime/           the actor runtime you program against
+kernels/           the test harness and the simulated kernels your code runs in
+grader/            the scripts behind npm test / check / submit, and the report templates
+\`\`\`
+
+Pack built from kit ${kit}.
+`;
+}
+
+export const REFLECTION_MD = `# Reflection
+
+Answer in your own words, from your own experience of these exercises: a few sentences to a
+paragraph each. There are no right answers; concrete examples from your code (an exercise, a
+bug, a sequence chart) are worth more than general statements. This file is marked by hand.
+
+## 1. Easier or harder than locks?
+
+Was message passing easier or harder than threads and locks would have been for these tasks?
+For which exercise most, and why?
+
+_Your answer:_
+
+## 2. Where did it help?
+
+Where did message passing help you: a design that fell into place, a bug that could not
+happen, a property that was easy to test or to see in a sequence chart?
+
+_Your answer:_
+
+## 3. Where did it hurt?
+
+Where did it get in your way: a deadlock (two processes waiting on each other), lost or
+duplicated messages, a reply that never came, state spread over many processes, debugging?
+How did you find and fix it?
+
+_Your answer:_
+
+## 4. Is shared-nothing a sensible extreme?
+
+Barrelfish builds an operating system as a network of cores that share nothing and only
+exchange messages. After the multikernel exercise: is shared-nothing a sensible extreme, for
+an OS or for your own programs? What does it cost, and what does it buy?
+
+_Your answer:_
+
+## 5. Let it crash
+
+How did "let it crash" (supervisors restarting failed processes) change the way you handled
+errors, compared with catching every exception where it happens? Would you use it again?
+
+_Your answer:_
+`;
+
+export function settingsJson(): string {
+  return `${JSON.stringify({
+    progressLog: true,
+    about: 'progressLog: true adds one line of test outcomes per exercise to progress.jsonl at each npm test run (see README: "What is recorded"). Set it to false to record nothing.',
+  }, null, 2)}\n`;
+}
+
+export const GITIGNORE = `node_modules/
+check/
+submission.zip
+`;
+
+/** For editors: the pack's files, typed as the kit types them. */
+export function tsconfig(include: readonly string[]): string {
+  return `${JSON.stringify({
+    compilerOptions: {
+      target: 'ES2022',
+      lib: ['ES2023'],
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      types: ['node'],
+      strict: true,
+      noEmit: true,
+      allowImportingTsExtensions: true,
+      verbatimModuleSyntax: true,
+      isolatedModules: true,
+      noImplicitOverride: true,
+      skipLibCheck: true,
+      resolveJsonModule: true,
+    },
+    include,
+    exclude: ['node_modules', 'check'],
+  }, null, 2)}\n`;
+}
+
+export const VITEST_CONFIG = `// The pack's test configuration lives with the pack's scripts.
+export { default } from './grader/pack/tools/vitest.config.ts';
+`;

@@ -1,0 +1,190 @@
+// `npm run check [-- <exercise>...] [--out DIR]`: the marked preview. Prepares each exercise
+// as the grader does (files present? type check, bundle), runs its public tests, scores them
+// with the grader's own scoring (grader/score.ts) and writes the grader's report (same
+// templates) to check/report.html and check/report.md, with check/result.json.
+// Only the public tests run here; the report says how many points the hidden tests carry.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startVitest, type Reporter, type TestModule } from 'vitest/node';
+import type { Manifest } from '../../../exercises/manifest.ts';
+import type { PropertyOutcome } from '../../../kernels/harness/property.ts';
+import { bundleSubmission } from '../../../kernels/loader/bundle.ts';
+import type { PreparedExercise } from '../../prepare/prepare.ts';
+import { Redactor } from '../../redact.ts';
+import { renderStudentReport } from '../../report/index.ts';
+import { Result, type Diagnostic, type ExerciseResult, type ManualItem } from '../../result.ts';
+import { scoreExercise } from '../../score.ts';
+import { exerciseOfTestFile, packExercises, packRoot, readPackInfo, sha256, studentRoot } from './local.ts';
+import PackReporter from './reporter.ts';
+import { typecheckFiles } from './typecheck.ts';
+
+export const configFile = fileURLToPath(new URL('./vitest.config.ts', import.meta.url));
+
+/** The same steps and words as the grader's prepare (grader/prepare/prepare.ts), on the student's own folder. */
+export async function prepareLocal(m: Manifest, root: string): Promise<PreparedExercise> {
+  const missing = m.files.filter((f) => !existsSync(join(root, f)));
+  if (missing.length === m.files.length) {
+    return { id: m.id, status: 'missing', reason: `not submitted (expected ${m.files.join(', ')})`, diagnostics: [] };
+  }
+  if (missing.length > 0) {
+    return { id: m.id, status: 'missing', reason: `missing file${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, diagnostics: [] };
+  }
+  const diagnostics: Diagnostic[] = typecheckFiles(root, m.files).map(({ kind: _kind, ...d }) => d);
+  const bundled = await bundleSubmission({ entry: join(root, m.entry), root });
+  if (!bundled.ok) {
+    const errors = bundled.errors.map((e) => ({ file: e.file, line: e.line, column: e.column, message: e.message }));
+    const seen = new Set<string>();
+    return {
+      id: m.id,
+      status: 'compile-error',
+      reason: `your code does not compile: ${errors.slice(0, 3).map((e) => `${e.file}:${e.line}:${e.column} ${e.message}`).join('; ')}`,
+      diagnostics: [...errors, ...diagnostics].filter((d) => {
+        const key = `${d.file}:${d.line}:${d.column}:${d.message}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      }),
+    };
+  }
+  return { id: m.id, status: 'ready', diagnostics };
+}
+
+/** Collects what each property test left in its task meta (as the grader's reporter does). */
+class Collector implements Reporter {
+  readonly outcomes = new Map<string, Map<string, PropertyOutcome>>();
+  readonly errors = new Map<string, string[]>();
+
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<{ message?: string }>): void {
+    for (const mod of testModules) {
+      const id = exerciseOfTestFile(mod.moduleId);
+      if (!id) continue;
+      const errors = this.errors.get(id) ?? [];
+      for (const e of mod.errors()) errors.push(`${relative(packRoot, mod.moduleId)}: ${e.message}`);
+      for (const e of unhandled) errors.push(e.message ?? 'unknown error');
+      this.errors.set(id, errors);
+      const mine = this.outcomes.get(id) ?? new Map<string, PropertyOutcome>();
+      for (const test of mod.children.allTests()) {
+        const o = test.meta().mp;
+        if (o) mine.set(o.test, o);
+      }
+      this.outcomes.set(id, mine);
+    }
+  }
+}
+
+export interface CheckOptions {
+  readonly exercises?: readonly string[];
+  /** Where the report goes (default: check/ in the pack). */
+  readonly out?: string;
+  /** Print the summary (default true). */
+  readonly quiet?: boolean;
+}
+
+export async function check(options: CheckOptions = {}): Promise<{ result: Result; dir: string }> {
+  const started = Date.now();
+  const root = studentRoot();
+  const manifests = packExercises(options.exercises ?? []);
+  const info = readPackInfo();
+  const prepared = new Map<string, PreparedExercise>();
+  for (const m of manifests) prepared.set(m.id, await prepareLocal(m, root));
+
+  const ready = manifests.filter((m) => prepared.get(m.id)!.status === 'ready');
+  const collector = new Collector();
+  if (ready.length > 0) {
+    const vitest = await startVitest('test', ready.map((m) => `exercises/${m.id}/tests/public/`), {
+      config: configFile,
+      root: packRoot,
+      run: true,
+      watch: false,
+      reporters: [new PackReporter({ log: false, summary: false }), collector],
+    });
+    await vitest?.close();
+  }
+
+  const redactor = new Redactor();
+  const exercises: ExerciseResult[] = manifests.map((m) => {
+    const mine = collector.outcomes.get(m.id) ?? new Map<string, PropertyOutcome>();
+    const errors = collector.errors.get(m.id) ?? [];
+    const jobError = prepared.get(m.id)!.status === 'ready' && mine.size === 0
+      ? (errors[0] ?? 'the tests reported no result')
+      : undefined;
+    return scoreExercise(m, prepared.get(m.id)!, mine, redactor, jobError);
+  });
+  const manual: ManualItem[] = manifests.flatMap((m) => m.manual.map((item) => ({
+    id: `${m.id}.${item.id}`, exercise: m.id, title: item.title, max: item.points, status: 'awaiting' as const,
+  })));
+  const outcomes = [...collector.outcomes.values()].flatMap((m) => [...m.values()]);
+  const ran = outcomes.find((o) => o.sandbox)?.sandbox;
+  const publicPoints = exercises.reduce((a, e) => a + e.max, 0);
+  const totalPoints = manifests.reduce((a, m) => a + (info?.exercises.find((e) => e.id === m.id)?.points.total ?? 0), 0);
+  const warnings = [
+    totalPoints > publicPoints
+      ? `This is a local preview: only the public tests ran (${fmt(publicPoints)} of the ${fmt(totalPoints)} automated points). The grader also runs hidden tests, with your code in a sandbox.`
+      : 'This is a local preview of the public tests. The grader runs the same tests with your code in a sandbox.',
+  ];
+  for (const o of outcomes) {
+    if (o.kernelFailure) warnings.push(`A test of ${o.exercise} ("${o.name}") stopped the kernel: ${o.failure?.observed ?? o.error ?? 'the kernel stopped'}`);
+  }
+  const files: Record<string, string> = {};
+  for (const m of manifests) for (const f of m.files) if (existsSync(join(root, f))) files[f] = readFileSync(join(root, f), 'utf8');
+  const result = Result.parse({
+    student: 'local preview',
+    kit: { version: info?.kit ?? 'unknown' },
+    submission: { hash: sha256(JSON.stringify(Object.keys(files).sort().map((f) => [f, files[f]]))) },
+    gradedAt: new Date().toISOString(),
+    durationMs: Date.now() - started,
+    total: {
+      score: exercises.reduce((a, e) => a + e.score, 0),
+      max: publicPoints + manual.reduce((a, i) => a + i.max, 0),
+      awaiting: manual.reduce((a, i) => a + i.max, 0),
+    },
+    exercises,
+    manual,
+    sandbox: ran?.level === 'bwrap' || ran?.level === 'fallback'
+      ? { level: ran.level, description: ran.description }
+      : { level: 'in-process', description: 'your own machine: your code ran inside the test process (the grader runs it in a sandbox)' },
+    warnings,
+    notes: [],
+  });
+
+  const dir = resolve(options.out ?? join(packRoot, 'check'));
+  mkdirSync(dir, { recursive: true });
+  const { html, md } = renderStudentReport(result);
+  writeFileSync(join(dir, 'report.html'), html);
+  writeFileSync(join(dir, 'report.md'), md);
+  writeFileSync(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+
+  if (!options.quiet) {
+    const width = Math.max(...exercises.map((e) => e.id.length));
+    const lines = ['', 'Marked preview (public tests):'];
+    for (const e of exercises) {
+      const total = info?.exercises.find((x) => x.id === e.id)?.points.total;
+      const status = e.status === 'graded' ? '' : e.status === 'missing' ? '   not found' : e.status === 'compile-error' ? '   does not compile' : '   could not be run';
+      lines.push(`  ${e.id.padEnd(width)}   ${fmt(e.score)} / ${fmt(e.max)} public points${total !== undefined ? ` (of ${fmt(total)})` : ''}${status}`);
+    }
+    if (manual.length > 0) lines.push(`  marked by hand: ${fmt(manual.reduce((a, i) => a + i.max, 0))} points, awaiting marking (not counted as zero)`);
+    const rel = relative(process.cwd(), dir) || '.';
+    lines.push('', `Report: ${join(rel, 'report.html')} (open it in a browser) and ${join(rel, 'report.md')}`);
+    console.log(lines.join('\n'));
+  }
+  return { result, dir };
+}
+
+function fmt(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { values, positionals } = parseArgs({ args: process.argv.slice(2), options: { out: { type: 'string' }, quiet: { type: 'boolean', default: false } }, allowPositionals: true });
+  check({ exercises: positionals, out: values.out, quiet: values.quiet }).then(
+    () => {
+      process.exitCode = 0;
+    },
+    (err: unknown) => {
+      console.error(`check: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 2;
+    },
+  );
+}

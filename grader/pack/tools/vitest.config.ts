@@ -1,0 +1,58 @@
+// The student pack's vitest configuration (the pack's vitest.config.ts re-exports it):
+//   npm test                 every exercise's public tests
+//   npm test -- ring         one exercise (vitest filters test files by path)
+//   npm run test:watch       watch mode: saving a file of yours reruns that exercise's tests
+//   SEED=4181 npm test -- ring -t "name of the test"   replay one test under one seed
+import { defineConfig } from 'vitest/config';
+import { exerciseDir, listExercises, loadManifest } from '../../../exercises/manifest.ts';
+import { escapeRegExp, filesUnder, packRoot, studentRoot } from './local.ts';
+import PackReporter from './reporter.ts';
+
+/** Saving one of your files reruns the public tests of its exercise (vitest cannot see that link: your code reaches the tests as a bundle). */
+function watchTriggers(): { pattern: RegExp; testsToRun: () => string[] }[] {
+  const root = studentRoot().replace(/[\\/]+$/, '');
+  const triggers: { pattern: RegExp; testsToRun: () => string[] }[] = [];
+  for (const id of listExercises()) {
+    let files: string[];
+    try {
+      files = loadManifest(exerciseDir(id)).files;
+    } catch {
+      continue;
+    }
+    const folders = [...new Set(files.map((f) => (f.includes('/') ? `${f.slice(0, f.lastIndexOf('/'))}/` : f)))];
+    const tests = filesUnder(`${exerciseDir(id)}/tests/public`).filter((f) => f.endsWith('.test.ts')).map((f) => `exercises/${id}/tests/public/${f}`);
+    if (tests.length === 0) continue;
+    const alternatives = folders.map((f) => (f.endsWith('/') ? `${escapeRegExp(f)}[^\\\\/]+\\.[cm]?[jt]s` : escapeRegExp(f)));
+    triggers.push({ pattern: new RegExp(`^${escapeRegExp(root)}[\\\\/](?:${alternatives.join('|')})$`), testsToRun: () => tests });
+  }
+  return triggers;
+}
+
+/**
+ * `-t "name"` selects tests by a regular expression; test names are plain words that may hold
+ * brackets or a question mark. Match the name as written too, so that every replay command
+ * printed with a failure selects its test.
+ */
+export function literalTestNames() {
+  return {
+    name: 'mp-literal-test-names',
+    configureVitest({ vitest }: { vitest: { config: { testNamePattern?: RegExp } } }) {
+      const p = vitest.config.testNamePattern;
+      if (p instanceof RegExp) vitest.config.testNamePattern = new RegExp(`(?:${p.source})|(?:${escapeRegExp(p.source)})`, p.flags);
+    },
+  };
+}
+
+export default defineConfig({
+  root: packRoot,
+  plugins: [literalTestNames()],
+  test: {
+    include: ['exercises/*/tests/public/**/*.test.ts'],
+    retry: 0,
+    bail: 0,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    reporters: ['default', new PackReporter()],
+    watchTriggerPatterns: watchTriggers(),
+  },
+});
