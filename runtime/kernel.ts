@@ -76,6 +76,8 @@ export class Proc {
   behavior: Behavior<unknown> | undefined;
   busy = false;
   resumeQueued = false;
+  /** Woken when the process's code has started (supervisors start children one after another). */
+  readonly startWaiters: (() => void)[] = [];
   /** A harness-owned process that hands every delivery to the test side instead of running code. */
   sink: ((env: Envelope) => void) | undefined;
   readonly ctx: ProcessContext;
@@ -154,10 +156,25 @@ export class Kernel {
     return proc.ref as Ref<M>;
   }
 
+  /** Resolves once the process's code has started (its synchronous part has run), as OTP's start_link. */
+  whenStarted(ref: Ref): Promise<void> {
+    const proc = this.local(ref);
+    if (proc === undefined || proc.started || proc.exited) return Promise.resolve();
+    return new Promise((resolve) => proc.startWaiters.push(() => this.resumeWith(resolve, undefined)));
+  }
+
   private start(proc: Proc, body: Body<unknown>): void {
     if (proc.exited) return;
     proc.started = true;
     this.current = proc;
+    try {
+      this.run(proc, body);
+    } finally {
+      for (const wake of proc.startWaiters.splice(0)) wake();
+    }
+  }
+
+  private run(proc: Proc, body: Body<unknown>): void {
     if (typeof body === 'function') {
       this.scheduler.settleNeeded = true;
       let result: unknown;
@@ -904,6 +921,12 @@ export class ProcessContext implements Context<unknown> {
 
 // Supervisors report restarts to the trace through this hook (a Symbol.for key, so that a
 // supervisor from another copy of the runtime module finds it too).
+Object.defineProperty(ProcessContext.prototype, Symbol.for('mp.runtime.started'), {
+  value(this: ProcessContext, ref: Ref): Promise<void> {
+    return (this as unknown as { proc: Proc }).proc.kernel.whenStarted(ref);
+  },
+});
+
 Object.defineProperty(ProcessContext.prototype, Symbol.for('mp.runtime.restart'), {
   value(this: ProcessContext, child: string, old: Ref | undefined, now: Ref) {
     const proc = (this as unknown as { proc: Proc }).proc;

@@ -72,6 +72,7 @@ interface Child {
 }
 
 const RESTART_HOOK = Symbol.for('mp.runtime.restart');
+const STARTED_HOOK = Symbol.for('mp.runtime.started');
 
 /** A supervisor body: `system.spawn(supervisor({ strategy, children }))`, or a child of another. */
 export function supervisor(options: SupervisorOptions): Body<SupervisorMessage> {
@@ -95,8 +96,12 @@ export function supervisor(options: SupervisorOptions): Body<SupervisorMessage> 
     let dynamicCount = 0;
     const lastRef = new WeakMap<Child, Ref>();
 
-    const startOne = (child: Child): void => {
+    // As OTP's start_link: a child has started (its synchronous start-up code, e.g. register,
+    // has run) before the next one is started.
+    const started = (self as unknown as Record<symbol, ((ref: Ref) => Promise<void>) | undefined>)[STARTED_HOOK];
+    const startOne = async (child: Child): Promise<void> => {
       child.ref = self.spawnLink(child.spec.start(child.arg as never), { name: child.id });
+      await started?.call(self, child.ref);
     };
 
     const stopOne = async (child: Child): Promise<void> => {
@@ -133,7 +138,7 @@ export function supervisor(options: SupervisorOptions): Body<SupervisorMessage> 
         const child: Child = { spec, arg: undefined, id: spec.id, ref: undefined };
         children.push(child);
         try {
-          startOne(child);
+          await startOne(child);
         } catch (err) {
           await giveUp({ shutdown: `failed to start child ${spec.id}: ${err instanceof Error ? err.message : String(err)}` });
         }
@@ -159,7 +164,7 @@ export function supervisor(options: SupervisorOptions): Body<SupervisorMessage> 
         }
         const old = c === child ? lastRef.get(child) : undefined;
         try {
-          startOne(c);
+          await startOne(c);
         } catch (err) {
           await giveUp({ shutdown: `failed to restart child ${c.id}: ${err instanceof Error ? err.message : String(err)}` });
         }
@@ -211,7 +216,7 @@ export function supervisor(options: SupervisorOptions): Body<SupervisorMessage> 
           const spec = options.children[0]!;
           const child: Child = { spec, arg: req.arg, id: `${spec.id}-${++dynamicCount}`, ref: undefined };
           try {
-            startOne(child);
+            await startOne(child);
           } catch (err) {
             self.send(req.replyTo, { ok: false, error: err instanceof Error ? err.message : String(err) });
             return;

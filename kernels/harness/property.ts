@@ -17,7 +17,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { it, type TestContext } from 'vitest';
+import { afterAll, it, type TestContext } from 'vitest';
 import { createRandom, type Random } from '../../runtime/prng.ts';
 import type { ChartEntry } from '../../runtime/trace.ts';
 import { loadManifest, type Manifest } from '../../exercises/manifest.ts';
@@ -107,6 +107,12 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
   const only = process.env.SEED !== undefined && process.env.SEED !== '' ? [Number(process.env.SEED)] : undefined;
   if (only && !Number.isInteger(only[0])) throw new Error(`SEED must be an integer, got "${process.env.SEED}"`);
   const seeds = only ?? manifest.seeds;
+
+  // Kernels live as long as this test file: stop them (and let their parent reap them) at the end.
+  afterAll(async () => {
+    for (const transport of transports.values()) await transport.close();
+    transports.clear();
+  });
 
   const transportFor = (sub: PlannedSubmission, bundle: string): Transport => {
     let transport = transports.get(sub.id);

@@ -111,11 +111,13 @@ export class ProcessTransport implements Transport {
     const child = await spawnSandboxed({
       script,
       readOnly: [...this.options.readOnly],
-      limits: this.options.limits,
+      // RLIMIT_NPROC counts threads: a kernel needs few (no I/O), so keep its pools small
+      // and allow for several kernels of one job, plus ones still being reaped.
+      limits: { processes: 128, ...this.options.limits },
       uid: this.options.uid,
       prefer: this.options.prefer,
-      nodeArgs: ['--enable-source-maps', '--stack-size=2000'],
-      env: { NODE_ENV: 'production' },
+      nodeArgs: ['--enable-source-maps', '--stack-size=2000', '--v8-pool-size=2'],
+      env: { NODE_ENV: 'production', UV_THREADPOOL_SIZE: '2' },
     });
     this.info = { level: child.level, description: child.description };
     await new Promise<void>((resolve, reject) => {

@@ -187,4 +187,15 @@ describe('supervisors', () => {
     expect(exit.reason).toBe('killed');
     expect(exit.t).toBe(200);
   });
+
+  it('starts a child only after the previous one has started (start_link): a later child can use a name an earlier one registered', async () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const system = createSystem({ seed });
+      const registry: ChildSpec = { id: 'registry', start: () => async (self) => { self.register('registry'); await self.receive(() => false); } };
+      const user: ChildSpec = { id: 'user', start: () => async (self) => { self.send('registry', 'hello'); await self.receive(() => false); } };
+      const sup = system.spawn(supervisor({ children: [registry, user] }));
+      await system.runUntilIdle();
+      expect((await children(system, sup)).restarts, `seed ${seed}`).toBe(0);
+    }
+  });
 });
