@@ -15,8 +15,6 @@ export interface SpawnOptions {
   readonly name?: string;
   /** Link the new process to the spawner before it starts (spawn_link). */
   readonly link?: boolean;
-  /** Kernel to start the process on (simulated kernels of one cluster). Default: the spawner's. */
-  readonly kernel?: number;
 }
 
 export interface ReceiveOptions {
