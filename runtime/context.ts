@@ -40,7 +40,8 @@ export interface Context<M> {
   /** Waits for the first message in the mailbox that matches (any message when no pattern). */
   receive(): Promise<M>;
   receive<const P extends Pattern<M> | readonly Pattern<M>[]>(pattern: P): Promise<Matched<M, P>>;
-  receive<const P extends Pattern<M> | readonly Pattern<M>[]>(pattern: P | undefined, options: ReceiveOptions): Promise<Matched<M, P> | undefined>;
+  receive(pattern: undefined, options: ReceiveOptions): Promise<M | undefined>;
+  receive<const P extends Pattern<M> | readonly Pattern<M>[]>(pattern: P, options: ReceiveOptions): Promise<Matched<M, P> | undefined>;
 
   /** Sends a copy of `message` (never blocks, never fails for a dead receiver: it becomes a dead letter). */
   send<T>(to: Ref<T> | string, message: T, options?: SendOptions): void;

@@ -50,7 +50,7 @@ t.property('pipeline.credit-one-stage', 'one stage sends the sink no more items 
   await d.grant(3);
   await d.pump(1000);
   ctx.check(d.overSink === undefined, () => `${d.overSink}: a stage may only send as many items as its downstream has granted it`);
-  ctx.check(d.received.length === 5, `after the sink granted 3 more (5 in all), it had received ${d.received.length} items; expected 5`);
+  ctx.check((d.received.length as number) === 5, `after the sink granted 3 more (5 in all), it had received ${d.received.length} items; expected 5`);
   ctx.check(d.maxAhead <= w.window,
     `the stage had asked the source for ${d.maxAhead} items more than it had passed on, but its window is ${w.window}: grant one more item upstream only after passing one on`);
   d.sink = { initial: 0, regrant: true, perItem: 0 };
