@@ -1,0 +1,260 @@
+// The runtime suite: Savina-style workloads on this runtime (real-time mode, deterministic
+// mode with its trace on, behaviour style and async-loop style), on nact and on a minimal
+// hand-written actor loop (plain, and with the runtime's copy-on-send isolation), side by
+// side in one process. Prints one table and the goals of the performance issue, and writes
+// bench/results/runtime.json.
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { handwrittenCopyingPeer, handwrittenPeer } from '../peers/handwritten.ts';
+import { nactPeer } from '../peers/nact.ts';
+import {
+  runtimeDeterministic, runtimeDeterministicAsync, runtimeRealtime, runtimeRealtimeAsync,
+} from '../impls/runtime.ts';
+import { measure, type Failure, type Measurement } from '../lib/measure.ts';
+import type { Suite, SuiteOptions, SuiteResult } from '../lib/suite.ts';
+import type { Implementation, Workload, WorkloadId } from '../lib/types.ts';
+import { workloads } from '../workloads/index.ts';
+import { busyWarning, environment, ms, rate, ratio, table, writeResults } from '../report.ts';
+
+export const implementations: readonly Implementation[] = [
+  runtimeRealtime,
+  runtimeDeterministic,
+  runtimeRealtimeAsync,
+  runtimeDeterministicAsync,
+  nactPeer,
+  handwrittenPeer,
+  handwrittenCopyingPeer,
+];
+
+/** For each deterministic row, the real-time row it is compared with (and whose size it runs). */
+const realtimeOf: Readonly<Record<string, string>> = {
+  [runtimeDeterministic.id]: runtimeRealtime.id,
+  [runtimeDeterministicAsync.id]: runtimeRealtimeAsync.id,
+};
+
+/** Reference figures the issue quotes for Erlang/OTP (units per second). */
+export const ERLANG_REFERENCE = { 'thread-ring': 2_500_000, 'ping-pong': 1_000_000 } as const;
+
+export interface Goal {
+  readonly goal: string;
+  /** Judged on wall-clock rates (msgs/s), as the issue states the goals. */
+  readonly measured: string;
+  readonly pass: boolean | undefined;
+  /** The same goal judged on CPU-time rates (msgs/CPU-s): the check when the machine is busy. */
+  readonly cpuMeasured: string;
+  readonly cpuPass: boolean | undefined;
+  /** Informational (async-loop style, isolation-matched baseline): printed, not one of the issue's goals. */
+  readonly info: boolean;
+}
+
+export type Basis = 'wall' | 'cpu';
+
+export class Results {
+  readonly measurements: Measurement[] = [];
+  readonly failures: Failure[] = [];
+
+  get(workload: WorkloadId, impl: string): Measurement | undefined {
+    return this.measurements.find((m) => m.workload === workload && m.impl === impl);
+  }
+
+  /** The workload's own rate (round trips, hops, msgs) per wall-clock or per CPU second. */
+  rate(workload: WorkloadId, impl: string, basis: Basis = 'wall'): number | undefined {
+    const m = this.get(workload, impl);
+    if (!m) return undefined;
+    if (basis === 'wall') return m.unitsPerSec;
+    return m.messagesPerCpuSec === undefined ? undefined : (m.messagesPerCpuSec * m.units) / m.messages;
+  }
+
+  /** a / b in the workload's own rate, or undefined when either is missing. */
+  ratio(workload: WorkloadId, a: string, b: string, basis: Basis = 'wall'): number | undefined {
+    const x = this.rate(workload, a, basis), y = this.rate(workload, b, basis);
+    return x !== undefined && y !== undefined ? x / y : undefined;
+  }
+}
+
+export async function runSuite(options: SuiteOptions): Promise<Results> {
+  const results = new Results();
+  const targetMs = options.quick ? 40 : 150;
+  const runs = options.quick ? 3 : 5;
+  for (const workload of workloads) {
+    for (const impl of implementations) {
+      if (!impl.runners[workload.id]) continue;
+      const pair = realtimeOf[impl.id];
+      const fixedScale = pair === undefined ? undefined : results.get(workload.id, pair)?.scale;
+      const started = performance.now();
+      try {
+        const m = await measure(workload as Workload, impl, {
+          runs,
+          targetMs,
+          warmups: options.quick ? 1 : 2,
+          fixedScale,
+          sizeFactor: options.quick ? 1 / 8 : 1,
+        });
+        results.measurements.push(m);
+        options.log(`  ${workload.id.padEnd(11)} ${impl.label.padEnd(30)} ${rate(m.messagesPerSec).padStart(7)} msgs/s` +
+          `  (${ms(m.medianMs)} median of ${m.runsMs.length}, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        results.failures.push({ workload: workload.id, impl: impl.id, label: impl.label, error });
+        options.log(`  ${workload.id.padEnd(11)} ${impl.label.padEnd(30)} FAILED: ${error}`);
+      }
+    }
+  }
+  return results;
+}
+
+/** One goal: `value(basis)` is compared with `target` on both bases. */
+function judge(
+  goal: string, info: boolean, target: number,
+  value: (basis: Basis) => number | undefined, show: (v: number) => string,
+): Goal {
+  const at = (basis: Basis) => {
+    const v = value(basis);
+    return { text: v === undefined ? 'not measured' : show(v), pass: v === undefined ? undefined : v >= target };
+  };
+  const wall = at('wall'), cpu = at('cpu');
+  return { goal, info, measured: wall.text, pass: wall.pass, cpuMeasured: cpu.text, cpuPass: cpu.pass };
+}
+
+export function goals(r: Results): Goal[] {
+  const out: Goal[] = [];
+  const styles = [
+    { rt: runtimeRealtime.id, det: runtimeDeterministic.id, info: false, tag: '' },
+    { rt: runtimeRealtimeAsync.id, det: runtimeDeterministicAsync.id, info: true, tag: ' [async loop]' },
+  ];
+  for (const s of styles) {
+    for (const w of ['ping-pong', 'thread-ring'] as const) {
+      const unit = w === 'ping-pong' ? 'round trips/s' : 'hops/s';
+      const reference = ERLANG_REFERENCE[w];
+      out.push(judge(`${w} real-time ≥ ${rate(reference)} ${unit} (Erlang reference)${s.tag}`, s.info, reference,
+        (basis) => r.rate(w, s.rt, basis), (v) => `${rate(v)} ${unit}`));
+      out.push(judge(`${w} real-time ≥ 10× nact${s.tag}`, s.info, 10,
+        (basis) => r.ratio(w, s.rt, nactPeer.id, basis), ratio));
+      out.push(judge(`${w} real-time ≥ 0.3× hand-written${s.tag}`, s.info, 0.3,
+        (basis) => r.ratio(w, s.rt, handwrittenPeer.id, basis), ratio));
+      if (!s.info) {
+        out.push(judge(`${w} real-time ≥ 0.3× hand-written + copy/freeze (same isolation)`, true, 0.3,
+          (basis) => r.ratio(w, s.rt, handwrittenCopyingPeer.id, basis), ratio));
+      }
+    }
+    for (const w of workloads) {
+      if (!r.get(w.id, s.rt) && !r.get(w.id, s.det)) continue;
+      out.push(judge(`${w.id} deterministic ≥ real-time / 3${s.tag}`, s.info, 1 / 3,
+        (basis) => r.ratio(w.id, s.det, s.rt, basis), (v) => `det = ${ratio(v)} real-time`));
+    }
+  }
+  return out;
+}
+
+export function render(r: Results): string {
+  const rows: (string[] | null)[] = [];
+  for (const w of workloads) {
+    const ms_ = r.measurements.filter((m) => m.workload === w.id);
+    const failed = r.failures.filter((f) => f.workload === w.id);
+    if (ms_.length === 0 && failed.length === 0) continue;
+    if (rows.length > 0) rows.push(null);
+    for (const impl of implementations) {
+      const m = r.get(w.id, impl.id);
+      const f = failed.find((x) => x.impl === impl.id);
+      if (f) {
+        rows.push([w.id, impl.label, '', '', '', 'FAILED', '', '', '', '', '', '']);
+        continue;
+      }
+      if (!m) continue;
+      const isRuntime = impl.id.startsWith('runtime');
+      const pair = realtimeOf[impl.id];
+      rows.push([
+        w.id,
+        impl.label,
+        rate(m.messages),
+        ms(m.medianMs),
+        `${Math.round(m.spread * 100)}%`,
+        rate(m.messagesPerSec),
+        m.messagesPerCpuSec === undefined ? '' : rate(m.messagesPerCpuSec),
+        `${rate(m.unitsPerSec)} ${w.unit}/s`,
+        isRuntime ? ratio(r.ratio(w.id, impl.id, nactPeer.id)) : '',
+        isRuntime ? ratio(r.ratio(w.id, impl.id, handwrittenPeer.id)) : '',
+        isRuntime ? ratio(r.ratio(w.id, impl.id, handwrittenCopyingPeer.id)) : '',
+        pair ? ratio(r.ratio(w.id, impl.id, pair)) : '',
+      ]);
+    }
+  }
+  return table(
+    ['workload', 'implementation', 'msgs/run', 'median', '±', 'msgs/s', 'msgs/CPU-s', 'workload rate', '÷nact', '÷hand', '÷hand+copy', 'det÷rt'],
+    rows,
+    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+  );
+}
+
+export function renderGoals(list: readonly Goal[]): string {
+  const mark = (pass: boolean | undefined) => (pass === undefined ? 'n/a ' : pass ? 'PASS' : 'MISS');
+  const main = list.filter((g) => !g.info);
+  const extra = list.filter((g) => g.info && !g.goal.includes('[async loop]'));
+  const asyncStyle = list.filter((g) => g.info && g.goal.includes('[async loop]'));
+  const rows = (gs: readonly Goal[]) => gs.map((g) => [mark(g.pass), g.goal, g.measured, mark(g.cpuPass), g.cpuMeasured]);
+  return [
+    'Goals (behaviour style, the fast path), judged on msgs/s (wall clock) and, as a check, on msgs/CPU-s:',
+    table(['wall', 'goal', 'measured', 'CPU', 'measured (CPU time)'], [
+      ...rows(main),
+      null,
+      ...rows(extra),
+      ...rows(asyncStyle),
+    ]),
+    'Below the middle line: informational, not goals of the issue (isolation-matched baseline, async-loop style).',
+  ].join('\n');
+}
+
+/** A hash of runtime/*.ts, so that a results file says which version of the runtime it measured. */
+export async function runtimeFingerprint(): Promise<string> {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'runtime');
+  const hash = createHash('sha256');
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.ts')).sort();
+  for (const f of files) hash.update(f).update('\0').update(await readFile(join(dir, f))).update('\0');
+  return hash.digest('hex').slice(0, 16);
+}
+
+export const suite: Suite = {
+  name: 'runtime',
+  description: 'actor runtime vs nact vs a hand-written loop (ping-pong, thread ring, counting, fan-out/fan-in)',
+  async run(options): Promise<SuiteResult> {
+    const { log } = options;
+    const started = performance.now();
+    log('Runs (warm-up, calibration, then the median of the timed runs):');
+    const results = await runSuite(options);
+    const goalList = goals(results);
+    log('');
+    log(render(results));
+    log('');
+    log('÷nact, ÷hand, ÷hand+copy: this row\'s rate over nact\'s / the hand-written loop\'s / the hand-written loop with');
+    log('copy-on-send (the isolation this runtime gives). det÷rt: deterministic over real-time, same style.');
+    log('± = (slowest − fastest) / median of the timed runs. msgs/CPU-s: per CPU second of the process (GC threads');
+    log('included), a check on msgs/s when other work shares the machine. Sizes differ per row where calibration');
+    log('scaled them (nact and the async loop smaller, hand-written larger); rates are per message. Goals use msgs/s.');
+    const busy = busyWarning();
+    if (busy) log(busy);
+    const truncated = results.measurements.filter((m) => (m.traceTruncated ?? 0) > 0);
+    for (const m of truncated) {
+      log(`WARNING: ${m.workload} / ${m.label}: the trace hit its event limit (${m.traceTruncated} events cut): ` +
+        'its time includes trimming the trace.');
+    }
+    for (const f of results.failures) log(`FAILED: ${f.workload} / ${f.label}: ${f.error}`);
+    log('');
+    log(renderGoals(goalList));
+    const seconds = (performance.now() - started) / 1000;
+    // A quick look does not overwrite the numbers of a full run.
+    const path = await writeResults(options.quick ? 'runtime-quick' : 'runtime', {
+      suite: 'runtime',
+      quick: options.quick,
+      environment: { ...environment(), runtime: await runtimeFingerprint() },
+      seconds,
+      measurements: results.measurements,
+      failures: results.failures,
+      goals: goalList,
+    });
+    log('');
+    log(`Suite took ${seconds.toFixed(1)} s. Results: ${path}`);
+    return { ok: results.failures.length === 0 };
+  },
+};
