@@ -9,6 +9,7 @@
 // `transfer`: the sender's ArrayBuffer is detached afterwards (ownership transfer: the
 // exchange-heap / linear-type idea).
 import { MessageError } from './errors.ts';
+import { SEALED } from './ref.ts';
 
 const MAX_DEPTH = 200;
 
@@ -83,7 +84,9 @@ function copy(value: unknown, depth: number): unknown {
     throw new Unsendable(value, (path) =>
       `cannot send a cyclic structure, or one nested deeper than ${MAX_DEPTH} levels (at ${path.slice(0, 80)}…)`);
   }
-  // Deeply frozen plain data (a Ref, a message being forwarded) is shared as it is.
+  // Refs are immutable by construction; other deeply frozen plain data (a message being
+  // forwarded) is shared once checked.
+  if ((value as Record<symbol, unknown>)[SEALED] === true) return value;
   if (Object.isFrozen(value) && deeplyFrozen(value, depth)) return value;
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null) {

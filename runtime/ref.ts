@@ -19,8 +19,13 @@ export interface Ref<M = any> {
   readonly [messageType]?: (message: M) => void;
 }
 
+/** Marks values that are immutable by construction, so a send shares them without a look inside. */
+export const SEALED = Symbol.for('mp.runtime.sealed');
+
 export function makeRef<M>(kernel: number, pid: number, alias?: number): Ref<M> {
-  return Object.freeze(alias === undefined ? { kernel, pid } : { kernel, pid, alias }) as Ref<M>;
+  const ref = alias === undefined ? { kernel, pid } : { kernel, pid, alias };
+  Object.defineProperty(ref, SEALED, { value: true }); // not enumerable: invisible to JSON and structured clone
+  return Object.freeze(ref) as Ref<M>;
 }
 
 export function isRef(value: unknown): value is Ref {
