@@ -35,7 +35,7 @@ export interface GradeOptions {
   readonly force?: boolean;
   /** Grade only every n-th submission (0-based index i of n), for runs across machines. */
   readonly shard?: { readonly index: number; readonly count: number };
-  /** Submissions per vitest job (default 4). */
+  /** Submissions per vitest job (default: the class split evenly over the jobs, at most 8). */
   readonly chunk?: number;
   /** 'fallback' forces the weaker sandbox (tests, hosts where bwrap misbehaves). */
   readonly prefer?: 'auto' | 'fallback';
@@ -108,7 +108,10 @@ export async function gradeClass(options: GradeOptions): Promise<GradeSummary> {
   progress.done();
 
   // Jobs: one vitest run per (exercise, chunk of submissions), `jobs` at a time.
-  const chunk = options.chunk ?? 4;
+  // Fewer, larger jobs pay vitest's start-up less often; at most 8 submissions a job keeps
+  // progress visible and a killed run cheap to resume.
+  const slotsWanted = Math.max(1, options.jobs ?? availableParallelism());
+  const chunk = options.chunk ?? Math.min(8, Math.max(1, Math.ceil(pending.length / slotsWanted)));
   const jobs: { manifest: Manifest; members: Pending[] }[] = [];
   for (const m of manifests) {
     const ready = pending.filter((p) => p.prepared!.exercises[m.id]!.status === 'ready');
@@ -123,7 +126,7 @@ export async function gradeClass(options: GradeOptions): Promise<GradeSummary> {
   };
   progress.start(pending.length, 'grade');
   for (const p of pending) if (p.remaining === 0) await finish(p);
-  const slots = Math.max(1, options.jobs ?? availableParallelism());
+  const slots = slotsWanted;
   const kernelScript = jobs.length > 0 ? await kernelChildScript() : undefined;
   let next = 0;
   const worker = async (slot: number): Promise<void> => {
