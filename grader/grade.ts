@@ -99,39 +99,39 @@ export async function gradeClass(options: GradeOptions): Promise<GradeSummary> {
   }
   progress.done();
 
-  // Prepare: type-check and bundle each exercise of each submission.
-  progress.start(pending.length, 'prepare');
-  for (const p of pending) {
-    p.prepared = await prepareSubmission(p.source, p.taken, manifests, join(work, safeName(p.source.student)));
-    progress.tick(p.source.student);
-  }
-  progress.done();
-
-  // Jobs: one vitest run per (exercise, chunk of submissions), `jobs` at a time.
-  // Fewer, larger jobs pay vitest's start-up less often; at most 8 submissions a job keeps
+  // Prepare (type-check, bundle) and grade overlap: a job starts as soon as its chunk of
+  // submissions is prepared. One vitest run per (exercise, chunk), `jobs` at a time. Fewer,
+  // larger chunks pay vitest's start-up less often; at most 8 submissions a chunk keeps
   // progress visible and a killed run cheap to resume.
-  const slotsWanted = Math.max(1, options.jobs ?? availableParallelism());
-  const chunk = options.chunk ?? Math.min(8, Math.max(1, Math.ceil(pending.length / slotsWanted)));
-  const jobs: { manifest: Manifest; members: Pending[] }[] = [];
-  for (const m of manifests) {
-    const ready = pending.filter((p) => p.prepared!.exercises[m.id]!.status === 'ready');
-    for (let i = 0; i < ready.length; i += chunk) jobs.push({ manifest: m, members: ready.slice(i, i + chunk) });
-    for (const p of ready) p.remaining++;
-  }
+  const slots = Math.max(1, options.jobs ?? availableParallelism());
+  const chunk = options.chunk ?? Math.min(8, Math.max(1, Math.ceil(pending.length / slots)));
+  const kernelScript = pending.length > 0 ? await kernelChildScript() : undefined;
+  const queue: { manifest: Manifest; members: Pending[] }[] = [];
+  const filling = new Map<string, Pending[]>(manifests.map((m) => [m.id, []]));
+  let preparing = true;
+  const idle: (() => void)[] = [];
+  const wakeAll = () => {
+    for (const resume of idle.splice(0)) resume();
+  };
+  const enqueue = (manifest: Manifest, members: Pending[]) => {
+    queue.push({ manifest, members });
+    wakeAll();
+  };
   const finish = async (p: Pending): Promise<void> => {
     const result = await applyStoredMarks(out, assemble(p, manifests, version, redactor));
     await writeStudent(out, result);
     results.push(result);
     progress.tick(`${p.source.student}: ${result.total.score}/${result.total.max}`);
   };
-  progress.start(pending.length, 'grade');
-  for (const p of pending) if (p.remaining === 0) await finish(p);
-  const slots = slotsWanted;
-  const kernelScript = jobs.length > 0 ? await kernelChildScript() : undefined;
-  let next = 0;
+
   const worker = async (slot: number): Promise<void> => {
-    while (next < jobs.length) {
-      const job = jobs[next++]!;
+    for (;;) {
+      const job = queue.shift();
+      if (job === undefined) {
+        if (!preparing) return;
+        await new Promise<void>((resolve) => idle.push(resolve));
+        continue;
+      }
       const plan = {
         exercise: job.manifest.id,
         kernel: 'process' as const,
@@ -155,7 +155,29 @@ export async function gradeClass(options: GradeOptions): Promise<GradeSummary> {
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(slots, Math.max(1, jobs.length)) }, (_v, i) => worker(i)));
+
+  progress.start(pending.length, 'grade');
+  const workers = Array.from({ length: slots }, (_v, i) => worker(i));
+  for (const p of pending) {
+    p.prepared = await prepareSubmission(p.source, p.taken, manifests, join(work, safeName(p.source.student)));
+    const ready = manifests.filter((m) => p.prepared!.exercises[m.id]!.status === 'ready');
+    p.remaining = ready.length;
+    if (ready.length === 0) await finish(p);
+    for (const m of ready) {
+      const members = filling.get(m.id)!;
+      members.push(p);
+      if (members.length >= chunk) {
+        enqueue(m, members.splice(0));
+      }
+    }
+  }
+  for (const m of manifests) {
+    const rest = filling.get(m.id)!;
+    if (rest.length > 0) enqueue(m, rest.splice(0));
+  }
+  preparing = false;
+  wakeAll(); // idle workers see that nothing more will come
+  await Promise.all(workers);
   progress.done();
   await rm(work, { recursive: true, force: true });
 
