@@ -1,33 +1,17 @@
 // Type-checks a student's files with the TypeScript compiler, against the kit's runtime and
-// the exercise protocols. Type errors are reported (file:line:column and the compiler's
-// message); they do not stop the tests (code that parses still runs). The library and kit
-// files are parsed once per grader run and reused for every submission.
+// the exercise protocols, with the same options as the student pack's own check. Type errors
+// are reported (file:line:column and the compiler's message); they do not stop the tests
+// (code that parses still runs). The library and kit files are parsed once per grader run
+// and reused for every submission.
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { compilerOptions } from '../pack/tools/typecheck.ts';
 import type { Diagnostic } from '../result.ts';
 
 const kitRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-const options: ts.CompilerOptions = {
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.Bundler,
-  lib: ['lib.es2023.d.ts'],
-  types: [],
-  strict: true,
-  noEmit: true,
-  skipLibCheck: true,
-  allowImportingTsExtensions: true,
-  verbatimModuleSyntax: true,
-  isolatedModules: true,
-  baseUrl: kitRoot,
-  paths: {
-    '#runtime': ['runtime/index.ts'],
-    '#exercises/*': ['exercises/*.ts'],
-    zod: ['node_modules/zod'],
-  },
-};
+const options: ts.CompilerOptions = compilerOptions(kitRoot);
 
 const shared = new Map<string, ts.SourceFile>();
 let previous: ts.Program | undefined;

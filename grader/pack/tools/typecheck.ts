@@ -11,8 +11,8 @@ export interface CheckedDiagnostic extends Diagnostic {
   readonly kind: 'syntax' | 'type';
 }
 
-function compilerOptions(kitRoot: string): ts.CompilerOptions {
-  // Keep in step with grader/prepare/typecheck.ts (a kit test compares their diagnostics).
+/** The compiler options student code is checked with, here and by the grader (grader/prepare/typecheck.ts). */
+export function compilerOptions(kitRoot: string): ts.CompilerOptions {
   return {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.ESNext,
@@ -29,6 +29,7 @@ function compilerOptions(kitRoot: string): ts.CompilerOptions {
     paths: {
       '#runtime': ['runtime/index.ts'],
       '#exercises/*': ['exercises/*.ts'],
+      zod: ['node_modules/zod'],
     },
   };
 }
