@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command, Reply } from '../host/host.ts';
 import { KernelHost } from '../host/host.ts';
 import { kernelChildScript } from '../process/build.ts';
-import { treeCpuMs } from './cpu-time.ts';
+import { TreeCpu } from './cpu-time.ts';
 import { spawnSandboxed, type SandboxedChild, type SandboxLimits } from '../process/sandbox.ts';
 
 export interface SandboxInfo {
@@ -71,6 +71,7 @@ export class ProcessTransport implements Transport {
   private pending = new Map<string, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   private info: SandboxInfo = { level: 'fallback', description: 'not started yet' };
   private lastOutput = '';
+  private meter: TreeCpu | undefined;
 
   constructor(private readonly options: ProcessTransportOptions) {}
 
@@ -161,6 +162,7 @@ export class ProcessTransport implements Transport {
       this.pending.clear();
     });
     this.child = child;
+    this.meter = new TreeCpu(child.child.pid);
     return child;
   }
 
@@ -168,15 +170,15 @@ export class ProcessTransport implements Transport {
     const child = await this.ensure();
     const id = randomUUID();
     const budget = this.options.budgetMs ?? 2000;
-    const pid = child.child.pid;
-    const cpuAtStart = treeCpuMs(pid);
+    const meter = this.meter;
+    const cpuAtStart = meter?.now();
     const wallAtStart = Date.now();
     return new Promise<Reply>((resolve, reject) => {
       // The budget is CPU time of the kernel (when the host can measure it): a kernel that
       // waited for the processor because the machine is busy is not stuck. A hard wall-clock
       // cap of ten budgets still applies.
       const watch = (): void => {
-        const used = cpuAtStart === undefined ? undefined : (treeCpuMs(pid) ?? Infinity) - cpuAtStart;
+        const used = cpuAtStart === undefined ? undefined : (meter!.fresh() ?? Infinity) - cpuAtStart;
         const wall = Date.now() - wallAtStart;
         if (used !== undefined && used < budget * 0.9 && wall < budget * 10) {
           timer = setTimeout(watch, Math.max(50, budget - used));
