@@ -1,6 +1,6 @@
 // One grading job: a plain `vitest run` of an exercise's tests over a chunk of submissions.
 // Vitest starts once per chunk, not once per submission; each submission's code runs in its
-// own sandboxed kernel process, which the test files reuse from test to test.
+// own sandboxed kernel process, which serves every test of every file of the job.
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ export async function runJob(options: JobOptions): Promise<Collected> {
   try {
     const planFile = join(dir, 'plan.json');
     const resultsFile = join(dir, 'results.json');
-    await writeFile(planFile, JSON.stringify(options.plan));
+    await writeFile(planFile, JSON.stringify({ ...options.plan, files: options.files.length }));
     const run = await execa(process.execPath, [vitestBin, 'run', '--config', config, ...options.files], {
       cwd: kitRoot,
       env: { MP_RUN: planFile, MP_RESULTS: resultsFile, TMPDIR: dir, FORCE_COLOR: '0' },

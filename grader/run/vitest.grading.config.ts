@@ -12,6 +12,10 @@ export default defineConfig({
     include: ['exercises/*/tests/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 1,
+    // One worker runs the files one after another with one module graph, so the harness
+    // keeps each submission's kernel for all of them (a kernel start per submission, not
+    // per file). Safe: the test files are the kit's own, and student code is never loaded here.
+    isolate: false,
     retry: 0,
     bail: 0,
     testTimeout: 120_000,

@@ -35,6 +35,11 @@ export interface RunPlan {
   readonly prefer?: 'auto' | 'fallback';
   /** The pre-built kernel program, built once by the grader for all its jobs. */
   readonly kernelScript?: string;
+  /**
+   * How many test files this run executes in one worker (vitest `isolate: false`): a
+   * submission's kernel then serves all of them, and stops after the last one.
+   */
+  readonly files?: number;
 }
 
 export interface PlannedSubmission {
@@ -103,13 +108,15 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
   const exerciseDir = findExerciseDir(dirname(fileURLToPath(testFileUrl)));
   const manifest = loadManifest(exerciseDir);
   const plan = currentPlan(manifest, exerciseDir);
-  const transports = new Map<string, Transport>();
   const only = process.env.SEED !== undefined && process.env.SEED !== '' ? [Number(process.env.SEED)] : undefined;
   if (only && !Number.isInteger(only[0])) throw new Error(`SEED must be an integer, got "${process.env.SEED}"`);
   const seeds = only ?? manifest.seeds;
 
-  // Kernels live as long as this test file: stop them (and let their parent reap them) at the end.
+  // Kernels live as long as this test file, or as the run's last file when the files share a
+  // worker: then stop them (and let their parent reap them).
+  const transports = plan.files !== undefined && plan.files > 1 ? shared.transports : new Map<string, Transport>();
   afterAll(async () => {
+    if (transports === shared.transports && ++shared.filesDone < plan.files!) return;
     for (const transport of transports.values()) await transport.close();
     transports.clear();
   });
@@ -255,7 +262,11 @@ function findExerciseDir(from: string): string {
   throw new Error(`no manifest.json above ${from}: exercise tests live in exercises/<id>/tests/`);
 }
 
+/** Kernels shared by the test files of one grading run (they run in one worker, one after another). */
+const shared = { transports: new Map<string, Transport>(), filesDone: 0 };
+
 interface Plan {
+  readonly files?: number;
   readonly kernel: 'process' | 'in-process';
   readonly kernelScript?: string;
   readonly submissions: readonly PlannedSubmission[];

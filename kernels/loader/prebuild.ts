@@ -12,14 +12,23 @@ import { build } from 'esbuild';
 
 const builds = new Map<string, Promise<string>>();
 
+export interface PrebuildOptions {
+  /**
+   * Inline a source map (default true). Node parses it at every start when source maps are
+   * on: the process kernel (which starts once per submission) goes without, since the
+   * frames it would map are the kit's own and never reach a student.
+   */
+  readonly sourcemap?: boolean;
+}
+
 /** Path of the bundled `entry` (an absolute .ts path), built on first use. */
-export function prebuilt(entry: string, name: string): Promise<string> {
+export function prebuilt(entry: string, name: string, options: PrebuildOptions = {}): Promise<string> {
   let done = builds.get(entry);
-  if (!done) builds.set(entry, (done = buildOnce(entry, name)));
+  if (!done) builds.set(entry, (done = buildOnce(entry, name, options.sourcemap ?? true)));
   return done;
 }
 
-async function buildOnce(entry: string, name: string): Promise<string> {
+async function buildOnce(entry: string, name: string, sourcemap: boolean): Promise<string> {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
@@ -27,7 +36,7 @@ async function buildOnce(entry: string, name: string): Promise<string> {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    sourcemap: 'inline',
+    sourcemap: sourcemap ? 'inline' : false,
     logLevel: 'silent',
     // Bundled CommonJS dependencies may call require(): give the ES module one.
     banner: { js: "import { createRequire as __mpRequire } from 'node:module'; const require = __mpRequire(import.meta.url);" },

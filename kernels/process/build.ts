@@ -6,5 +6,5 @@ import { prebuilt } from '../loader/prebuild.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 
 export function kernelChildScript(): Promise<string> {
-  return prebuilt(resolve(here, 'child.ts'), 'kernel-child');
+  return prebuilt(resolve(here, 'child.ts'), 'kernel-child', { sourcemap: false });
 }
