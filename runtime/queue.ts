@@ -1,52 +1,76 @@
-// A FIFO queue with O(1) push/shift and removal from the middle (selective receive).
+// A FIFO queue with O(1) push/shift and removal from the middle (selective receive): a
+// ring buffer whose capacity is a power of two, so that wrapping is a mask. Most mailboxes
+// and channels hold a message or two at a time; a small ring stays in cache and allocates
+// nothing while it does.
 
 export class Queue<T> {
-  private items: (T | undefined)[] = [];
+  private items: (T | undefined)[] = new Array(4);
+  private mask = 3;
   private head = 0;
+  private count = 0;
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.count;
   }
 
   push(item: T): void {
-    this.items.push(item);
+    if (this.count > this.mask) this.grow();
+    this.items[(this.head + this.count) & this.mask] = item;
+    this.count++;
   }
 
   shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head++] = undefined;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    if (this.count === 0) return undefined;
+    const head = this.head;
+    const item = this.items[head];
+    this.items[head] = undefined;
+    this.head = (head + 1) & this.mask;
+    if (--this.count === 0 && this.mask > 1023) this.clear(); // give back a burst's memory
     return item;
   }
 
   peek(): T | undefined {
-    return this.items[this.head];
+    return this.count === 0 ? undefined : this.items[this.head];
   }
 
   /** Index of the first item satisfying `test`, or -1. */
   findIndex(test: (item: T) => boolean): number {
-    for (let i = this.head; i < this.items.length; i++) {
-      if (test(this.items[i] as T)) return i - this.head;
+    for (let i = 0; i < this.count; i++) {
+      if (test(this.items[(this.head + i) & this.mask] as T)) return i;
     }
     return -1;
   }
 
+  /** Removes and returns the item at `index` (0 is the head); later items keep their order. */
   removeAt(index: number): T {
     if (index === 0) return this.shift() as T;
-    const [item] = this.items.splice(this.head + index, 1);
-    return item as T;
+    const { items, mask } = this;
+    const at = (i: number) => (this.head + i) & mask;
+    const item = items[at(index)] as T;
+    for (let i = index; i < this.count - 1; i++) items[at(i)] = items[at(i + 1)];
+    items[at(this.count - 1)] = undefined;
+    this.count--;
+    return item;
   }
 
   clear(): void {
-    this.items = [];
+    this.items = new Array(4);
+    this.mask = 3;
     this.head = 0;
+    this.count = 0;
   }
 
   *[Symbol.iterator](): IterableIterator<T> {
-    for (let i = this.head; i < this.items.length; i++) yield this.items[i] as T;
+    for (let i = 0; i < this.count; i++) yield this.items[(this.head + i) & this.mask] as T;
+  }
+
+  private grow(): void {
+    const old = this.items;
+    const n = old.length;
+    const items: (T | undefined)[] = new Array(n * 2);
+    for (let i = 0; i < this.count; i++) items[i] = old[(this.head + i) & this.mask];
+    this.items = items;
+    this.mask = n * 2 - 1;
+    this.head = 0;
   }
 }
