@@ -59,6 +59,9 @@ export class Proc {
   readonly mailbox = new Queue<Envelope>();
   readonly waits: Wait[] = [];
   readonly inbound = new Map<number, Channel>();
+  /** The channel used last, and its sender: most processes hear from one peer at a time. */
+  lastFrom = -1;
+  lastChannel: Channel | undefined;
   /** Linked processes: pid → ref (pids are unique across the kernels of one scheduler). */
   readonly links = new Map<number, Ref>();
   /** Monitors held by this process: monitor id → target (and the ask it serves, if any). */
@@ -300,7 +303,7 @@ export class Kernel {
       const i = proc.mailbox.findIndex(isUserEnvelope);
       if (i < 0) return;
       const env = proc.mailbox.removeAt(i);
-      this.trace?.record({ kind: 'receive', pid: proc.pid, id: env.id });
+      this.trace?.received(proc.pid, env.id);
       this.handle(proc, env);
       this.resumeLater(proc);
     });
@@ -331,7 +334,7 @@ export class Kernel {
   /** Puts an envelope on its way: into the channel from `from` to the target. */
   transmit(from: number, target: Ref, kind: Envelope['kind'], msg: unknown, tag?: number, via?: Envelope['via'], fromKernel = this.id, moved = false): void {
     const env: Envelope = { id: this.scheduler.nextId(), from, fromKernel, to: target.pid, kind, msg, tag, via, moved };
-    if (kind === 'msg') this.trace?.record({ kind: 'send', from, to: target.pid, id: env.id, msg });
+    if (kind === 'msg') this.trace?.sent(from, target.pid, env.id, msg);
     else if (kind === 'exit') this.trace?.record({ kind: 'signal', from, to: target.pid, reason: msg as ExitReason });
     if (target.kernel !== this.id) {
       if (!this.router) throw new Error(`no route to kernel ${target.kernel}`);
@@ -352,11 +355,13 @@ export class Kernel {
       this.undeliverable(env);
       return;
     }
-    let channel = proc.inbound.get(env.from);
+    let channel = proc.lastFrom === env.from ? proc.lastChannel! : proc.inbound.get(env.from);
     if (channel === undefined) {
       channel = new Channel(this, proc);
       proc.inbound.set(env.from, channel);
     }
+    proc.lastFrom = env.from;
+    proc.lastChannel = channel;
     channel.queue.push(env);
     this.scheduler.makeReady(channel);
   }
@@ -378,6 +383,17 @@ export class Kernel {
   deliver(proc: Proc, env: Envelope): void {
     if (proc.exited) {
       this.undeliverable(env);
+      return;
+    }
+    if (env.kind === 'msg') { // the common case first
+      if (env.tag !== undefined) {
+        if (!proc.aliases.has(env.tag)) {
+          this.drop(env, 'late-reply');
+          return;
+        }
+        env.ask = env.tag;
+      }
+      this.offer(proc, env);
       return;
     }
     switch (env.kind) {
@@ -404,22 +420,12 @@ export class Kernel {
         this.offer(proc, { ...env, msg: down, ask: held.ask });
         return;
       }
-      case 'msg':
-        if (env.tag !== undefined) {
-          if (!proc.aliases.has(env.tag)) {
-            this.drop(env, 'late-reply');
-            return;
-          }
-          env.ask = env.tag;
-        }
-        break;
     }
-    this.offer(proc, env);
   }
 
   private offer(proc: Proc, env: Envelope): void {
     if (proc.sink) {
-      this.trace?.record({ kind: 'deliver', from: env.from, to: proc.pid, id: env.id, queued: 0 });
+      this.trace?.delivered(env.from, proc.pid, env.id, 0);
       proc.sink(env);
       return;
     }
@@ -439,19 +445,19 @@ export class Kernel {
       if (matched) {
         waits.splice(i, 1);
         if (wait.timer) this.cancelTimer(proc, wait.timer);
-        this.trace?.record({ kind: 'deliver', from: env.from, to: proc.pid, id: env.id, queued: 0 });
+        this.trace?.delivered(env.from, proc.pid, env.id, 0);
         this.current = proc;
         wait.take(env);
         return;
       }
     }
     if (proc.behavior?.receive && !proc.busy && env.ask === undefined && proc.started && !proc.resumeQueued) {
-      this.trace?.record({ kind: 'deliver', from: env.from, to: proc.pid, id: env.id, queued: 0 });
+      this.trace?.delivered(env.from, proc.pid, env.id, 0);
       this.handle(proc, env);
       return;
     }
     proc.mailbox.push(env);
-    this.trace?.record({ kind: 'deliver', from: env.from, to: proc.pid, id: env.id, queued: proc.mailbox.length });
+    this.trace?.delivered(env.from, proc.pid, env.id, proc.mailbox.length);
   }
 
   // ---- receiving ----------------------------------------------------------------------------
@@ -462,7 +468,7 @@ export class Kernel {
     const i = proc.mailbox.findIndex((env) => env.ask === undefined && match(userMessage(env)));
     if (i >= 0) {
       const env = proc.mailbox.removeAt(i);
-      this.trace?.record({ kind: 'receive', pid: proc.pid, id: env.id });
+      this.trace?.received(proc.pid, env.id);
       return Promise.resolve(userMessage(env));
     }
     const after = options?.after ?? Infinity;

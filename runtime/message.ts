@@ -40,27 +40,35 @@ export function seal<T>(message: T, transfer?: readonly ArrayBuffer[]): T {
     if (transfer !== undefined && transfer.length > 0) detachAll(transfer);
     return message;
   }
-  moving = NONE;
-  made = undefined;
-  try {
-    if (transfer !== undefined && transfer.length > 0) {
-      // A failed send must change nothing: check the whole message before moving any buffer.
-      copy(message, 0);
-      moving = [...transfer];
+  if (transfer === undefined || transfer.length === 0) {
+    // The common case: nothing to move (`made` maps buffers already copied in this message).
+    try {
+      return copy(message, 0) as T;
+    } catch (err) {
+      throw explained(err, message);
+    } finally {
       made = undefined;
     }
+  }
+  try {
+    // A failed send must change nothing: check the whole message before moving any buffer.
+    copy(message, 0);
+    made = undefined;
+    moving = [...transfer];
     const result = copy(message, 0) as T;
     if (moving.length > 0) detachAll(moving);
     return result;
   } catch (err) {
-    if (err instanceof Unsendable) {
-      throw new MessageError(err.why(pathTo(message, err.value) ?? 'message'));
-    }
-    throw err;
+    throw explained(err, message);
   } finally {
     moving = NONE;
     made = undefined;
   }
+}
+
+/** An Unsendable thrown inside the copy becomes a MessageError saying where in the message. */
+function explained(err: unknown, message: unknown): unknown {
+  return err instanceof Unsendable ? new MessageError(err.why(pathTo(message, err.value) ?? 'message')) : err;
 }
 
 function primitiveProblem(value: unknown): ((path: string) => string) | undefined {
@@ -73,29 +81,24 @@ function primitiveProblem(value: unknown): ((path: string) => string) | undefine
   return undefined;
 }
 
-function copy(value: unknown, depth: number): unknown {
-  if (typeof value !== 'object' || value === null) {
-    if (typeof value === 'function' || typeof value === 'symbol') {
-      throw new Unsendable(value, primitiveProblem(value)!);
-    }
+/** The receiver's copy of `value` (an object); primitives are handled at the call site, inline. */
+function copy(value: object, depth: number): unknown {
+  // Refs and other deeply frozen plain data (a message being forwarded) are shared once
+  // checked. Most messages are fresh literals: not frozen, so this costs one test.
+  if (Object.isFrozen(value) && ((value as Record<symbol, unknown>)[SEALED] === true || deeplyFrozen(value, depth))) {
     return value;
   }
   if (depth > MAX_DEPTH) {
     throw new Unsendable(value, (path) =>
       `cannot send a cyclic structure, or one nested deeper than ${MAX_DEPTH} levels (at ${path.slice(0, 80)}…)`);
   }
-  // Refs are immutable by construction; other deeply frozen plain data (a message being
-  // forwarded) is shared once checked.
-  if ((value as Record<symbol, unknown>)[SEALED] === true) return value;
-  if (Object.isFrozen(value) && deeplyFrozen(value, depth)) return value;
   const proto = Object.getPrototypeOf(value);
-  if (proto === Object.prototype || proto === null) {
-    const obj: Record<string, unknown> = proto === null ? Object.create(null) : {};
+  if (proto === Object.prototype) {
+    const obj: Record<string, unknown> = {};
     // Plain objects only: for-in sees own enumerable keys (and Object.prototype has none).
     for (const key in value) {
       const item = (value as Record<string, unknown>)[key];
-      obj[key] = typeof item === 'object' && item !== null ? copy(item, depth + 1)
-        : typeof item === 'function' || typeof item === 'symbol' ? copy(item, depth) : item;
+      obj[key] = typeof item === 'object' && item !== null ? copy(item, depth + 1) : checked(item);
     }
     return Object.freeze(obj);
   }
@@ -103,15 +106,28 @@ function copy(value: unknown, depth: number): unknown {
     const n = value.length;
     const arr = new Array(n);
     for (let i = 0; i < n; i++) {
-      const item = value[i];
-      arr[i] = typeof item === 'object' && item !== null ? copy(item, depth + 1)
-        : typeof item === 'function' || typeof item === 'symbol' ? copy(item, depth) : item;
+      const item: unknown = value[i];
+      arr[i] = typeof item === 'object' && item !== null ? copy(item, depth + 1) : checked(item);
     }
     return Object.freeze(arr);
+  }
+  if (proto === null) {
+    const obj: Record<string, unknown> = Object.create(null);
+    for (const key in value) {
+      const item = (value as Record<string, unknown>)[key];
+      obj[key] = typeof item === 'object' && item !== null ? copy(item, depth + 1) : checked(item);
+    }
+    return Object.freeze(obj);
   }
   if (value instanceof ArrayBuffer) return takeBuffer(value);
   if (ArrayBuffer.isView(value)) return copyView(value);
   throw new Unsendable(value, (path) => notPlainData(value, path));
+}
+
+/** A primitive inside a message: itself, unless it cannot be sent. */
+function checked(item: unknown): unknown {
+  if (typeof item === 'function' || typeof item === 'symbol') throw new Unsendable(item, primitiveProblem(item)!);
+  return item;
 }
 
 /** True if a frozen value holds only primitives and deeply frozen plain objects and arrays. */

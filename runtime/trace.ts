@@ -45,9 +45,24 @@ export class Trace {
   }
 
   record(event: TraceInput): void {
-    const e = event as TraceEvent;
-    e.seq = this.seq++;
-    e.t = this.clock();
+    this.push({ seq: this.seq++, t: this.clock(), ...event } as TraceEvent);
+  }
+
+  // The events of every message get their own methods: the event is made in one piece, with
+  // one shape per kind (cheaper to make and to keep than an object grown by record()).
+  sent(from: number, to: number, id: number, msg: unknown): void {
+    this.push({ seq: this.seq++, t: this.clock(), kind: 'send', from, to, id, msg });
+  }
+
+  delivered(from: number, to: number, id: number, queued: number): void {
+    this.push({ seq: this.seq++, t: this.clock(), kind: 'deliver', from, to, id, queued });
+  }
+
+  received(pid: number, id: number): void {
+    this.push({ seq: this.seq++, t: this.clock(), kind: 'receive', pid, id });
+  }
+
+  private push(e: TraceEvent): void {
     this.events.push(e);
     // Trim in batches (a quarter of the limit at a time) so that recording stays O(1) amortised.
     if (this.events.length >= this.limit + this.slack) {
