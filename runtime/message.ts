@@ -246,8 +246,18 @@ function pathTo(root: unknown, target: unknown, path = 'message', depth = 0): st
  */
 export function freezeArrived<T>(value: T, depth = 0): T {
   if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === 'object' && item !== null) freezeArrived(item, depth + 1);
+    }
+    return Object.freeze(value);
+  }
   if (value instanceof ArrayBuffer || ArrayBuffer.isView(value) || Object.isFrozen(value)) return value;
-  for (const key of Object.keys(value)) freezeArrived((value as Record<string, unknown>)[key], depth + 1);
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item === 'object' && item !== null) freezeArrived(item, depth + 1);
+  }
   return Object.freeze(value);
 }
 

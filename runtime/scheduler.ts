@@ -268,6 +268,15 @@ export class Scheduler {
     realSetImmediate(this.loop);
   }
 
+  /**
+   * Real time: run what is ready now, in this turn (bounded like the loop). For work that
+   * arrived in a batch from another thread: handled while it is still in cache, before the
+   * next batch is read.
+   */
+  runNow(): void {
+    if (this.mode === 'realtime') this.loop();
+  }
+
   private readonly loop = (): void => {
     this.kicked = false;
     // Run a bounded batch, then yield to I/O and to resumed async process code.

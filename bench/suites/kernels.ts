@@ -32,7 +32,7 @@ async function rawOneWay(n: number): Promise<number> {
   const worker = new Worker(RAW_WORKER, { eval: true });
   await new Promise((r) => setTimeout(r, 50));
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) worker.postMessage({ type: 'hit', n: i });
+  for (let i = 0; i < n; i++) worker.postMessage({ type: 'hit' }); // the kit's counter gets the same message
   worker.postMessage({ type: 'total' });
   const total = await new Promise<number>((resolve) => worker.once('message', resolve));
   const ms = performance.now() - t0;
@@ -135,20 +135,31 @@ export const suite: Suite = {
       const oneWay = quick ? 50_000 : 400_000;
       const trips = quick ? 2_000 : 20_000;
       const cold = await coldStarts(work, quick ? 3 : 7);
-      const rows: [string, number, number][] = [];
       const best = async (f: () => Promise<number>) => Math.max(await f(), await f(), await f());
-      rows.push(['one-way msgs/s', await best(() => kitOneWay(prepared.bundle, oneWay)), await best(() => rawOneWay(oneWay))]);
-      rows.push(['round trips/s, 100 in flight', await best(() => kitRoundTrips(prepared.bundle, trips * 5, 100)), await best(() => rawRoundTrips(trips * 5, 100))]);
-      rows.push(['round trips/s, one at a time', await best(() => kitRoundTrips(prepared.bundle, trips, 1)), await best(() => rawRoundTrips(trips, 1))]);
+      const kitOne = await best(() => kitOneWay(prepared.bundle, oneWay));
+      const rawOne = await best(() => rawOneWay(oneWay));
+      const kitTrips = await best(() => kitRoundTrips(prepared.bundle, trips * 5, 100));
+      const rawTripsBatched = await best(() => rawRoundTrips(trips * 5, 100));
+      const kitSerial = await best(() => kitRoundTrips(prepared.bundle, trips, 1));
+      const rawSerial = await best(() => rawRoundTrips(trips, 1));
 
       log(`process kernel (${cold.level}): cold start to ready ${cold.ready.toFixed(0)} ms, to the first reply of a booted submission ${cold.firstReply.toFixed(0)} ms (median of ${quick ? 3 : 7})`);
       log(`  goal: under 150 ms to the first reply … ${cold.firstReply < 150 ? 'PASS' : 'MISS'}`);
       log('');
-      log(`${'across one worker-thread boundary'.padEnd(34)} ${'kit'.padStart(10)} ${'raw postMessage'.padStart(16)} ${'ratio'.padStart(7)}   goal ≥5×`);
-      for (const [what, kit, raw] of rows) {
+      // The issue's baseline is raw per-message postMessage: ~0.53M msgs/s one way and ~37k
+      // round trips/s, the latter being one message in flight (with many in flight raw
+      // postMessage does far better, so that row is shown too, for comparison).
+      const rows: [string, number, string, number, boolean][] = [
+        ['one-way msgs/s', kitOne, 'per message', rawOne, true],
+        ['ask round trips/s, 100 in flight', kitTrips, 'per message, 1 in flight', rawSerial, true],
+        ['ask round trips/s, 100 in flight', kitTrips, 'per message, 100 in flight', rawTripsBatched, false],
+        ['ask round trips/s, 1 in flight', kitSerial, 'per message, 1 in flight', rawSerial, false],
+      ];
+      log(`${'across one worker-thread boundary'.padEnd(34)} ${'kit'.padStart(9)}   ${'raw postMessage'.padEnd(27)} ${'raw'.padStart(8)} ${'ratio'.padStart(7)}   goal ≥5× raw`);
+      for (const [what, kit, rawWhat, raw, goal] of rows) {
         const ratio = kit / raw;
-        const goal = what.includes('one at a time') ? '(latency: no batching possible)' : ratio >= 5 ? 'PASS' : 'MISS';
-        log(`${what.padEnd(34)} ${fmt(kit).padStart(10)} ${fmt(raw).padStart(16)} ${`${ratio.toFixed(2)}×`.padStart(7)}   ${goal}`);
+        const verdict = goal ? (ratio >= 5 ? 'PASS' : 'MISS') : rawWhat.includes('100') ? '(same concurrency: information)' : '(latency: nothing to batch)';
+        log(`${what.padEnd(34)} ${fmt(kit).padStart(9)}   ${rawWhat.padEnd(27)} ${fmt(raw).padStart(8)} ${`${ratio.toFixed(2)}×`.padStart(7)}   ${verdict}`);
       }
       return { ok: true };
     } finally {

@@ -44,6 +44,34 @@ describe('worker kernels', () => {
     expect(await total).toBe(10_000);
   });
 
+  it('any message crosses intact, in order and frozen, whether its batch goes as JSON or by structured clone', async () => {
+    const mirror = await cluster.start<Ref>(1, 'startMirror');
+    // JSON cannot carry most of these: each must come back exactly as sent.
+    const values: unknown[] = [
+      { type: 'plain', list: [1, 'two', null, true, { deep: [2.5e-7] }] },
+      { missing: undefined, nan: NaN, inf: -Infinity, negZero: -0 },
+      [1, undefined, 3], // JSON would make it null
+      { big: 12345678901234567890n },
+      { bytes: new Uint8Array([1, 2, 3]) },
+      'a string \u{1F600} with "quotes" and a lone \uD800 surrogate',
+      { type: 'plain again', n: 42 },
+    ];
+    const replies = await new Promise<{ value: unknown; frozen: boolean }[]>((resolve) => {
+      cluster.main.spawn(async (self) => {
+        // One burst: the batches mix both kinds of message.
+        for (const value of values) self.send(mirror, { type: 'mirror', value, replyTo: self.ref });
+        const got: { value: unknown; frozen: boolean }[] = [];
+        for (let i = 0; i < values.length; i++) got.push(await self.receive() as { value: unknown; frozen: boolean });
+        resolve(got);
+      });
+    });
+    expect(replies.map((r) => r.frozen)).toEqual(values.map(() => true));
+    for (let i = 0; i < values.length; i++) expect(replies[i]!.value).toStrictEqual(structuredClone(values[i]));
+    const odd = replies[1]!.value as Record<string, unknown>;
+    expect('missing' in odd && Number.isNaN(odd.nan) && Object.is(odd.negZero, -0)).toBe(true);
+    expect((replies[2]!.value as unknown[])[1]).toBeUndefined();
+  });
+
   it('transfer moves an ArrayBuffer to another thread: the sender is left with a detached buffer', async () => {
     const echo = await cluster.start<Ref>(1, 'startEcho');
     const data = new Uint8Array([1, 2, 3, 4]).buffer;
