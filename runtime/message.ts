@@ -98,7 +98,9 @@ function copy(value: object, depth: number): unknown {
     // Plain objects only: for-in sees own enumerable keys (and Object.prototype has none).
     for (const key in value) {
       const item = (value as Record<string, unknown>)[key];
-      obj[key] = typeof item === 'object' && item !== null ? copy(item, depth + 1) : checked(item);
+      obj[key] = typeof item !== 'object' || item === null ? checked(item)
+        : isSealed(item) ? item // a Ref: shared without a call
+        : copy(item, depth + 1);
     }
     return Object.freeze(obj);
   }
@@ -107,7 +109,7 @@ function copy(value: object, depth: number): unknown {
     const arr = new Array(n);
     for (let i = 0; i < n; i++) {
       const item: unknown = value[i];
-      arr[i] = typeof item === 'object' && item !== null ? copy(item, depth + 1) : checked(item);
+      arr[i] = typeof item !== 'object' || item === null ? checked(item) : isSealed(item) ? item : copy(item, depth + 1);
     }
     return Object.freeze(arr);
   }
@@ -122,6 +124,11 @@ function copy(value: object, depth: number): unknown {
   if (value instanceof ArrayBuffer) return takeBuffer(value);
   if (ArrayBuffer.isView(value)) return copyView(value);
   throw new Unsendable(value, (path) => notPlainData(value, path));
+}
+
+/** A Ref (immutable by construction): shared without a look inside. */
+function isSealed(item: object): boolean {
+  return (item as Record<symbol, unknown>)[SEALED] === true && Object.isFrozen(item);
 }
 
 /** A primitive inside a message: itself, unless it cannot be sent. */
