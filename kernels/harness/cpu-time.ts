@@ -35,11 +35,6 @@ export class TreeCpu {
   }
 }
 
-/** Milliseconds of CPU (user + system) used by `root` and its descendants, or undefined without /proc. */
-export function treeCpuMs(root: number | undefined): number | undefined {
-  return new TreeCpu(root).now();
-}
-
 function readStat(pid: number): { parent: number; ticks: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
