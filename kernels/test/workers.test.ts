@@ -78,11 +78,15 @@ describe('worker kernels', () => {
     const got = cluster.main.ask<{ bytes: number }>(echo, (replyTo) => ({ type: 'bytes', data, replyTo }));
     // ask sends without a transfer list, so this checks the copy path; now send with transfer:
     const moved = new Uint8Array([5, 5]).buffer;
-    cluster.main.spawn(async (self) => {
-      self.send(echo, { type: 'bytes', data: moved, replyTo: self.ref }, { transfer: [moved] });
-      await self.receive();
-    });
     expect((await got).bytes).toBe(10);
+    // Alone in its batch: the moved buffer must travel as bytes, whatever else the batch holds.
+    const movedReply = new Promise<{ bytes: number }>((resolve) => {
+      cluster.main.spawn(async (self) => {
+        self.send(echo, { type: 'bytes', data: moved, replyTo: self.ref }, { transfer: [moved] });
+        resolve(await self.receive() as { bytes: number });
+      });
+    });
+    expect((await movedReply).bytes).toBe(10);
     expect(data.byteLength).toBe(4);
     await new Promise((r) => setTimeout(r, 20));
     expect(moved.byteLength).toBe(0);

@@ -48,8 +48,12 @@ class Outgoing {
     head[o + 6] = via;
     head[o + 7] = moved ? 1 : 0;
     this.msgs.push(msg);
-    if (moved) this.moved = true;
-    else if (this.json && !jsonSafe(msg, 0)) this.json = false;
+    if (moved) {
+      this.moved = true;
+      this.json = false; // transferred buffers go by structured clone
+    } else if (this.json && !jsonSafe(msg, 0)) {
+      this.json = false;
+    }
     return i + 1;
   }
 
