@@ -62,7 +62,7 @@ export class Proc {
   /** The channel used last, and its sender: most processes hear from one peer at a time. */
   lastFrom = -1;
   lastChannel: Channel | undefined;
-  /** Linked processes: pid → ref (pids are unique across the kernels of one scheduler). */
+  /** Linked processes: pid → ref (pids are unique across kernels: one scheduler, or disjoint shares of them). */
   readonly links = new Map<number, Ref>();
   /** Monitors held by this process: monitor id → target (and the ask it serves, if any). */
   readonly watching = new Map<number, { target: Ref; ask?: number }>();

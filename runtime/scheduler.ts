@@ -64,7 +64,12 @@ export class Scheduler {
   private running = false;
   steps = 0;
 
-  constructor(readonly mode: Mode, seed: number) {
+  /**
+   * `ids`: this scheduler's share of pids and ids when kernels in several threads, each with
+   * its own scheduler, exchange them: it hands out index + k × count only, so processes,
+   * monitors and aliases of different threads never share a number.
+   */
+  constructor(readonly mode: Mode, seed: number, private readonly ids: { index: number; count: number } = { index: 0, count: 1 }) {
     this.random = createRandom(seed).fork('scheduler');
   }
 
@@ -73,12 +78,12 @@ export class Scheduler {
   }
 
   nextPid(): number {
-    return ++this.pidCounter;
+    return ++this.pidCounter * this.ids.count + this.ids.index;
   }
 
   /** Ids for messages, monitors, aliases and timers: unique and reproducible. */
   nextId(): number {
-    return ++this.idCounter;
+    return ++this.idCounter * this.ids.count + this.ids.index;
   }
 
   makeReady(source: Source): void {

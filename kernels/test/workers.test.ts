@@ -10,13 +10,15 @@ import { startWorkerCluster, type WorkerCluster } from '../worker/cluster.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 let work: string;
 let cluster: WorkerCluster;
+let bundle: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'mp-workers-'));
   const root = join(here, 'fixtures', 'workers');
   const prepared = await prepareBundle(join(root, 'services.ts'), root, work);
   if (!prepared.ok) throw new Error(JSON.stringify(prepared.errors));
-  cluster = await startWorkerCluster({ workers: 2, module: prepared.bundle });
+  bundle = prepared.bundle;
+  cluster = await startWorkerCluster({ workers: 2, module: bundle });
 });
 
 afterAll(async () => {
@@ -104,6 +106,28 @@ describe('worker kernels', () => {
     const msg = await down;
     expect(msg.type).toBe('DOWN');
     expect(msg.reason).toMatchObject({ error: { message: 'asked to crash' } });
+  });
+
+  it('processes on different worker kernels that monitor one process each get their DOWN (pids and ids never collide across threads)', async () => {
+    // A fresh cluster: both workers then do exactly the same steps, so a shared numbering
+    // would give both watchers the same pid and the same monitor id.
+    const fresh = await startWorkerCluster({ workers: 2, module: bundle });
+    try {
+      let stop!: () => void;
+      const target = fresh.main.spawn(async () => new Promise<void>((r) => { stop = r; }));
+      const seen = new Promise<unknown[]>((resolve) => {
+        fresh.main.spawn(async (self) => {
+          await Promise.all([fresh.start(1, 'startWatcher', target, self.ref), fresh.start(2, 'startWatcher', target, self.ref)]);
+          await self.sleep(20);
+          stop();
+          resolve([await self.receive(undefined, { after: 1000 }), await self.receive(undefined, { after: 1000 })]);
+        });
+      });
+      const got = (await seen) as ({ type: string; kernel: number } | undefined)[];
+      expect(got.map((m) => m && `${m.type}@${m.kernel}`).sort()).toEqual(['DOWN@1', 'DOWN@2']);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('a crashed worker kernel shows as noconnection to links and monitors elsewhere', async () => {

@@ -45,7 +45,9 @@ export async function startWorkerCluster(options: WorkerClusterOptions): Promise
       ports[b]!.set(a, port2);
     }
   }
-  const mainKernel = new Kernel(0, new Scheduler('realtime', seed), undefined);
+  // Each kernel's scheduler hands out its own share of pids and ids: links, monitors and
+  // channels are keyed by them, across threads too.
+  const mainKernel = new Kernel(0, new Scheduler('realtime', seed, { index: 0, count: n + 1 }), undefined);
   const bridge = new Bridge(mainKernel, ports[0]!);
   const workers: Worker[] = [];
   const pending = new Map<number, (reply: ControlReply) => void>();
@@ -56,7 +58,7 @@ export async function startWorkerCluster(options: WorkerClusterOptions): Promise
   for (let k = 1; k <= n; k++) {
     const own = Object.fromEntries(ports[k]!);
     const worker = new Worker(script, {
-      workerData: { id: k, seed, module: options.module, ports: own },
+      workerData: { id: k, kernels: n + 1, seed, module: options.module, ports: own },
       transferList: [...ports[k]!.values()],
     });
     worker.unref();

@@ -10,13 +10,15 @@ import { runEntry, type ControlReply, type ControlRequest } from './control.ts';
 
 interface Setup {
   readonly id: number;
+  /** Kernels in the cluster (the main thread's included): the share of pids and ids is id of count. */
+  readonly kernels: number;
   readonly seed: number;
   readonly module?: string;
   readonly ports: Record<number, MessagePort>;
 }
 
 const setup = workerData as Setup;
-const kernel = new Kernel(setup.id, new Scheduler('realtime', setup.seed + setup.id), undefined);
+const kernel = new Kernel(setup.id, new Scheduler('realtime', setup.seed + setup.id, { index: setup.id, count: setup.kernels }), undefined);
 const bridge = new Bridge(kernel, new Map(Object.entries(setup.ports).map(([k, p]) => [Number(k), p])));
 publishSharedModules();
 const loaded: Promise<Record<string, unknown>> = setup.module
