@@ -4,10 +4,10 @@
 // later mutations and cannot change what it got (nor what the trace recorded). Data that is
 // already deeply frozen (a received message being forwarded, a Ref) is shared instead of
 // copied, since nobody can change it. Binary data cannot be frozen: each receiver gets its
-// own copy of the bytes, or the sender's buffer itself when it is listed in `transfer`.
-// Symbol-keyed properties are dropped, as structured clone drops them at a kernel boundary. Binary data is copied, or *moved* when listed in
-// `transfer`: the sender's ArrayBuffer is detached afterwards (ownership transfer: the
-// exchange-heap / linear-type idea).
+// own copy of the bytes, or the sender's buffer itself when it is listed in `transfer`: the
+// sender's ArrayBuffer is detached afterwards (ownership transfer: the exchange-heap /
+// linear-type idea). Symbol-keyed properties are dropped, as structured clone drops them at
+// a kernel boundary.
 import { MessageError } from './errors.ts';
 import { SEALED } from './ref.ts';
 
@@ -27,6 +27,8 @@ class Unsendable {
 const NONE: ArrayBuffer[] = [];
 let moving: ArrayBuffer[] = NONE;
 let made: Map<ArrayBuffer, ArrayBuffer> | undefined;
+/** The check before a transfer: walk and validate, but copy no bytes (the result is thrown away). */
+let checking = false;
 
 /** Returns the receiver's frozen copy of `message`, or throws a MessageError naming the path. */
 export function seal<T>(message: T, transfer?: readonly ArrayBuffer[]): T {
@@ -52,7 +54,9 @@ export function seal<T>(message: T, transfer?: readonly ArrayBuffer[]): T {
   }
   try {
     // A failed send must change nothing: check the whole message before moving any buffer.
+    checking = true;
     copy(message, 0);
+    checking = false;
     made = undefined;
     moving = [...transfer];
     const result = copy(message, 0) as T;
@@ -61,6 +65,7 @@ export function seal<T>(message: T, transfer?: readonly ArrayBuffer[]): T {
   } catch (err) {
     throw explained(err, message);
   } finally {
+    checking = false;
     moving = NONE;
     made = undefined;
   }
@@ -200,6 +205,7 @@ function takeBuffer(buffer: ArrayBuffer): ArrayBuffer {
     throw new Unsendable(buffer, (path) =>
       `cannot send a detached ArrayBuffer (at ${path}): its ownership was already transferred by an earlier send`);
   }
+  if (checking) return buffer;
   const index = moving.indexOf(buffer);
   const result = index >= 0 ? structuredClone(buffer, { transfer: [buffer] }) : buffer.slice(0);
   if (index >= 0) moving.splice(index, 1);
@@ -248,8 +254,9 @@ function pathTo(root: unknown, target: unknown, path = 'message', depth = 0): st
 }
 
 /**
- * Freezes a value that arrived from another thread (already a private structured-clone
- * copy), so that it has the same immutability as a message sent within a kernel.
+ * Freezes a value that arrived from another thread (already a private copy, made by
+ * structured clone or JSON.parse), so that it has the same immutability as a message sent
+ * within a kernel.
  */
 export function freezeArrived<T>(value: T, depth = 0): T {
   if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value;

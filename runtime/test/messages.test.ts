@@ -1,6 +1,6 @@
 // What crosses between processes: the receiver gets a deep-frozen copy made at the send site;
 // ArrayBuffers can be moved (transfer); what cannot cross is a MessageError at the send site.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MessageError, NoSuchNameError, createSystem, formatReason, type Ref, type SendOptions } from '../index.ts';
 
 /** Sends `make()` from a process to a receiver and returns what the receiver got (and the sender's view). */
@@ -128,6 +128,18 @@ describe('binary data', () => {
     const received = (got as { buf: ArrayBuffer }).buf;
     expect(received).toBeInstanceOf(ArrayBuffer);
     expect([...new Uint8Array(received)]).toEqual([10, 20, 30, 40]);
+  });
+
+  it('transfer copies no bytes: the moved buffer is never sliced, not even while the message is checked', async () => {
+    const buf = new ArrayBuffer(1024);
+    const slice = vi.spyOn(ArrayBuffer.prototype, 'slice');
+    try {
+      const { got } = await roundTrip(() => ({ buf, view: new Uint8Array(buf, 8, 8) }), { transfer: [buf] });
+      expect(slice).not.toHaveBeenCalled();
+      expect((got as { buf: ArrayBuffer }).buf.byteLength).toBe(1024);
+    } finally {
+      slice.mockRestore();
+    }
   });
 
   it('without transfer, typed-array and DataView views arrive with their offset, length and bytes', async () => {
