@@ -276,16 +276,20 @@ export class Scheduler {
   /**
    * Real time: run what is ready now, in this turn (bounded like the loop). For work that
    * arrived in a batch from another thread: handled while it is still in cache, before the
-   * next batch is read.
+   * next batch is read. What is left, the loop already scheduled by its arrival runs.
    */
   runNow(): void {
-    if (this.mode === 'realtime') this.loop();
+    if (this.mode === 'realtime') this.runSome();
+  }
+
+  /** A bounded batch of steps, so that I/O and resumed async process code get their turn. */
+  private runSome(): void {
+    for (let i = 0; i < 20_000 && this.stepRealtime(); i++);
   }
 
   private readonly loop = (): void => {
     this.kicked = false;
-    // Run a bounded batch, then yield to I/O and to resumed async process code.
-    for (let i = 0; i < 20_000 && this.stepRealtime(); i++);
+    this.runSome();
     if (this.runQueue.length > 0) this.kick();
     else if (this.idleWaiters.length > 0) realSetImmediate(this.checkIdle);
   };
