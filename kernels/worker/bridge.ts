@@ -68,14 +68,13 @@ export class Bridge implements Router {
   /** By kernel id: the batch being filled for each live peer (undefined: no such peer, or down). */
   private readonly outbox: (Outgoing | undefined)[] = [];
   private flushing = false;
-  private readonly down = new Set<number>();
 
   constructor(private readonly kernel: Kernel, private readonly ports: ReadonlyMap<number, MessagePort>) {
     kernel.router = this;
     for (const [peer, port] of ports) {
       this.outbox[peer] = new Outgoing();
       port.on('message', (batch: Batch) => {
-        if (this.down.has(peer)) return;
+        if (this.outbox[peer] === undefined) return; // the peer is down: drop its traffic
         const { head, count } = batch;
         const msgs = typeof batch.msgs === 'string' ? JSON.parse(batch.msgs) as unknown[] : batch.msgs;
         for (let i = 0; i < count; i++) {
@@ -135,13 +134,12 @@ export class Bridge implements Router {
 
   /** Without shared memory we cannot look: a process on a live peer is presumed alive. */
   isAlive(target: Ref): boolean {
-    return this.ports.has(target.kernel) && !this.down.has(target.kernel);
+    return this.outbox[target.kernel] !== undefined;
   }
 
   /** A peer kernel is gone: drop its traffic and tell linked and monitoring processes. */
   peerDown(peer: number): void {
-    if (this.down.has(peer)) return;
-    this.down.add(peer);
+    if (this.outbox[peer] === undefined) return;
     this.outbox[peer] = undefined;
     this.kernel.peerDown(peer);
   }
