@@ -1,4 +1,4 @@
-// `npm run demo`: a tour of the runtime in one deterministic run. Same seed, same output.
+// `npm run tour`: a tour of the runtime in one deterministic run. Same seed, same output.
 import { behavior, createSystem, supervisor, whichChildren, type Behavior, type Ref } from '#runtime';
 
 const seed = Number(process.env.SEED ?? 42);
@@ -52,4 +52,4 @@ console.log(`Token ring: ${ringSize} processes, ${laps} laps; the tally counted 
 console.log(`Supervisor: ${(await after).restarts} restart(s); the worker is a new process ${JSON.stringify((await after).children[0]!.ref)} (was ${JSON.stringify((await before).children[0]!.ref)}).\n`);
 console.log('Sequence chart (last 14 events):');
 console.log(system.trace!.toChart({ last: 14 }));
-console.log(`\n${system.trace!.length} trace events, virtual time ${system.now()} ms. Run again with SEED=7 npm run demo for another interleaving.`);
+console.log(`\n${system.trace!.length} trace events, virtual time ${system.now()} ms. Run again with SEED=7 npm run tour for another interleaving.`);

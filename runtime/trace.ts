@@ -2,6 +2,7 @@
 // in the order the scheduler made them happen. Cheap to keep on: events are small objects
 // holding the (already frozen) message itself; summaries are made only on export.
 import { formatReason, type ExitReason } from './exit.ts';
+import { formatRef, type Ref } from './ref.ts';
 
 export type DropCause = 'dead' | 'late-reply' | 'network' | 'partition' | 'kernel-down' | 'unknown-name';
 
@@ -211,9 +212,9 @@ function render(value: unknown, depth: number, nameOf?: (pid: number) => string)
   if (value instanceof ArrayBuffer) return `ArrayBuffer(${value.byteLength})`;
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${value.byteLength} bytes)`;
   if ('pid' in value && 'kernel' in value) {
-    const r = value as { kernel: number; pid: number; alias?: number };
+    const r = value as Ref;
     if (nameOf && r.alias === undefined) return nameOf(r.pid);
-    return r.alias === undefined ? `<${r.kernel}.${r.pid}>` : `<${r.kernel}.${r.pid}#${r.alias}>`;
+    return formatRef(r);
   }
   if (depth === 0) return Array.isArray(value) ? '[…]' : '{…}';
   if (Array.isArray(value)) return `[${value.map((v) => render(v, depth - 1, nameOf)).join(', ')}]`;
