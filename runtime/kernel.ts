@@ -544,14 +544,13 @@ export class Kernel {
 
   startTimer(proc: Proc, ms: number, fire: () => void): Timer {
     const id = this.scheduler.nextId();
-    const timer: Timer = this.scheduler.setTimer(ms, proc.pid, () => {
+    const timer: Timer = this.scheduler.setTimer(ms, () => {
       proc.timers.delete(timer);
       if (proc.exited) return; // a timer never outlives its process
       this.trace?.record({ kind: 'timer', pid: proc.pid, op: 'fire', timer: id, due: timer.due });
       this.current = proc;
       fire();
-    });
-    (timer as Timer & { id: number }).id = id;
+    }, id);
     proc.timers.add(timer);
     this.trace?.record({ kind: 'timer', pid: proc.pid, op: 'set', timer: id, due: timer.due });
     return timer;
@@ -560,13 +559,13 @@ export class Kernel {
   cancelTimer(proc: Proc, timer: Timer): void {
     if (!proc.timers.delete(timer)) return;
     this.scheduler.cancelTimer(timer);
-    this.trace?.record({ kind: 'timer', pid: proc.pid, op: 'cancel', timer: (timer as Timer & { id: number }).id, due: timer.due });
+    this.trace?.record({ kind: 'timer', pid: proc.pid, op: 'cancel', timer: timer.id, due: timer.due });
   }
 
   sendAfter(proc: Proc, ms: number, message: unknown): TimerRef {
     const msg = seal(message);
     const timer = this.startTimer(proc, ms, () => this.transmit(proc.pid, proc.ref, 'msg', msg));
-    const ref = Object.freeze({ timer: (timer as Timer & { id: number }).id });
+    const ref = Object.freeze({ timer: timer.id });
     timerRefs.set(ref, timer);
     return ref;
   }

@@ -112,9 +112,9 @@ export class Scheduler {
     return this.timers.size;
   }
 
-  setTimer(delay: number, owner: number, fire: () => void): Timer {
+  setTimer(delay: number, fire: () => void, id = 0): Timer {
     const due = this.now() + Math.max(0, delay);
-    const timer = this.timers.add(due, owner, fire);
+    const timer = this.timers.add(due, fire, id);
     if (this.mode === 'realtime') this.armClock();
     return timer;
   }

@@ -7,8 +7,8 @@ export interface Timer {
   seq: number;
   cancelled: boolean;
   fire: () => void;
-  /** Owner process id, so a process's timers die with it. 0 = the system. */
-  owner: number;
+  /** The id a process timer goes by in the trace and in its TimerRef (0: a system timer). */
+  readonly id: number;
 }
 
 export class TimerHeap {
@@ -20,8 +20,8 @@ export class TimerHeap {
     return this.live;
   }
 
-  add(due: number, owner: number, fire: () => void): Timer {
-    const timer: Timer = { due, seq: this.seq++, cancelled: false, fire, owner };
+  add(due: number, fire: () => void, id: number): Timer {
+    const timer: Timer = { due, seq: this.seq++, cancelled: false, fire, id };
     this.heap.push(timer);
     this.up(this.heap.length - 1);
     this.live++;

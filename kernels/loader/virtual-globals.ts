@@ -44,7 +44,7 @@ export function virtualGlobals(kernel: Kernel): VirtualGlobals {
         const timer = kernel.startTimer(owner, ms, run);
         cancel = () => kernel.cancelTimer(owner, timer);
       } else {
-        const timer = kernel.scheduler.setTimer(ms, 0, run);
+        const timer = kernel.scheduler.setTimer(ms, run);
         cancel = () => kernel.scheduler.cancelTimer(timer);
       }
     };

@@ -89,7 +89,7 @@ export class Network implements Router {
       if (i > 0) this.trace?.record({ kind: 'duplicate', from: env.from, to: env.to, id: copy.id });
       const arrival = this.arrival(from.id, to.id);
       if (this.reorder) {
-        this.scheduler.setTimer(arrival - this.scheduler.now(), 0, () => to.enqueue(copy));
+        this.scheduler.setTimer(arrival - this.scheduler.now(), () => to.enqueue(copy));
       } else {
         // Arrival timers of one link may fall due together and fire in any order: each one
         // delivers the head of the link, so the link stays FIFO whatever the pick.
@@ -97,7 +97,7 @@ export class Network implements Router {
         let queue = this.inFlight.get(key);
         if (queue === undefined) this.inFlight.set(key, (queue = []));
         queue.push(copy);
-        this.scheduler.setTimer(arrival - this.scheduler.now(), 0, () => to.enqueue(queue.shift()!));
+        this.scheduler.setTimer(arrival - this.scheduler.now(), () => to.enqueue(queue.shift()!));
       }
     }
   }
