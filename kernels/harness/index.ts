@@ -1,5 +1,5 @@
 // The test harness: import it as '#harness' in public and hidden tests.
-export { Session, HarnessError, ProtocolError, type Protocol, type SessionOptions, type TraceRecord } from './session.ts';
+export { Session, HarnessError, ProtocolError, NoReplyError, type Protocol, type SessionOptions, type TraceRecord } from './session.ts';
 export { InProcessTransport, ProcessTransport, KernelFailure, type Transport, type SandboxInfo } from './transport.ts';
 export { prepareBundle, type Prepared } from './bundle-file.ts';
 export type { Fault, Delivered } from '../host/host.ts';

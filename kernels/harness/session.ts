@@ -44,6 +44,11 @@ export class ProtocolError extends HarnessError {
   override name = 'ProtocolError';
 }
 
+/** An `ask` got no reply within its timeout (the system ran, and answered nothing). */
+export class NoReplyError extends HarnessError {
+  override name = 'NoReplyError';
+}
+
 export interface TimeoutOptions {
   /** Virtual ms to wait (default 5000). */
   readonly timeout?: number;
@@ -102,7 +107,7 @@ export class Session {
 
   /**
    * Request/reply: builds the request around a fresh reply address, sends it, and runs the
-   * system until the reply arrives or `timeout` virtual ms pass (then: a HarnessError). A
+   * system until the reply arrives or `timeout` virtual ms pass (then: a NoReplyError). A
    * reply after the timeout is dropped by the kernel, never seen later.
    */
   async ask<R = unknown>(to: Ref | string, make: (replyTo: Ref) => unknown, options: TimeoutOptions = {}): Promise<R> {
@@ -113,7 +118,7 @@ export class Session {
     try {
       const got = await this.take((d) => d.alias === alias.alias, timeout, `ask ${label(request)}`);
       if (got === undefined) {
-        throw new HarnessError(`no reply to ${label(request)} within ${timeout} ms (virtual time)`);
+        throw new NoReplyError(`no reply to ${label(request)} within ${timeout} ms (virtual time)`);
       }
       return got.msg as R;
     } finally {

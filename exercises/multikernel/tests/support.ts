@@ -3,7 +3,7 @@
 // trace. Clients talk to the monitor of their own kernel (that message never crosses the
 // network, so faults hit only the monitors' own traffic) and get replies there.
 import { formatReason, isRef, type Ref } from '#runtime';
-import type { PropertyContext, Session, TraceRecord } from '#harness';
+import { NoReplyError, type PropertyContext, type Session, type TraceRecord } from '#harness';
 import type { UpdateReply, Value } from '../protocol.ts';
 
 export type NetworkOptions = NonNullable<Parameters<PropertyContext['open']>[0]>['network'];
@@ -79,7 +79,9 @@ export class Cluster {
           client = { kernel: replyTo.kernel, pid: replyTo.pid };
           return { type: 'read', id: -1 - k, page: 0, replyTo };
         }, { kernel: k, timeout: 200 });
-      } catch {
+      } catch (err) {
+        // Only silence is "did not answer": a malformed reply or a dead kernel says so itself.
+        if (!(err instanceof NoReplyError)) throw err;
         const info = await s.info(monitors[k]!);
         if (info && !info.alive) ctx.fail(`the monitor on kernel ${k} exited (${formatReason(info.reason ?? 'normal')}) after it got peers and a read: a monitor must keep running, and must not throw`);
         ctx.fail(`the monitor on kernel ${k} did not answer a read of page 0 within 200 ms. Reads are served at once from the local replica: reply { type: 'value', id, page, frame: null } to replyTo`);

@@ -2,7 +2,7 @@
 // transfers, a client that retries, the sequential reference model, and the story of a
 // transfer told from the trace (so that a failure names the transfers involved).
 import type { Ref } from '#runtime';
-import { HarnessError, ProtocolError, type PropertyContext, type Session, type TraceRecord } from '#harness';
+import { NoReplyError, type PropertyContext, type Session, type TraceRecord } from '#harness';
 import type { AccountConfig, Snapshot, Statement, Transfer, TransferReply } from '../../protocol.ts';
 
 export interface Account {
@@ -61,8 +61,8 @@ export async function openBank(ctx: PropertyContext, o: BankOptions): Promise<Ba
 }
 
 /** The harness's "no reply within … ms" from an ask (not a protocol error, not a dead kernel). */
-export function isNoReply(err: unknown): boolean {
-  return err instanceof HarnessError && !(err instanceof ProtocolError) && /^no reply/.test(err.message);
+export function isNoReply(err: unknown): err is NoReplyError {
+  return err instanceof NoReplyError;
 }
 
 function isRefLike(v: unknown): v is Ref {
