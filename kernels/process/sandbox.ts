@@ -21,6 +21,7 @@ import { delimiter, dirname, isAbsolute, join, sep } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import { jobProcesses, readStat, type ProcInfo } from './proc-table.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -461,58 +462,6 @@ class BoundedCapture implements CapturedOutput {
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 // Process table (Linux /proc) for kill(): find everything the job started
 // ─────────────────────────────────────────────────────────────────────────────────────────────
-
-interface ProcInfo {
-  pid: number;
-  ppid: number;
-  pgrp: number;
-  start: string;
-  state: string;
-}
-
-function readStat(pid: number): ProcInfo | null {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    // rest[0]=state, [1]=ppid, [2]=pgrp, [19]=starttime (field 22 overall)
-    return { pid, state: rest[0]!, ppid: Number(rest[1]), pgrp: Number(rest[2]), start: rest[19]! };
-  } catch {
-    return null;
-  }
-}
-
-function processTable(): ProcInfo[] {
-  if (!existsSync('/proc/self/stat')) return [];
-  const out: ProcInfo[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const info = readStat(Number(name));
-    if (info) out.push(info);
-  }
-  return out;
-}
-
-/** root and all its descendants (by parent pid), plus every member of process group `pgrp`. */
-function jobProcesses(root: number, pgrp: number | null): ProcInfo[] {
-  const table = processTable();
-  const children = new Map<number, ProcInfo[]>();
-  for (const p of table) {
-    const list = children.get(p.ppid) ?? [];
-    list.push(p);
-    children.set(p.ppid, list);
-  }
-  const found = new Map<number, ProcInfo>();
-  const self = table.find((p) => p.pid === root);
-  const stack = self ? [self] : [];
-  while (stack.length) {
-    const p = stack.pop()!;
-    if (found.has(p.pid)) continue;
-    found.set(p.pid, p);
-    stack.push(...(children.get(p.pid) ?? []));
-  }
-  if (pgrp !== null) for (const p of table) if (p.pgrp === pgrp && !found.has(p.pid)) found.set(p.pid, p);
-  return [...found.values()];
-}
 
 const stillThere = (p: ProcInfo): boolean => {
   const now = readStat(p.pid);
