@@ -16,7 +16,7 @@ import type { Ref } from '../../runtime/ref.ts';
 import type { RunReport } from '../../runtime/scheduler.ts';
 import type { Command, Delivered, Fault, RunResult } from '../host/host.ts';
 import type { NetworkOptions } from '../simulated/network.ts';
-import type { SandboxInfo, Transport } from './transport.ts';
+import { KernelFailure, type SandboxInfo, type Transport } from './transport.ts';
 
 export interface Protocol {
   /** Messages the test (or a client) sends into the system. */
@@ -115,15 +115,20 @@ export class Session {
     const alias = await this.call<Ref>({ op: 'alias', kernel: options.kernel }, 'ask');
     const request = make(alias);
     await this.send(to, request, options);
+    let got: Delivered | undefined;
     try {
-      const got = await this.take((d) => d.alias === alias.alias, timeout, `ask ${label(request)}`);
-      if (got === undefined) {
-        throw new NoReplyError(`no reply to ${label(request)} within ${timeout} ms (virtual time)`);
-      }
-      return got.msg as R;
-    } finally {
-      await this.call({ op: 'unalias', alias }, 'ask');
+      got = await this.take((d) => d.alias === alias.alias, timeout, `ask ${label(request)}`);
+    } catch (err) {
+      // A kernel that died or hung took the alias with it: dropping it would start a new
+      // kernel only to fail. Otherwise the clean-up must not hide the error being reported.
+      if (!(err instanceof KernelFailure)) await this.call({ op: 'unalias', alias }, 'ask').catch(() => {});
+      throw err;
     }
+    await this.call({ op: 'unalias', alias }, 'ask');
+    if (got === undefined) {
+      throw new NoReplyError(`no reply to ${label(request)} within ${timeout} ms (virtual time)`);
+    }
+    return got.msg as R;
   }
 
   /**

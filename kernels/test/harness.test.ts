@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { InProcessTransport, ProcessTransport, Session, prepareBundle, type Transport } from '#harness';
+import { InProcessTransport, KernelFailure, ProcessTransport, Session, prepareBundle, type Transport } from '#harness';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, 'fixtures', 'echo');
@@ -92,6 +92,19 @@ describe('process kernel watchdog', () => {
       const echo2 = await again.start('startEcho');
       const reply = await again.ask<{ text: string }>(echo2, (replyTo) => ({ type: 'echo', text: 'ok', replyTo }));
       expect(reply.text).toBe('OK');
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('an ask whose handler busy-loops rejects with the kernel failure, not an error from its clean-up', async () => {
+    const transport = new ProcessTransport({ readOnly: [join(work, 'bundle')], budgetMs: 800 });
+    try {
+      const s = await Session.open({ transport, bundle, seed: 1 });
+      const echo = await s.start('startEcho');
+      const asked = s.ask(echo, () => ({ type: 'spin' }));
+      await expect(asked).rejects.toBeInstanceOf(KernelFailure);
+      await expect(asked).rejects.toThrow(/stopped responding for 800 ms while handling ask "spin"/);
     } finally {
       await transport.close();
     }
