@@ -265,16 +265,10 @@ function findExerciseDir(from: string): string {
 /** Kernels shared by the test files of one grading run (they run in one worker, one after another). */
 const shared = { transports: new Map<string, Transport>(), filesDone: 0 };
 
-interface Plan {
-  readonly files?: number;
-  readonly kernel: 'process' | 'in-process';
-  readonly kernelScript?: string;
-  readonly submissions: readonly PlannedSubmission[];
-  readonly uidBase?: number;
-  readonly prefer?: 'auto' | 'fallback';
-  /** Local runs bundle the submission on first use. */
+/** A run plan as the tests use it: a grading plan, or a local run that bundles on first use. */
+type Plan = Omit<RunPlan, 'exercise'> & {
   readonly bundleFor?: (sub: PlannedSubmission) => Promise<string | undefined>;
-}
+};
 
 /**
  * A grading run (MP_RUN names a plan file written by the grader), or a local run: the
