@@ -30,6 +30,7 @@ export type Command =
   | { readonly op: 'run'; readonly until: 'idle' | 'inbox' | 'time'; readonly ms?: number; readonly maxSteps?: number }
   | { readonly op: 'exit'; readonly to: Ref; readonly reason: ExitReason }
   | { readonly op: 'fault'; readonly fault: Fault }
+  /** The chart's last `last` lines as `{ lines }`; with `json`, the whole trace as `{ json }` instead. */
   | { readonly op: 'trace'; readonly last?: number; readonly json?: boolean }
   | { readonly op: 'info'; readonly ref: Ref }
   | { readonly op: 'whereis'; readonly name: string; readonly kernel?: number };
@@ -105,9 +106,11 @@ export class KernelHost {
       case 'fault':
         return this.fault(cmd.fault);
       case 'trace': {
+        // The chart is built only for callers that read it: for a long trace it is costly.
         const trace = cluster.trace!;
+        if (cmd.json) return { json: trace.toJSON() };
         const lines: ChartEntry[] = chartLines(trace, { last: cmd.last });
-        return cmd.json ? { json: trace.toJSON(), lines } : { lines };
+        return { lines };
       }
       case 'info':
         return cluster.kernels[cmd.ref.kernel]?.info(cmd.ref) ?? null;
