@@ -1,7 +1,7 @@
 // `npm run bench` runs every suite; `npm run bench -- runtime` runs the named ones.
 // Options: --quick (small sizes, few runs: a quick look, not numbers to quote), --list.
-// A suite is a module under bench/suites/ exporting `suite` (see lib/suite.ts); add new
-// ones (kernels, grader...) to the table below.
+// A suite is a module under bench/suites/ exporting `suite` (see lib/suite.ts), listed in
+// the table below; a new suite goes there too.
 // Profiling one workload: see bench/profile.ts and bench/profile-summary.ts.
 import type { Suite } from './lib/suite.ts';
 

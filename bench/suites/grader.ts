@@ -8,9 +8,8 @@ import { execa } from 'execa';
 import { gradeClass } from '../../grader/grade.ts';
 import { kitRoot } from '../../grader/kit.ts';
 import { loadManifest, exerciseDir } from '../../exercises/manifest.ts';
+import { median } from '../lib/measure.ts';
 import type { Suite, SuiteOptions } from '../lib/suite.ts';
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** A class of n ring submissions: mostly the solution (each a distinct file), some mutants. */
 async function makeClass(dir: string, n: number): Promise<string[]> {

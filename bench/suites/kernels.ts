@@ -10,13 +10,12 @@ import { prepareBundle } from '../../kernels/harness/bundle-file.ts';
 import { ProcessTransport } from '../../kernels/harness/transport.ts';
 import { Session } from '../../kernels/harness/session.ts';
 import { startWorkerCluster } from '../../kernels/worker/cluster.ts';
+import { median } from '../lib/measure.ts';
 import type { Suite, SuiteOptions } from '../lib/suite.ts';
+import { rate } from '../report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, '..', '..', 'kernels', 'test', 'fixtures');
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0));
 
 /** Raw baseline: a worker that counts messages, and echoes pings. */
 const RAW_WORKER = `
@@ -159,7 +158,7 @@ export const suite: Suite = {
       for (const [what, kit, rawWhat, raw, goal] of rows) {
         const ratio = kit / raw;
         const verdict = goal ? (ratio >= 5 ? 'PASS' : 'MISS') : rawWhat.includes('100') ? '(same concurrency: information)' : '(latency: nothing to batch)';
-        log(`${what.padEnd(34)} ${fmt(kit).padStart(9)}   ${rawWhat.padEnd(27)} ${fmt(raw).padStart(8)} ${`${ratio.toFixed(2)}×`.padStart(7)}   ${verdict}`);
+        log(`${what.padEnd(34)} ${rate(kit).padStart(9)}   ${rawWhat.padEnd(27)} ${rate(raw).padStart(8)} ${`${ratio.toFixed(2)}×`.padStart(7)}   ${verdict}`);
       }
       return { ok: true };
     } finally {

@@ -60,6 +60,16 @@ export async function benchMultikernel(options: BenchOptions = {}): Promise<{ ro
   }
 }
 
+/** The rows as a table (a header, then a line per kernel count), each rate also relative to the first row. */
+export function tableLines(rows: readonly MultikernelRow[]): string[] {
+  const base = rows[0]!;
+  return [
+    'kernels  local reads/s   ×1 kernel   updates/s   ×1 kernel',
+    ...rows.map((r) => `${String(r.kernels).padStart(7)}  ${Math.round(r.readsPerSec).toLocaleString('en').padStart(13)}  ${(r.readsPerSec / base.readsPerSec).toFixed(2).padStart(9)}×  ` +
+      `${Math.round(r.updatesPerSec).toLocaleString('en').padStart(9)}  ${(r.updatesPerSec / base.updatesPerSec).toFixed(2).padStart(9)}×`),
+  ];
+}
+
 /** One cluster of `n` worker kernels: a monitor on each, then reads, then updates, from every kernel at once. */
 async function measure(bundle: string, n: number, duration: number): Promise<MultikernelRow> {
   const cluster = await startWorkerCluster({ workers: n, module: bundle });
@@ -103,11 +113,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.error(`multikernel bench: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   });
-  const base = rows[0]!;
   console.log('');
-  console.log('kernels  local reads/s   ×1 kernel   updates/s   ×1 kernel');
-  for (const r of rows) {
-    console.log(`${String(r.kernels).padStart(7)}  ${Math.round(r.readsPerSec).toLocaleString('en').padStart(13)}  ${(r.readsPerSec / base.readsPerSec).toFixed(2).padStart(9)}×  ` +
-      `${Math.round(r.updatesPerSec).toLocaleString('en').padStart(9)}  ${(r.updatesPerSec / base.updatesPerSec).toFixed(2).padStart(9)}×`);
-  }
+  for (const line of tableLines(rows)) console.log(line);
 }
