@@ -16,6 +16,7 @@ export function scoreExercise(
 ): ExerciseResult {
   const tests: TestResult[] = [];
   const groups: GroupResult[] = [];
+  // Why the tests did not run; the exercise's `reason` says it once, the reports derive "Not run" per test.
   const notRun = prepared.status === 'ready' ? undefined : prepared.reason;
   for (const g of m.groups) {
     let groupScore = 0;
@@ -25,7 +26,7 @@ export function scoreExercise(
       const o = outcomes.get(id);
       const base = { id, group: g.id, visibility: g.visibility, max: points };
       if (notRun !== undefined) {
-        tests.push({ ...base, name: id, status: 'failed', score: 0, seeds: { run: [], failed: [] }, message: `Not run: ${notRun}` });
+        tests.push({ ...base, name: id, status: 'failed', score: 0, seeds: { run: [], failed: [] } });
         continue;
       }
       if (o === undefined) {
