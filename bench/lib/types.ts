@@ -48,7 +48,6 @@ export interface Implementation {
 
 export interface Workload<K extends WorkloadId = WorkloadId> {
   readonly id: K;
-  readonly title: string;
   /** What the workload-specific rate counts: 'round trips', 'hops', 'msgs'. */
   readonly unit: string;
   /** Size of a timed run (before the implementation's scale). */

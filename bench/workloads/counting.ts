@@ -4,7 +4,6 @@ import { CheckError, type Workload } from '../lib/types.ts';
 
 export const counting: Workload<'counting'> = {
   id: 'counting',
-  title: 'counting (1 producer → 1 counter)',
   unit: 'msgs',
   size: { messages: 400_000 },
   tiny: { messages: 100 },

@@ -5,7 +5,6 @@ import { CheckError, type Workload } from '../lib/types.ts';
 
 export const fanOut: Workload<'fan-out'> = {
   id: 'fan-out',
-  title: 'fan-out/fan-in (1000 workers)',
   unit: 'msgs',
   size: { workers: 1000, rounds: 150 },
   tiny: { workers: 7, rounds: 3 },

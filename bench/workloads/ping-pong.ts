@@ -4,7 +4,6 @@ import { CheckError, type Workload } from '../lib/types.ts';
 
 export const pingPong: Workload<'ping-pong'> = {
   id: 'ping-pong',
-  title: 'ping-pong (2 actors)',
   unit: 'round trips',
   size: { roundTrips: 200_000 },
   tiny: { roundTrips: 50 },

@@ -5,7 +5,6 @@ import { CheckError, type Workload } from '../lib/types.ts';
 
 export const threadRing: Workload<'thread-ring'> = {
   id: 'thread-ring',
-  title: 'thread ring (100 actors)',
   unit: 'hops',
   size: { actors: 100, hops: 400_000 },
   tiny: { actors: 5, hops: 23 },
