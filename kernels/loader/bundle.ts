@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { build, type Message, type Plugin } from 'esbuild';
 import { exercisesDir } from '../../exercises/manifest.ts';
-import { sharedModules } from './shared-modules.ts';
+import { SHARED_MODULES, sharedModules } from './shared-modules.ts';
 import { PRELUDE } from './virtual-globals.ts';
 
 export interface BundleError {
@@ -31,12 +31,12 @@ function sharedModulesPlugin(): Plugin {
   return {
     name: 'shared-modules',
     setup(b) {
-      b.onResolve({ filter: /^(#runtime|zod)$/ }, (args) => ({ path: args.path, namespace: 'shared' }));
+      b.onResolve({ filter: /^[^./]/ }, (args) => (Object.hasOwn(names, args.path) ? { path: args.path, namespace: 'shared' } : undefined));
       // Exercise protocols are kit files, found wherever the submission sits.
       b.onResolve({ filter: /^#exercises\/[a-z0-9-]+\/[\w-]+$/ }, (args) => ({ path: join(exercisesDir, `${args.path.slice('#exercises/'.length)}.ts`) }));
       b.onLoad({ filter: /.*/, namespace: 'shared' }, (args) => {
         const exportsOf = Object.keys(names[args.path] ?? {}).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
-        const lines = [`const m = globalThis[Symbol.for('mp.kit.modules')][${JSON.stringify(args.path)}];`];
+        const lines = [`const m = globalThis[Symbol.for(${JSON.stringify(SHARED_MODULES.description)})][${JSON.stringify(args.path)}];`];
         for (const k of exportsOf) lines.push(`export const ${k} = m.${k};`);
         if (args.path === 'zod') lines.push('export default m.z ?? m;');
         return { contents: lines.join('\n'), loader: 'js' };

@@ -84,4 +84,4 @@ export function virtualGlobals(kernel: Kernel): VirtualGlobals {
 /** The prelude put at the top of every student bundle. */
 export const PRELUDE =
   `const { setTimeout, clearTimeout, setInterval, clearInterval, setImmediate, clearImmediate, Date, Math, performance } = ` +
-  `globalThis[Symbol.for('mp.kit.loading-kernel')] ?? globalThis;`;
+  `globalThis[Symbol.for(${JSON.stringify(LOADING_KERNEL.description)})] ?? globalThis;`;
