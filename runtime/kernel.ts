@@ -9,7 +9,7 @@ import type { AskOptions, Body, Context, ReceiveOptions, SpawnOptions, TimerRef 
 import { AskTargetExitedError, AskTimeoutError, NoSuchNameError, ProcessEndedError, RegistryError } from './errors.ts';
 import { errorReason, type DownMessage, type ExitMessage, type ExitReason, type MonitorRef } from './exit.ts';
 import { seal, type SendOptions } from './message.ts';
-import { matchAny, toMatcher, type Matcher } from './pattern.ts';
+import { toMatcher } from './pattern.ts';
 import { Queue } from './queue.ts';
 import type { Random } from './prng.ts';
 import { formatRef, isRef, makeRef, type Ref } from './ref.ts';
@@ -464,7 +464,7 @@ export class Kernel {
 
   receive(proc: Proc, pattern: unknown, options: ReceiveOptions | undefined): Promise<unknown> {
     if (proc.exited) return Promise.reject(ENDED);
-    const match: Matcher = pattern === undefined ? matchAny : toMatcher(pattern);
+    const match = toMatcher(pattern);
     const i = proc.mailbox.findIndex((env) => env.ask === undefined && match(userMessage(env)));
     if (i >= 0) {
       const env = proc.mailbox.removeAt(i);
