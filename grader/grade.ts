@@ -15,6 +15,7 @@ import { kitVersion } from './kit.ts';
 import { readAll, readStudent, writeClass, writeStudent } from './outputs.ts';
 import { prepareSubmission, takeSubmission, wantedFiles, type PreparedSubmission } from './prepare/prepare.ts';
 import { progress as makeProgress, type Progress } from './progress.ts';
+import { studentDir } from './report/classroom.ts';
 import { Redactor } from './redact.ts';
 import type { ExerciseResult, ManualItem, Result } from './result.ts';
 import { runJob } from './run/vitest-job.ts';
@@ -159,7 +160,7 @@ export async function gradeClass(options: GradeOptions): Promise<GradeSummary> {
   progress.start(pending.length, 'grade');
   const workers = Array.from({ length: slots }, (_v, i) => worker(i));
   for (const p of pending) {
-    p.prepared = await prepareSubmission(p.source, p.taken, manifests, join(work, safeName(p.source.student)));
+    p.prepared = await prepareSubmission(p.source, p.taken, manifests, join(work, studentDir(p.source.student)));
     const ready = manifests.filter((m) => p.prepared!.exercises[m.id]!.status === 'ready');
     p.remaining = ready.length;
     if (ready.length === 0) await finish(p);
@@ -235,11 +236,6 @@ function sameExercises(r: Result, manifests: readonly Manifest[]): boolean {
 function testFiles(exercise: string): string[] {
   const dir = join(exerciseDir(exercise), 'tests');
   return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(dir, f));
-}
-
-/** A folder name for the working files of one student. */
-function safeName(student: string): string {
-  return encodeURIComponent(student).replace(/%/g, '_').replace(/^\.+/, '_');
 }
 
 /** The class view: this run's results plus results already in `out` for the other students of these paths. */
