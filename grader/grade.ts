@@ -12,7 +12,7 @@ import type { PlannedSubmission, PropertyOutcome } from '../kernels/harness/prop
 import { UserError } from './errors.ts';
 import { discoverDetailed, type IntakeResult, type SubmissionSource } from './intake/index.ts';
 import { kitVersion } from './kit.ts';
-import { readAll, readStudent, writeClass, writeStudent } from './outputs.ts';
+import { readStudent, writeClass, writeStudent } from './outputs.ts';
 import { prepareSubmission, takeSubmission, wantedFiles, type PreparedSubmission } from './prepare/prepare.ts';
 import { progress as makeProgress, type Progress } from './progress.ts';
 import { studentDir } from './report/classroom.ts';
@@ -182,9 +182,9 @@ export async function gradeClass(options: GradeOptions): Promise<GradeSummary> {
   progress.done();
   await rm(work, { recursive: true, force: true });
 
-  const all = options.shard ? results : mergeWithExisting(results, await readAll(out), sources);
-  const index = await writeClass(out, all);
-  return { results: all.sort((a, b) => a.student.localeCompare(b.student)), graded: pending.length, cached, skipped: found.skipped, index };
+  // Every source of this run is in `results` by now, cached or graded: the class view is this run's.
+  const index = await writeClass(out, results);
+  return { results: results.sort((a, b) => a.student.localeCompare(b.student)), graded: pending.length, cached, skipped: found.skipped, index };
 }
 
 /** Scores every exercise of one submission and puts the result together. */
@@ -236,13 +236,4 @@ function sameExercises(r: Result, manifests: readonly Manifest[]): boolean {
 function testFiles(exercise: string): string[] {
   const dir = join(exerciseDir(exercise), 'tests');
   return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(dir, f));
-}
-
-/** The class view: this run's results plus results already in `out` for the other students of these paths. */
-function mergeWithExisting(fresh: Result[], existing: Result[], sources: readonly SubmissionSource[]): Result[] {
-  const wanted = new Set(sources.map((s) => s.student));
-  const byStudent = new Map<string, Result>();
-  for (const r of existing) if (wanted.has(r.student)) byStudent.set(r.student, r);
-  for (const r of fresh) byStudent.set(r.student, r);
-  return [...byStudent.values()];
 }
