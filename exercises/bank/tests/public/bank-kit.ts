@@ -1,7 +1,7 @@
 // Helpers shared by the bank tests: starting a bank, reading balances, a seeded workload of
 // transfers, a client that retries, the sequential reference model, and the story of a
 // transfer told from the trace (so that a failure names the transfers involved).
-import type { Ref } from '#runtime';
+import { isRef, type Ref } from '#runtime';
 import { NoReplyError, type PropertyContext, type Session, type TraceRecord } from '#harness';
 import type { AccountConfig, Snapshot, Statement, Transfer, TransferReply } from '../../protocol.ts';
 
@@ -42,13 +42,13 @@ export async function openBank(ctx: PropertyContext, o: BankOptions): Promise<Ba
     const kernel = o.place ? o.place(i) : i % o.kernels;
     const config: AccountConfig = { name: `acc-${i}`, balance: o.balances[i]!, retryMs: o.retryMs, timeoutMs: o.timeoutMs };
     const ref = await s.startOn<Ref>(kernel, 'startAccount', config);
-    ctx.check(isRefLike(ref), `startAccount(...) returned ${JSON.stringify(ref)}; it must return the Ref of the account process it spawned`);
+    ctx.check(isRef(ref), `startAccount(...) returned ${JSON.stringify(ref)}; it must return the Ref of the account process it spawned`);
     accounts.push({ name: config.name, ref, kernel, opening: config.balance });
   }
   let auditor: Ref | undefined;
   if (o.auditor) {
     auditor = await s.startOn<Ref>(0, 'startAuditor', { accounts: accounts.map((a) => a.ref) });
-    ctx.check(isRefLike(auditor), `startAuditor(...) returned ${JSON.stringify(auditor)}; it must return the Ref of the auditor process it spawned`);
+    ctx.check(isRef(auditor), `startAuditor(...) returned ${JSON.stringify(auditor)}; it must return the Ref of the auditor process it spawned`);
   }
   const total = accounts.reduce((sum, a) => sum + a.opening, 0);
   return {
@@ -63,10 +63,6 @@ export async function openBank(ctx: PropertyContext, o: BankOptions): Promise<Ba
 /** The harness's "no reply within … ms" from an ask (not a protocol error, not a dead kernel). */
 export function isNoReply(err: unknown): err is NoReplyError {
   return err instanceof NoReplyError;
-}
-
-function isRefLike(v: unknown): v is Ref {
-  return typeof v === 'object' && v !== null && typeof (v as Ref).pid === 'number' && typeof (v as Ref).kernel === 'number';
 }
 
 /** Asks an account for its statement; fails the test with a plain explanation if none comes. */
