@@ -243,6 +243,18 @@ export class Cluster {
   }
 }
 
+/**
+ * Sends one update and waits up to `within` ms for its reply; fails unless it is `done`.
+ * `hint` follows the failure message when no reply came. Returns the update's seq.
+ */
+export async function mustUpdate(ctx: PropertyContext, c: Cluster, op: Promise<ClientOp>, within = 2000, hint = ''): Promise<number> {
+  const o = await op;
+  await c.await([o], within);
+  ctx.check(o.reply !== undefined, `${describeOp(o)} got no reply within ${within} ms${hint}`);
+  ctx.check(o.reply.type === 'done', `${describeOp(o)} was answered ${describeReply(o.reply)}; expected done (the sequencer is up)`);
+  return o.reply.seq;
+}
+
 // ---- The trace -------------------------------------------------------------------------
 
 export interface Trace {

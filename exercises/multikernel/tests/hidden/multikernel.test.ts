@@ -3,7 +3,7 @@ import { exerciseTests, type PropertyContext } from '#harness';
 import { protocol, type Committed, type Prepared } from '../../protocol.ts';
 import { checkTable, shrinkTable } from '../linearizability.ts';
 import {
-  Cluster, describeOp, describeReply, frameText, modelTable, plural, sends, systemMessages, testPids, tracePosition,
+  Cluster, describeOp, describeReply, frameText, modelTable, mustUpdate, plural, sends, systemMessages, testPids, tracePosition,
   type ClientOp, type NetworkOptions, type Trace,
 } from '../support.ts';
 import { historyOf, type HistoryOp } from '../history.ts';
@@ -11,15 +11,6 @@ import { historyOf, type HistoryOp } from '../history.ts';
 const t = exerciseTests(import.meta.url, protocol);
 
 const LOSSY: NetworkOptions = { drop: 0.15, duplicate: 0.15, reorder: true };
-
-/** Sends one update and waits for its reply; fails unless it is `done`. */
-async function mustUpdate(ctx: PropertyContext, c: Cluster, op: Promise<ClientOp>, within = 2000): Promise<number> {
-  const o = await op;
-  await c.await([o], within);
-  ctx.check(o.reply !== undefined, `${describeOp(o)} got no reply within ${within} ms`);
-  ctx.check(o.reply.type === 'done', `${describeOp(o)} was answered ${describeReply(o.reply)}; expected done (the sequencer is up)`);
-  return o.reply.seq;
-}
 
 /** A random update of `page` at a random live kernel: mostly maps, sometimes an unmap. */
 function randomUpdate(ctx: PropertyContext, c: Cluster, page: number, frame: number): Promise<ClientOp> {

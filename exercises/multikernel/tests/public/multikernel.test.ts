@@ -1,18 +1,13 @@
 // Public tests for the multikernel exercise: run them with `npm test -- multikernel`.
 import { exerciseTests, type PropertyContext } from '#harness';
 import { protocol, type Committed } from '../../protocol.ts';
-import { Cluster, describeOp, describeReply, frameText, systemMessages, tracePosition, type ClientOp } from '../support.ts';
+import { Cluster, describeOp, describeReply, frameText, mustUpdate, systemMessages, tracePosition, type ClientOp } from '../support.ts';
 
 const t = exerciseTests(import.meta.url, protocol);
 
-/** Sends one update and waits for its reply; fails unless it is `done`. */
-async function update(ctx: PropertyContext, c: Cluster, op: Promise<ClientOp>, within = 1000): Promise<number> {
-  const o = await op;
-  await c.await([o], within);
-  ctx.check(o.reply !== undefined, `${describeOp(o)} got no reply within ${within} ms. An update is answered { type: 'done', id, seq } once every live replica has applied it`);
-  ctx.check(o.reply.type === 'done', `${describeOp(o)} was answered ${describeReply(o.reply)}; expected done (the sequencer is up)`);
-  return o.reply.seq;
-}
+/** Sends one update and waits up to 1 s for its reply; fails unless it is `done`. */
+const update = (ctx: PropertyContext, c: Cluster, op: Promise<ClientOp>): Promise<number> =>
+  mustUpdate(ctx, c, op, 1000, ". An update is answered { type: 'done', id, seq } once every live replica has applied it");
 
 t.property('multikernel.map-everywhere', 'an acknowledged map or unmap is served by every kernel', async (ctx: PropertyContext) => {
   const c = await Cluster.boot(ctx, { kernels: 3 });
@@ -72,8 +67,8 @@ t.property('multikernel.read-cost', 'a read is answered by the local replica, wi
     ctx.check(got === want, `${describeOp(r)} answered ${frameText(got)}; expected ${frameText(want)}`);
   }
   await c.idle();
-  const msgs = systemMessages(await c.s.trace(), mark);
   const trace = await c.s.trace();
+  const msgs = systemMessages(trace, mark);
   ctx.check(msgs.length === 0, () => `30 reads caused ${msgs.length} messages between your processes, e.g. ${trace.names[msgs[0]!.from] ?? msgs[0]!.from} → ${trace.names[msgs[0]!.to] ?? msgs[0]!.to} "${String(msgs[0]!.msg.type)}". ` +
     'A read is served from the local replica: that is why each kernel keeps one');
 });
