@@ -101,7 +101,7 @@ export function loadManifest(dir: string): Manifest {
   return parsed.data;
 }
 
-/** Every exercise in the kit, in the order of the course (by manifest `order` in folder names is not needed: listed here). */
+/** Every exercise in the kit (a folder holding a manifest.json), in the order of the course: ORDER below, then any others by name. */
 export function listExercises(root = exercisesDir): string[] {
   return readdirSync(root, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'manifest.json')))
