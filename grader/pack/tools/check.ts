@@ -13,7 +13,7 @@ import type { PropertyOutcome } from '../../../kernels/harness/property.ts';
 import { bundleSubmission } from '../../../kernels/loader/bundle.ts';
 import type { PreparedExercise } from '../../prepare/prepare.ts';
 import { Redactor } from '../../redact.ts';
-import { renderStudentReport } from '../../report/index.ts';
+import { renderStudentReport } from '../../report/student.ts';
 import { Result, type Diagnostic, type ExerciseResult, type ManualItem } from '../../result.ts';
 import { scoreExercise } from '../../score.ts';
 import { exerciseOfTestFile, packExercises, packRoot, readPackInfo, sha256, studentRoot } from './local.ts';
