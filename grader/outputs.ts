@@ -1,16 +1,11 @@
 // Writing results: each file atomically (write a temporary file, then rename), so a grader
 // killed midway leaves either the old file or the new one, never half of one.
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderClass, renderGradescope, renderStudentReport, studentDir } from './report/index.ts';
 import { classProgress } from './progress-log/store.ts';
 import { Result } from './result.ts';
-
-export async function writeAtomic(file: string, content: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
-}
+import { writeAtomic } from './write-atomic.ts';
 
 /** Per student: result.json (written last: its presence marks the student as done), report.html, report.md, results.json (Gradescope). */
 export async function writeStudent(out: string, result: Result): Promise<void> {

@@ -13,10 +13,11 @@
 //
 // Marks are also kept in `<out>/marks.json`, so that they survive a regrade: the grader applies
 // them to fresh results (applyStoredMarks; see the pack issue's report for the call in grade.ts).
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readAll, writeClass, writeStudent } from '../outputs.ts';
 import type { ManualItem, Result } from '../result.ts';
+import { writeAtomic } from '../write-atomic.ts';
 import { CsvError, parseCsv, type CsvRow } from './csv.ts';
 
 export interface Mark {
@@ -227,10 +228,7 @@ export async function importMarks(options: ImportOptions): Promise<ImportSummary
   const changed = [...new Set(accepted.map((a) => a.student))].sort();
   const updated = results.map((r) => (changed.includes(r.student) ? applyMarks(r, marks[r.student]) : r));
   if (!options.dryRun) {
-    const file = join(options.out, LEDGER);
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify({ version: 1, marks } satisfies Ledger, null, 2)}\n`);
-    await rename(tmp, file);
+    await writeAtomic(join(options.out, LEDGER), `${JSON.stringify({ version: 1, marks } satisfies Ledger, null, 2)}\n`);
     for (const r of updated) if (changed.includes(r.student)) await writeStudent(options.out, r);
     await writeClass(options.out, updated);
   }

@@ -4,11 +4,12 @@
 //   grade.ts, after takeSubmission:  await saveProgressLog(out, source.student, taken.files['progress.jsonl']);
 //   outputs.ts writeClass:           renderClass(results, { title, progress: await classProgress(out, results.map((r) => r.student)) })
 //   merge.ts, before writeClass:     await copyProgressLogs(dirs, out, results.map((r) => r.student));
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listExercises } from '../../exercises/manifest.ts';
 import { testNames } from '../pack/public.ts';
 import { studentDir } from '../report/classroom.ts';
+import { writeAtomic } from '../write-atomic.ts';
 import { summariseProgress, type ExerciseEvidence, type StudentLog } from './summary.ts';
 
 export const PROGRESS_FILE = 'progress.jsonl';
@@ -25,9 +26,7 @@ export async function saveProgressLog(out: string, student: string, text: string
     return;
   }
   await mkdir(join(out, studentDir(student)), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
+  await writeAtomic(file, text);
 }
 
 export async function readProgressLogs(out: string, students: readonly string[]): Promise<StudentLog[]> {
