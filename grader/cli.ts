@@ -1,5 +1,6 @@
-// The `grader` command: grade, merge, selftest. Every error a user can cause ends in one
-// plain line and exit code 2; a crash of the grader itself in a message and exit code 1.
+// The `grader` command: grade, merge, selftest, pack, marks. Every error a user can cause
+// (a UserError: PackError and MarksError are ones) ends in one plain line and exit code 2; a
+// crash of the grader itself in a message and exit code 1.
 import { parseArgs } from 'node:util';
 import { relative, resolve } from 'node:path';
 import { UserError } from './errors.ts';
@@ -125,15 +126,8 @@ async function runSelftest(args: string[]): Promise<number> {
 async function pack(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { out: { type: 'string', default: 'student-pack' }, zip: { type: 'boolean', default: false }, exercise: { type: 'string', multiple: true } });
   if (positionals.length > 0) throw new UsageError(`pack takes no paths (got "${positionals[0]}"); use --out DIR`);
-  const { buildPack, PackError } = await import('./pack/build.ts');
-  let built;
-  try {
-    built = await buildPack({ out: values.out as string, zip: values.zip as boolean, exercises: values.exercise as string[] | undefined });
-  } catch (err) {
-    if (!(err instanceof PackError)) throw err;
-    console.error(`grader: ${err.message}`);
-    return 2;
-  }
+  const { buildPack } = await import('./pack/build.ts');
+  const built = await buildPack({ out: values.out as string, zip: values.zip as boolean, exercises: values.exercise as string[] | undefined });
   for (const w of built.warnings) console.error(`warning: ${w}`);
   console.log(`Student pack: ${relative(process.cwd(), built.dir) || built.dir} (${built.files.length} files; exercises: ${built.exercises.map((e) => e.id).join(', ')})`);
   if (built.zip) console.log(`Zipped: ${relative(process.cwd(), built.zip) || built.zip}`);
@@ -146,18 +140,12 @@ async function marks(args: string[]): Promise<number> {
   if (sub !== 'import') throw new UsageError(sub === undefined ? 'marks needs a subcommand: marks import <csv>' : `unknown marks subcommand "${sub}" (try: marks import <csv>)`);
   const { values, positionals } = parse(rest, { out: { type: 'string', default: 'reports' }, 'dry-run': { type: 'boolean', default: false } });
   if (positionals.length !== 1) throw new UsageError('marks import needs exactly one CSV file');
-  const { importMarks, MarksError } = await import('./marks/marks.ts');
-  try {
-    const summary = await importMarks({ csv: positionals[0]!, out: values.out as string, dryRun: values['dry-run'] as boolean });
-    const verb = values['dry-run'] ? 'would import' : 'imported';
-    console.log(`${verb} ${summary.imported} mark${summary.imported === 1 ? '' : 's'} for ${summary.students.length} student${summary.students.length === 1 ? '' : 's'}`);
-    if (summary.stillAwaiting.length > 0) console.log(`still awaiting marking (not counted as zero): ${summary.stillAwaiting.join(', ')}`);
-    return 0;
-  } catch (err) {
-    if (!(err instanceof MarksError)) throw err;
-    console.error(`grader: ${err.message}`);
-    return 2;
-  }
+  const { importMarks } = await import('./marks/marks.ts');
+  const summary = await importMarks({ csv: positionals[0]!, out: values.out as string, dryRun: values['dry-run'] as boolean });
+  const verb = values['dry-run'] ? 'would import' : 'imported';
+  console.log(`${verb} ${summary.imported} mark${summary.imported === 1 ? '' : 's'} for ${summary.students.length} student${summary.students.length === 1 ? '' : 's'}`);
+  if (summary.stillAwaiting.length > 0) console.log(`still awaiting marking (not counted as zero): ${summary.stillAwaiting.join(', ')}`);
+  return 0;
 }
 
 function positiveInt(flag: string, value: string): number {

@@ -15,6 +15,7 @@
 // them to fresh results (applyStoredMarks; see the pack issue's report for the call in grade.ts).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { UserError } from '../errors.ts';
 import { readAll, writeClass, writeStudent } from '../outputs.ts';
 import type { ManualItem, Result } from '../result.ts';
 import { writeAtomic } from '../write-atomic.ts';
@@ -37,7 +38,8 @@ export interface Ledger {
 
 export const LEDGER = 'marks.json';
 
-export class MarksError extends Error {
+/** A marks file that cannot be imported (nothing was written); the CLI prints the message (a UserError). */
+export class MarksError extends UserError {
   override name = 'MarksError';
   constructor(message: string, readonly problems: readonly string[] = []) {
     super(problems.length > 0 ? `${message}\n  ${problems.join('\n  ')}` : message);

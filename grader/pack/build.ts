@@ -14,6 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile, copyFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { exerciseDir, listExercises, loadManifest, maxPoints, type Manifest } from '../../exercises/manifest.ts';
+import { UserError } from '../errors.ts';
 import { kitRoot as defaultKitRoot, kitVersion } from '../kit.ts';
 import { importClosure } from './closure.ts';
 import { collectSecrets, findLeaks, isSecretPath, type Leak } from './leaks.ts';
@@ -44,7 +45,8 @@ export interface PackResult {
   readonly warnings: string[];
 }
 
-export class PackError extends Error {
+/** The pack cannot be built as asked; the CLI prints the message (a UserError). */
+export class PackError extends UserError {
   override name = 'PackError';
 }
 
