@@ -1,5 +1,5 @@
 /**
- * Submission intake for the grader (DESIGN.md §7): find the submissions, read only the wanted
+ * Submission intake for the grader: find the submissions, read only the wanted
  * files from a folder, .zip or .tar.gz, refuse anything unsafe with a plain-English note, and
  * never let one bad submission stop a batch. See README.md for the rules.
  */

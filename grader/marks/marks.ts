@@ -12,7 +12,7 @@
 // out of range, the same item twice) is reported with its line and nothing is written.
 //
 // Marks are also kept in `<out>/marks.json`, so that they survive a regrade: the grader applies
-// them to fresh results (applyStoredMarks; see the pack issue's report for the call in grade.ts).
+// them to every freshly graded result (grade.ts calls applyStoredMarks before writing it).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';

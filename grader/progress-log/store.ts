@@ -1,9 +1,9 @@
 // Where the grader keeps each student's progress.jsonl between runs: next to the student's
 // report (`<out>/<student>/progress.jsonl`), so that cached students, resumed runs and merged
-// shards all feed the class dashboard. Integration (see the pack issue's report):
-//   grade.ts, after takeSubmission:  await saveProgressLog(out, source.student, taken.files['progress.jsonl']);
-//   outputs.ts writeClass:           renderClass(results, { title, progress: await classProgress(out, results.map((r) => r.student)) })
-//   merge.ts, before writeClass:     await copyProgressLogs(dirs, out, results.map((r) => r.student));
+// shards all feed the class dashboard. Callers:
+//   grade.ts, after takeSubmission:  saveProgressLog (this submission's log, or none)
+//   outputs.ts writeClass:           classProgress (the dashboard's evidence, given to renderClass)
+//   merge.ts, before writeClass:     copyProgressLogs (each student's log from its shard)
 import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listExercises } from '../../exercises/manifest.ts';
