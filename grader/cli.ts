@@ -2,7 +2,7 @@
 // (a UserError: PackError and MarksError are ones) ends in one plain line and exit code 2; a
 // crash of the grader itself in a message and exit code 1.
 import { parseArgs } from 'node:util';
-import { relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import { UserError } from './errors.ts';
 import { gradeClass } from './grade.ts';
 import { mergeReports } from './merge.ts';
@@ -195,5 +195,3 @@ main(process.argv.slice(2)).then(
     }
   },
 );
-
-export { resolve };

@@ -3,7 +3,6 @@
 export interface Progress {
   start(total: number, label: string): void;
   tick(what: string): void;
-  note(line: string): void;
   done(): void;
 }
 
@@ -33,11 +32,6 @@ export function progress(stream: NodeJS.WriteStream = process.stderr, quiet = fa
     tick(what) {
       count++;
       draw(what);
-    },
-    note(line) {
-      if (quiet) return;
-      stream.write(tty ? `\r\x1b[K${line}\n` : `${line}\n`);
-      if (tty) draw('');
     },
     done() {
       if (!quiet && tty) stream.write('\n');

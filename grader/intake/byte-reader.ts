@@ -39,14 +39,6 @@ export class ByteReader {
     return true;
   }
 
-  /** True when at least one more byte is available (pulling if needed). */
-  async hasMore(): Promise<boolean> {
-    while (this.buffered === 0) {
-      if (!(await this.pull())) return false;
-    }
-    return true;
-  }
-
   private async pull(): Promise<boolean> {
     if (this.ended) return false;
     const next = await this.source.next();
