@@ -14,18 +14,10 @@
  */
 import type { ExerciseResult, GradescopeResults, GradescopeTest, Result, TestResult } from '../result.ts';
 import { renderChartText } from './chart-text.ts';
-import { clean, num, oneLine, plural } from './text.ts';
+import { clean, num, oneLine, seedsLine } from './text.ts';
 import { groupTests } from './visibility.ts';
 
 const indent = (s: string, by = '  ') => s.split('\n').map((l) => (l ? by + l : l)).join('\n');
-
-function seedsLine(t: TestResult): string {
-  const run = t.seeds.run.length;
-  if (run === 0) return '';
-  return t.seeds.failed.length === 0
-    ? `passed on all ${plural(run, 'seed')}`
-    : `failed on ${t.seeds.failed.length} of ${plural(run, 'seed')}: ${t.seeds.failed.join(', ')}`;
-}
 
 function notRun(ex: ExerciseResult): string | null {
   if (ex.status === 'missing') return 'Not run: this exercise was not submitted.';

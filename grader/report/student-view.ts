@@ -8,7 +8,7 @@
 import type { ExerciseResult, Failure, ManualItem, Result, TestResult, Visibility } from '../result.ts';
 import { renderChartSvg } from './chart-svg.ts';
 import { renderChartText } from './chart-text.ts';
-import { clean, duration, num, oneLine, percent, plural, utc } from './text.ts';
+import { clean, duration, num, oneLine, percent, plural, seedsLine, utc } from './text.ts';
 import { groupTests } from './visibility.ts';
 
 export interface FailureView {
@@ -119,13 +119,6 @@ function markSymbol(score: number, max: number): { symbol: string; cls: string }
   if (max > 0 && score >= max) return { symbol: '✓', cls: 'pass' };
   if (score > 0) return { symbol: '◐', cls: 'partial' };
   return max > 0 ? { symbol: '✗', cls: 'fail' } : { symbol: '–', cls: 'none' };
-}
-
-function seedsLine(t: TestResult): string | null {
-  const run = t.seeds.run.length;
-  if (run === 0) return null;
-  if (t.seeds.failed.length === 0) return `passed on all ${plural(run, 'seed')}`;
-  return `failed on ${t.seeds.failed.length} of ${plural(run, 'seed')}: ${t.seeds.failed.join(', ')}`;
 }
 
 function failureView(f: Failure, chartId: string): FailureView {

@@ -2,6 +2,7 @@
  * Text helpers shared by the renderers: control-character stripping, number formatting and the
  * escaping rules for Markdown and SVG. HTML escaping is left to Handlebars (`{{…}}`).
  */
+import type { TestResult } from '../result.ts';
 
 /**
  * Remove C0/C1 control characters except newline and tab (ANSI colour codes, NUL, backspace,
@@ -50,6 +51,14 @@ export function duration(ms: number): string {
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "passed on all 5 seeds", "failed on 2 of 5 seeds: 3, 4"; null when no seed ran. */
+export function seedsLine(t: TestResult): string | null {
+  const run = t.seeds.run.length;
+  if (run === 0) return null;
+  if (t.seeds.failed.length === 0) return `passed on all ${plural(run, 'seed')}`;
+  return `failed on ${t.seeds.failed.length} of ${plural(run, 'seed')}: ${t.seeds.failed.join(', ')}`;
 }
 
 // ───────────────────────────── SVG / XML ─────────────────────────────
