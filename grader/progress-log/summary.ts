@@ -2,6 +2,7 @@
 // exercise, how many test runs it took to the first full public pass, the span of working
 // time (first run to last run), and the properties students failed first and longest.
 import type { ExerciseProgress } from '../report/classroom.ts';
+import { median, round2 } from '../report/summary.ts';
 import { fullPass, parseLog, type ProgressLine } from './log.ts';
 
 export interface StudentLog {
@@ -39,14 +40,6 @@ export interface SummariseOptions {
 }
 
 const HOUR = 3_600_000;
-const round2 = (x: number) => Math.round(x * 100) / 100;
-
-function median(xs: readonly number[]): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function time(iso: string | undefined): number | undefined {
   if (iso === undefined) return undefined;

@@ -13,7 +13,8 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-const round2 = (x: number) => Math.round(x * 100) / 100;
+/** Rounded to two decimals (as summary.json writes averages). */
+export const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** A bin width of 1, 2, 2.5 or 5 × 10^k giving at most `maxBins` bins over [0, max]. */
 export function binWidth(max: number, maxBins = 10): number {
