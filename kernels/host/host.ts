@@ -5,7 +5,7 @@
 // assertions are made on the other side of the boundary.
 import { pathToFileURL } from 'node:url';
 import { chartLines, type ChartEntry } from '../../runtime/trace.ts';
-import { errorReason, formatReason, type ExitReason } from '../../runtime/exit.ts';
+import type { ExitReason } from '../../runtime/exit.ts';
 import type { Kernel, Proc } from '../../runtime/kernel.ts';
 import { makeRef, type Ref } from '../../runtime/ref.ts';
 import type { RunReport } from '../../runtime/scheduler.ts';
@@ -13,6 +13,7 @@ import { createCluster, type Cluster } from '../simulated/cluster.ts';
 import type { NetworkOptions } from '../simulated/network.ts';
 import { publishSharedModules } from '../loader/shared-modules.ts';
 import { LOADING_KERNEL, virtualGlobals } from '../loader/virtual-globals.ts';
+import { describeError, spawnEntry, type EntryOutcome } from './entry.ts';
 
 export type Fault =
   | { readonly kind: 'partition'; readonly a: readonly number[]; readonly b: readonly number[] }
@@ -173,17 +174,11 @@ export class KernelHost {
     if (typeof fn !== 'function') {
       throw new HostFailure({ kind: 'entry', message: `your module does not export a function named "${entry}"` });
     }
-    let done: { value: unknown } | { error: unknown } | undefined;
+    let done: EntryOutcome | undefined;
     const kernel = this.kernel(k);
-    const main = kernel.spawn(undefined, async (self) => {
-      try {
-        done = { value: await fn(self, ...args) };
-      } catch (err) {
-        done = { error: err };
-        return;
-      }
-      await new Promise(() => {});
-    }, { name: 'main' });
+    const main = spawnEntry(kernel, fn, args, (outcome) => {
+      done = outcome;
+    });
     const report = await this.cluster!.runUntil(() => done !== undefined || !kernel.isAlive(main), { maxSteps: 1_000_000 });
     if (done === undefined) {
       const why = report.stoppedBy === 'max-steps' ? 'it kept the system busy for 1,000,000 steps' : 'it never returned (is it waiting for a message?)';
@@ -262,9 +257,4 @@ class HostFailure extends Error {
   constructor(readonly error: HostError) {
     super(error.message);
   }
-}
-
-export function describeError(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return formatReason(errorReason(err));
 }

@@ -1,5 +1,6 @@
 // Requests from the main thread to a worker kernel, and running an entry point there.
 import type { Kernel } from '../../runtime/kernel.ts';
+import { describeError, spawnEntry } from '../host/entry.ts';
 
 export type ControlRequest =
   | { readonly id: number; readonly op: 'start'; readonly entry: string; readonly args: readonly unknown[] }
@@ -14,14 +15,7 @@ export function runEntry(kernel: Kernel, module: Record<string, unknown>, entry:
   const fn = module[entry];
   if (typeof fn !== 'function') return Promise.resolve({ id: 0, ok: false, error: `the module does not export a function named "${entry}"` });
   return new Promise((resolve) => {
-    kernel.spawn(undefined, async (self) => {
-      try {
-        resolve({ id: 0, ok: true, value: await fn(self, ...args) });
-      } catch (err) {
-        resolve({ id: 0, ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
-        return;
-      }
-      await new Promise(() => {});
-    }, { name: 'main' });
+    spawnEntry(kernel, fn, args, (outcome) =>
+      resolve('value' in outcome ? { id: 0, ok: true, value: outcome.value } : { id: 0, ok: false, error: describeError(outcome.error) }));
   });
 }
