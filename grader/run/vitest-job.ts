@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { RunPlan } from '../../kernels/harness/property.ts';
+import { kitRoot } from '../kit.ts';
 import type { Collected } from './reporter.ts';
 
-const kitRoot = fileURLToPath(new URL('../..', import.meta.url));
 const config = fileURLToPath(new URL('./vitest.grading.config.ts', import.meta.url));
 const vitestBin = join(kitRoot, 'node_modules', 'vitest', 'vitest.mjs');
 
