@@ -11,6 +11,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadManifest } from '../../exercises/manifest.ts';
 import { filesUnder, testIdsIn, testNames } from './public.ts';
+import { escapeRegExp } from './tools/local.ts';
 
 export interface Secrets {
   /** Distinctive line → the kit file it comes from. */
@@ -97,7 +98,7 @@ export function collectSecrets(kitRoot: string, shipped: readonly string[]): Sec
 
 /** A test id as a whole word: "ring.idle" but not "ring.idle-check". */
 function idPattern(id: string): RegExp {
-  return new RegExp(`(?<![\\w.-])${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`);
+  return new RegExp(`(?<![\\w.-])${escapeRegExp(id)}(?![\\w-])`);
 }
 
 /** Every secret found in the files of the pack at `packDir` (node_modules, check/ and zips are not searched). */

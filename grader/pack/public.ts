@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exerciseDir, type Manifest } from '../../exercises/manifest.ts';
-import { filesUnder } from './tools/local.ts';
+import { escapeRegExp, filesUnder } from './tools/local.ts';
 
 export { filesUnder };
 
@@ -17,8 +17,7 @@ function sources(dir: string): string[] {
 }
 
 function literal(id: string): RegExp {
-  const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(['"\`])${escaped}\\1`);
+  return new RegExp(`(['"\`])${escapeRegExp(id)}\\1`);
 }
 
 /** Test ids of the manifest that the files under `tests/<kind>/` name. */
