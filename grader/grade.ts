@@ -17,7 +17,7 @@ import { prepareSubmission, takeSubmission, wantedFiles, type PreparedSubmission
 import { progress as makeProgress, type Progress } from './progress.ts';
 import { studentDir } from './report/classroom.ts';
 import { Redactor } from './redact.ts';
-import type { ExerciseResult, ManualItem, Result } from './result.ts';
+import { SandboxLevel, type ExerciseResult, type ManualItem, type Result } from './result.ts';
 import { runJob } from './run/vitest-job.ts';
 import { applyStoredMarks } from './marks/marks.ts';
 import { saveProgressLog } from './progress-log/store.ts';
@@ -213,7 +213,7 @@ function assemble(p: Pending, manifests: readonly Manifest[], version: string, r
     exercises,
     manual,
     sandbox: sandbox
-      ? { level: sandbox.level as 'bwrap' | 'fallback', description: sandbox.description }
+      ? { level: SandboxLevel.parse(sandbox.level), description: sandbox.description }
       : { level: 'bwrap', description: 'no code was run for this submission' },
     warnings,
     notes: p.taken.notes.map((n) => redactor.text(n)),
