@@ -32,6 +32,9 @@ const USAGE = `Usage:
 
 class UsageError extends Error {}
 
+/** Filesystem errors caused by a path on the command line (a missing file, a folder that is a file…). */
+const USER_FS_ERRORS = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EEXIST', 'EROFS', 'ENOSPC']);
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -186,8 +189,9 @@ main(process.argv.slice(2)).then(
       console.error(`grader: ${(err as Error).message}`);
       if (err instanceof UsageError) console.error('Run "npx grader --help" for usage.');
       process.exitCode = 2;
-    } else if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') {
-      console.error(`grader: ${(err as Error).message.replace(/^ENOENT: /, '')}`);
+    } else if (USER_FS_ERRORS.has((err as NodeJS.ErrnoException)?.code ?? '')) {
+      // A path the user gave that cannot be read or written: their mistake, said in one line.
+      console.error(`grader: ${(err as Error).message.replace(/^E[A-Z]+: /, '')}`);
       process.exitCode = 2;
     } else {
       console.error(`grader: internal error: ${(err as Error)?.stack ?? String(err)}`);
