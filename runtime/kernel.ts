@@ -116,6 +116,12 @@ export interface ProcessInfo {
 /** Routes envelopes to processes on other kernels (simulated network, worker bridge). */
 export interface Router {
   transmit(from: Kernel, env: Envelope, target: Ref): void;
+  /**
+   * Sends a user message to another kernel, encoding it at once: the encoding is the snapshot
+   * that the copy at send would be (later changes by the sender must not show). Returns false
+   * if it cannot encode this message; the kernel then copies it and calls `transmit`.
+   */
+  sendFar?(from: Kernel, sender: number, target: Ref, message: unknown): boolean;
   isAlive(target: Ref): boolean;
   /** Simulated clusters share one thread: links and monitors across kernels use the peer's record. */
   proc?(target: Ref): Proc | undefined;
@@ -315,6 +321,9 @@ export class Kernel {
     const sender = from ?? this.outside;
     if (sender.exited) throw ENDED;
     const target = this.resolve(to); // an unknown name fails before anything is copied or moved
+    // Across a thread the encoding is the snapshot, so no copy is needed (unless the trace records the message).
+    if (target.kernel !== this.id && this.trace === undefined && options?.transfer === undefined &&
+      this.router?.sendFar?.(this, sender.pid, target, message)) return;
     const msg = seal(message, options?.transfer);
     this.transmit(sender.pid, target, 'msg', msg, target.alias, undefined, this.id, options?.transfer !== undefined && options.transfer.length > 0);
   }

@@ -74,6 +74,38 @@ describe('worker kernels', () => {
     expect((replies[2]!.value as unknown[])[1]).toBeUndefined();
   });
 
+  it('flat records (the usual message) arrive exactly, in order with other messages, as they were at the send', async () => {
+    const reflector = await cluster.start<Ref>(1, 'startReflector');
+    const replies = await new Promise<{ sent: unknown[]; got: unknown[] }>((resolve) => {
+      cluster.main.spawn(async (self) => {
+        const replyTo = self.ref;
+        const changing = { type: 'count', n: 1, replyTo };
+        const sent: unknown[] = [
+          { type: 'put', key: 'k1', value: 42, replyTo },
+          { type: 'reading', nan: NaN, negZero: -0, inf: Infinity, none: null, missing: undefined, ok: true, no: false, replyTo },
+          { type: 'nested', list: [1, 2], replyTo }, // not a record: goes as JSON text, between records
+          { replyTo, text: 'x'.repeat(100) + ' \u{1F600} "quoted"', big: 2n ** 70n }, // not JSON either: structured clone
+          changing,
+        ];
+        for (const m of sent) self.send(reflector, m);
+        // The send took a snapshot: what the sender changes afterwards does not travel.
+        (changing as { n: number }).n = 2;
+        self.send(reflector, changing);
+        sent[4] = { ...changing, n: 1 };
+        sent.push({ ...changing });
+        const got: unknown[] = [];
+        for (let i = 0; i < sent.length; i++) got.push(await self.receive());
+        resolve({ sent, got });
+      });
+    });
+    for (let i = 0; i < replies.sent.length; i++) {
+      expect(replies.got[i]).toStrictEqual(structuredClone(replies.sent[i]));
+      expect(Object.isFrozen(replies.got[i])).toBe(true);
+    }
+    const reading = replies.got[1] as Record<string, unknown>;
+    expect(Number.isNaN(reading.nan) && Object.is(reading.negZero, -0) && 'missing' in reading).toBe(true);
+  });
+
   it('transfer moves an ArrayBuffer to another thread: the sender is left with a detached buffer', async () => {
     const echo = await cluster.start<Ref>(1, 'startEcho');
     const data = new Uint8Array([1, 2, 3, 4]).buffer;
