@@ -27,75 +27,110 @@ parentPort.on('message', (m) => {
   else if (m.type === 'ping') parentPort.postMessage({ type: 'pong', n: m.n });
 });`;
 
-async function rawOneWay(n: number): Promise<number> {
+/**
+ * Steady-state rate: `round()` (which returns a rate) run `warm` times untimed, so that both
+ * threads' code is compiled and their heaps sized, then the median of `timed` rounds. Kit and
+ * raw baseline are measured the same way, each on one long-lived worker.
+ */
+async function steady(warm: number, timed: number, round: () => Promise<number>): Promise<number> {
+  for (let i = 0; i < warm; i++) await round();
+  const rates: number[] = [];
+  for (let i = 0; i < timed; i++) rates.push(await round());
+  return median(rates);
+}
+
+interface Rounds {
+  readonly warm: number;
+  readonly timed: number;
+}
+
+/** One way: n messages { type: 'hit', n } (data in every message: nothing can be shared), then a count. */
+async function rawOneWay(n: number, rounds: Rounds): Promise<number> {
   const worker = new Worker(RAW_WORKER, { eval: true });
-  await new Promise((r) => setTimeout(r, 50));
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) worker.postMessage({ type: 'hit' }); // the kit's counter gets the same message
-  worker.postMessage({ type: 'total' });
-  const total = await new Promise<number>((resolve) => worker.once('message', resolve));
-  const ms = performance.now() - t0;
-  await worker.terminate();
-  if (total !== n) throw new Error(`raw one-way lost messages: ${total}/${n}`);
-  return (n / ms) * 1000;
+  let expected = 0;
+  try {
+    return await steady(rounds.warm, rounds.timed, async () => {
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) worker.postMessage({ type: 'hit', n: i });
+      worker.postMessage({ type: 'total' });
+      const total = await new Promise<number>((resolve) => worker.once('message', resolve));
+      const ms = performance.now() - t0;
+      if (total !== (expected += n)) throw new Error(`raw one-way lost messages: ${total}/${expected}`);
+      return (n / ms) * 1000;
+    });
+  } finally {
+    await worker.terminate();
+  }
 }
 
 /** Round trips with `inFlight` outstanding at a time (1 = strictly sequential). */
-async function rawRoundTrips(n: number, inFlight: number): Promise<number> {
+async function rawRoundTrips(n: number, inFlight: number, rounds: Rounds): Promise<number> {
   const worker = new Worker(RAW_WORKER, { eval: true });
-  await new Promise((r) => setTimeout(r, 50));
-  const t0 = performance.now();
-  await new Promise<void>((resolve) => {
-    let sent = 0, got = 0;
-    worker.on('message', () => {
-      got++;
-      if (sent < n) worker.postMessage({ type: 'ping', n: sent++ });
-      else if (got === n) resolve();
+  try {
+    return await steady(rounds.warm, rounds.timed, async () => {
+      const t0 = performance.now();
+      await new Promise<void>((resolve) => {
+        let sent = 0, got = 0;
+        const onReply = (): void => {
+          got++;
+          if (sent < n) worker.postMessage({ type: 'ping', n: sent++ });
+          else if (got === n) {
+            worker.off('message', onReply);
+            resolve();
+          }
+        };
+        worker.on('message', onReply);
+        for (; sent < Math.min(inFlight, n); ) worker.postMessage({ type: 'ping', n: sent++ });
+      });
+      return (n / (performance.now() - t0)) * 1000;
     });
-    for (; sent < Math.min(inFlight, n); ) worker.postMessage({ type: 'ping', n: sent++ });
-  });
-  const ms = performance.now() - t0;
-  await worker.terminate();
-  return (n / ms) * 1000;
+  } finally {
+    await worker.terminate();
+  }
 }
 
-async function kitOneWay(module: string, n: number): Promise<number> {
+async function kitOneWay(module: string, n: number, rounds: Rounds): Promise<number> {
   const cluster = await startWorkerCluster({ workers: 1, module });
+  let expected = 0;
   try {
     const counter = await cluster.start<Ref>(1, 'startCounter');
-    const t0 = performance.now();
-    const total = await new Promise<number>((resolve) => {
-      cluster.main.spawn(async (self) => {
-        for (let i = 0; i < n; i++) self.send(counter, { type: 'hit' });
-        self.send(counter, { type: 'total', replyTo: self.ref });
-        resolve(await self.receive() as number);
+    return await steady(rounds.warm, rounds.timed, async () => {
+      const t0 = performance.now();
+      const total = await new Promise<number>((resolve) => {
+        cluster.main.spawn(async (self) => {
+          for (let i = 0; i < n; i++) self.send(counter, { type: 'hit', n: i });
+          self.send(counter, { type: 'total', replyTo: self.ref });
+          resolve(await self.receive() as number);
+        });
       });
+      const ms = performance.now() - t0;
+      if (total !== (expected += n)) throw new Error(`worker kernel lost messages: ${total}/${expected}`);
+      return (n / ms) * 1000;
     });
-    const ms = performance.now() - t0;
-    if (total !== n) throw new Error(`worker kernel lost messages: ${total}/${n}`);
-    return (n / ms) * 1000;
   } finally {
     await cluster.close();
   }
 }
 
 /** Asks across the boundary: `inFlight` client processes, each asking one after another. */
-async function kitRoundTrips(module: string, n: number, inFlight: number): Promise<number> {
+async function kitRoundTrips(module: string, n: number, inFlight: number, rounds: Rounds): Promise<number> {
   const cluster = await startWorkerCluster({ workers: 1, module });
   try {
     const echo = await cluster.start<Ref>(1, 'startEcho');
     const each = Math.ceil(n / inFlight);
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: inFlight }, () => new Promise<void>((resolve, reject) => {
-      cluster.main.spawn(async (self) => {
-        for (let i = 0; i < each; i++) {
-          const r = await self.ask<{ n: number }>(echo, (replyTo) => ({ type: 'echo', n: i, replyTo }));
-          if (r.n !== i) reject(new Error('worker ask out of order'));
-        }
-        resolve();
-      });
-    })));
-    return ((each * inFlight) / (performance.now() - t0)) * 1000;
+    return await steady(rounds.warm, rounds.timed, async () => {
+      const t0 = performance.now();
+      await Promise.all(Array.from({ length: inFlight }, () => new Promise<void>((resolve, reject) => {
+        cluster.main.spawn(async (self) => {
+          for (let i = 0; i < each; i++) {
+            const r = await self.ask<{ n: number }>(echo, (replyTo) => ({ type: 'echo', n: i, replyTo }));
+            if (r.n !== i) reject(new Error('worker ask out of order'));
+          }
+          resolve();
+        });
+      })));
+      return ((each * inFlight) / (performance.now() - t0)) * 1000;
+    });
   } finally {
     await cluster.close();
   }
@@ -134,13 +169,13 @@ export const suite: Suite = {
       const oneWay = quick ? 50_000 : 400_000;
       const trips = quick ? 2_000 : 20_000;
       const cold = await coldStarts(work, quick ? 3 : 7);
-      const best = async (f: () => Promise<number>) => Math.max(await f(), await f(), await f());
-      const kitOne = await best(() => kitOneWay(prepared.bundle, oneWay));
-      const rawOne = await best(() => rawOneWay(oneWay));
-      const kitTrips = await best(() => kitRoundTrips(prepared.bundle, trips * 5, 100));
-      const rawTripsBatched = await best(() => rawRoundTrips(trips * 5, 100));
-      const kitSerial = await best(() => kitRoundTrips(prepared.bundle, trips, 1));
-      const rawSerial = await best(() => rawRoundTrips(trips, 1));
+      const rounds: Rounds = quick ? { warm: 1, timed: 3 } : { warm: 3, timed: 5 };
+      const kitOne = await kitOneWay(prepared.bundle, oneWay, rounds);
+      const rawOne = await rawOneWay(oneWay, rounds);
+      const kitTrips = await kitRoundTrips(prepared.bundle, trips * 5, 100, rounds);
+      const rawTripsBatched = await rawRoundTrips(trips * 5, 100, rounds);
+      const kitSerial = await kitRoundTrips(prepared.bundle, trips / 4, 1, rounds);
+      const rawSerial = await rawRoundTrips(trips / 4, 1, rounds);
 
       log(`process kernel (${cold.level}): cold start to ready ${cold.ready.toFixed(0)} ms, to the first reply of a booted submission ${cold.firstReply.toFixed(0)} ms (median of ${quick ? 3 : 7})`);
       log(`  goal: under 150 ms to the first reply … ${cold.firstReply < 150 ? 'PASS' : 'MISS'}`);
@@ -154,6 +189,7 @@ export const suite: Suite = {
         ['ask round trips/s, 100 in flight', kitTrips, 'per message, 100 in flight', rawTripsBatched, false],
         ['ask round trips/s, 1 in flight', kitSerial, 'per message, 1 in flight', rawSerial, false],
       ];
+      log(`steady state: one long-lived worker per row, median of ${rounds.timed} rounds after ${rounds.warm} untimed (kit and raw alike); one-way messages carry data ({ type: 'hit', n })`);
       log(`${'across one worker-thread boundary'.padEnd(34)} ${'kit'.padStart(9)}   ${'raw postMessage'.padEnd(27)} ${'raw'.padStart(8)} ${'ratio'.padStart(7)}   goal ≥5× raw`);
       for (const [what, kit, rawWhat, raw, goal] of rows) {
         const ratio = kit / raw;
