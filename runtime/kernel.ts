@@ -44,6 +44,9 @@ interface Wait {
 }
 
 /** The messages from one sender to one receiver, in order. */
+/** Inbound channels a process keeps before the empty ones are swept. */
+const SWEEP_AT = 64;
+
 class Channel implements Source {
   readyIndex = -1;
   readonly queue = new Queue<Envelope>();
@@ -62,6 +65,8 @@ export class Proc {
   /** The channel used last, and its sender: most processes hear from one peer at a time. */
   lastFrom = -1;
   lastChannel: Channel | undefined;
+  /** Inbound channels beyond which empty ones are swept away. */
+  sweepAt = SWEEP_AT;
   /** Linked processes: pid → ref (pids are unique across kernels: one scheduler, or disjoint shares of them). */
   readonly links = new Map<number, Ref>();
   /** Monitors held by this process: monitor id → target (and the ask it serves, if any). */
@@ -127,8 +132,20 @@ export interface Router {
   proc?(target: Ref): Proc | undefined;
 }
 
+/** Ended processes whose name and reason `info` still reports (the most recent ones). */
+const TOMBSTONES = 10_000;
+
+interface Tombstone {
+  readonly name: string | undefined;
+  readonly reason: ExitReason;
+  readonly trapExit: boolean;
+}
+
 export class Kernel {
+  /** Live processes. An ended one leaves, so that a system that spawns without end stays bounded. */
   readonly procs = new Map<number, Proc>();
+  /** What `info` says of ended processes: insertion order is the order they ended, oldest first. */
+  private readonly tombstones = new Map<number, Tombstone>();
   readonly registry = new Map<string, number>();
   readonly deadLetters: DeadLetter[] = [];
   /** The process whose code is running (for timers and globals created without a context). */
@@ -366,6 +383,7 @@ export class Kernel {
     }
     let channel = proc.lastFrom === env.from ? proc.lastChannel! : proc.inbound.get(env.from);
     if (channel === undefined) {
+      if (proc.inbound.size >= proc.sweepAt) this.sweepChannels(proc);
       channel = new Channel(this, proc);
       proc.inbound.set(env.from, channel);
     }
@@ -373,6 +391,22 @@ export class Kernel {
     proc.lastChannel = channel;
     channel.queue.push(env);
     this.scheduler.makeReady(channel);
+  }
+
+  /**
+   * A long-lived server hears from many short-lived senders: forget the channels with nothing
+   * in them (an empty channel holds no order to keep). Amortised: the next sweep waits until
+   * the table has doubled.
+   */
+  private sweepChannels(proc: Proc): void {
+    for (const [from, channel] of proc.inbound) {
+      if (channel.queue.length === 0 && channel.readyIndex < 0) proc.inbound.delete(from);
+    }
+    if (!proc.inbound.has(proc.lastFrom)) {
+      proc.lastFrom = -1;
+      proc.lastChannel = undefined;
+    }
+    proc.sweepAt = Math.max(SWEEP_AT, proc.inbound.size * 2);
   }
 
   drop(env: Envelope, cause: DropCause): void {
@@ -717,6 +751,11 @@ export class Kernel {
     proc.links.clear();
     for (const [id, watcher] of proc.watchers) this.transmit(proc.pid, watcher, 'down', reason, id);
     proc.watchers.clear();
+    proc.inbound.clear();
+    proc.lastChannel = undefined;
+    this.procs.delete(proc.pid);
+    this.tombstones.set(proc.pid, { name: proc.name, reason, trapExit: proc.trapExit });
+    if (this.tombstones.size > TOMBSTONES) this.tombstones.delete(this.tombstones.keys().next().value!);
   }
 
   /** A kernel crash: every process on it ends with `reason` (for simulated kernels). */
@@ -771,12 +810,18 @@ export class Kernel {
   }
 
   label(ref: Ref): string {
-    return this.trace?.names.get(ref.pid) ?? this.procs.get(ref.pid)?.name ?? formatRef(ref);
+    return this.trace?.names.get(ref.pid) ?? (this.procs.get(ref.pid) ?? this.tombstones.get(ref.pid))?.name ?? formatRef(ref);
   }
 
   info(ref: Ref): ProcessInfo | undefined {
     const p = this.local(ref);
-    if (p === undefined) return undefined;
+    if (p === undefined) {
+      const ended = ref.kernel === this.id ? this.tombstones.get(ref.pid) : undefined;
+      return ended && {
+        pid: ref.pid, name: ended.name, alive: false, reason: ended.reason, mailbox: 0,
+        links: [], monitors: 0, trapExit: ended.trapExit, registered: [], timers: 0,
+      };
+    }
     return {
       pid: p.pid,
       name: p.name,
@@ -793,7 +838,7 @@ export class Kernel {
 
   /** Processes that have not ended (the system's own 'outside' sender excluded). */
   alive(): Proc[] {
-    return [...this.procs.values()].filter((p) => !p.exited);
+    return [...this.procs.values()];
   }
 }
 

@@ -127,6 +127,60 @@ describe('ordering', () => {
   });
 });
 
+describe('long-running systems stay bounded', () => {
+  it('an ended process leaves the process table; info still reports how the recent ones ended', async () => {
+    const system = createSystem({ seed: 1 });
+    const server = system.spawn(behavior<{ n: number }>(() => undefined));
+    const first = system.spawn(async () => {});
+    await system.runUntilIdle();
+    expect(system.info(first)).toMatchObject({ alive: false, reason: 'normal' });
+    let last: Ref | undefined;
+    // 12,000 short-lived clients in waves of 100, each sending the server one message and ending.
+    system.spawn(async (self) => {
+      for (let wave = 0; wave < 120; wave++) {
+        for (let i = 0; i < 100; i++) last = self.spawn(async (client) => client.send(server, { n: i }));
+        await self.sleep(1);
+      }
+    });
+    await system.runUntilIdle();
+    expect(system.kernel.procs.size).toBe(1); // the server: nothing that ended
+    expect(system.info(last!)).toMatchObject({ alive: false, reason: 'normal' });
+    expect(system.info(first)).toBeUndefined(); // beyond the 10,000 most recent ends
+    // The server's table of per-sender channels was swept as clients came and went: it is
+    // bounded by how many talk to it at once, not by how many ever did.
+    expect(system.kernel.local(server)!.inbound.size).toBeLessThan(500);
+  });
+
+  it('sweeping idle channels keeps per-sender order and the schedule: same seed, same trace', async () => {
+    const run = async (seed: number) => {
+      const system = createSystem({ seed, trace: true });
+      const got: string[] = [];
+      const sink = system.spawn<string>(async (self) => {
+        for (;;) got.push(await self.receive());
+      });
+      // Many senders (past the sweep threshold) in overlapping waves, each sending two numbered
+      // bursts: some channels are swept between a sender's bursts, some hold messages meanwhile.
+      for (let s = 0; s < 150; s++) {
+        system.spawn(async (self) => {
+          await self.sleep(Math.floor(s / 10));
+          for (let i = 0; i < 3; i++) self.send(sink, `${s}:${i}`);
+          await self.sleep(s % 4);
+          for (let i = 3; i < 5; i++) self.send(sink, `${s}:${i}`);
+        });
+      }
+      await system.runUntilIdle();
+      expect(system.kernel.local(sink)!.inbound.size).toBeLessThan(150); // idle channels were swept
+      return { got, trace: system.trace!.toJSON() };
+    };
+    const a = await run(7);
+    for (let s = 0; s < 150; s++) {
+      expect(a.got.filter((m) => m.startsWith(`${s}:`))).toEqual([0, 1, 2, 3, 4].map((i) => `${s}:${i}`));
+    }
+    const b = await run(7);
+    expect(b).toEqual(a);
+  });
+});
+
 describe('behaviours', () => {
   type CounterMsg = { type: 'inc' } | { type: 'get'; replyTo: Ref<number> } | { type: 'stop' };
   const counter = (n: number): Behavior<CounterMsg> =>
