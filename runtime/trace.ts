@@ -12,7 +12,7 @@ export type TraceEvent =
   | { seq: number; t: number; kind: 'deliver'; from: number; to: number; id: number; queued: number }
   | { seq: number; t: number; kind: 'receive'; pid: number; id: number }
   | { seq: number; t: number; kind: 'drop'; from: number; to: number; id: number; cause: DropCause; msg: unknown }
-  | { seq: number; t: number; kind: 'duplicate'; from: number; to: number; id: number }
+  | { seq: number; t: number; kind: 'duplicate'; from: number; to: number; id: number; /** The id of the send it copies. */ of: number }
   | { seq: number; t: number; kind: 'exit'; pid: number; reason: ExitReason }
   | { seq: number; t: number; kind: 'signal'; from: number; to: number; reason: ExitReason }
   | { seq: number; t: number; kind: 'restart'; supervisor: number; child: string; old: number; new: number }

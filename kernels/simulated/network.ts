@@ -86,7 +86,7 @@ export class Network implements Router {
     }
     for (let i = 0; i < copies; i++) {
       const copy: Envelope = i === 0 ? env : { ...env, id: this.scheduler.nextId() };
-      if (i > 0) this.trace?.record({ kind: 'duplicate', from: env.from, to: env.to, id: copy.id });
+      if (i > 0) this.trace?.record({ kind: 'duplicate', from: env.from, to: env.to, id: copy.id, of: env.id });
       const arrival = this.arrival(from.id, to.id);
       if (this.reorder) {
         this.scheduler.setTimer(arrival - this.scheduler.now(), () => to.enqueue(copy));

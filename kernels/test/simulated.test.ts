@@ -50,6 +50,11 @@ describe('simulated kernels', () => {
     const dups = cluster.trace!.of('duplicate');
     expect(dups.length).toBeGreaterThan(5);
     expect(got.length).toBe(90 + dups.length);
+    // Each duplicate names the send it copies: same sender and receiver, same message.
+    const sends = new Map(cluster.trace!.of('send').map((e) => [e.id, e]));
+    for (const d of dups) expect(sends.get(d.of)).toMatchObject({ from: d.from, to: d.to });
+    const delivered = cluster.trace!.of('deliver').map((e) => e.id);
+    for (const d of dups) expect(delivered).toContain(d.id);
   });
 
   it('reorder messages of one pair only when reorder is on', async () => {

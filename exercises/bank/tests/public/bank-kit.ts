@@ -2,7 +2,7 @@
 // transfers, a client that retries, the sequential reference model, and the story of a
 // transfer told from the trace (so that a failure names the transfers involved).
 import { isRef, type Ref } from '#runtime';
-import { NoReplyError, type PropertyContext, type Session, type TraceRecord } from '#harness';
+import { NoReplyError, type PropertyContext, type Session } from '#harness';
 import type { AccountConfig, Snapshot, Statement, Transfer, TransferReply } from '../../protocol.ts';
 
 export interface Account {
@@ -239,7 +239,6 @@ export async function stories(bank: Bank, plan: readonly Planned[]): Promise<Map
   const fresh = (): MessageCounts => ({ sent: 0, lost: 0, duplicated: 0, delivered: 0 });
   for (const p of plan) byTx.set(p.tx, { plan: p, requests: 0, replies: [], credit: fresh(), credited: fresh() });
   const idTx = new Map<number, { tx: string; kind: 'credit' | 'credited' }>();
-  let prev: TraceRecord | undefined;
   for (const e of trace.events) {
     if (e.kind === 'send') {
       const msg = e.msg as { type?: string; tx?: string; reason?: string } | undefined;
@@ -256,8 +255,7 @@ export async function stories(bank: Bank, plan: readonly Planned[]): Promise<Map
         }
       }
     } else if (e.kind === 'duplicate') {
-      // The network records a duplicate right after the send it copies.
-      const orig = prev?.kind === 'send' && prev.from === e.from && prev.to === e.to ? idTx.get(prev.id as number) : undefined;
+      const orig = idTx.get(e.of as number);
       if (orig) {
         byTx.get(orig.tx)![orig.kind].duplicated++;
         idTx.set(e.id as number, orig);
@@ -269,7 +267,6 @@ export async function stories(bank: Bank, plan: readonly Planned[]): Promise<Map
       const known = idTx.get(e.id as number);
       if (known) byTx.get(known.tx)![known.kind].delivered++;
     }
-    prev = e;
   }
   return byTx;
 }
