@@ -49,6 +49,8 @@ const SWEEP_AT = 64;
 
 class Channel implements Source {
   readyIndex = -1;
+  /** Used since the last sweep of its receiver's channels. */
+  used = true;
   readonly queue = new Queue<Envelope>();
   constructor(private readonly kernel: Kernel, readonly to: Proc) {}
   fire(): boolean {
@@ -389,18 +391,20 @@ export class Kernel {
     }
     proc.lastFrom = env.from;
     proc.lastChannel = channel;
+    channel.used = true;
     channel.queue.push(env);
     this.scheduler.makeReady(channel);
   }
 
   /**
-   * A long-lived server hears from many short-lived senders: forget the channels with nothing
-   * in them (an empty channel holds no order to keep). Amortised: the next sweep waits until
-   * the table has doubled.
+   * A long-lived server hears from many short-lived senders: forget the channels that are
+   * empty (an empty channel holds no order to keep) and unused since the last sweep (so that
+   * steady senders keep theirs). Amortised: the next sweep waits until the table has doubled.
    */
   private sweepChannels(proc: Proc): void {
     for (const [from, channel] of proc.inbound) {
-      if (channel.queue.length === 0 && channel.readyIndex < 0) proc.inbound.delete(from);
+      if (channel.used) channel.used = false;
+      else if (channel.queue.length === 0 && channel.readyIndex < 0) proc.inbound.delete(from);
     }
     if (!proc.inbound.has(proc.lastFrom)) {
       proc.lastFrom = -1;
