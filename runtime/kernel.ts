@@ -6,7 +6,7 @@
 // the messages of the same sender (as in Erlang).
 import { isBehavior, isStop, type Behavior } from './behavior.ts';
 import type { AskOptions, Body, Context, ReceiveOptions, SpawnOptions, TimerRef } from './context.ts';
-import { AskTargetExitedError, AskTimeoutError, NoSuchNameError, ProcessEndedError, RegistryError } from './errors.ts';
+import { AskTargetExitedError, AskTimeoutError, MessageError, NoSuchNameError, ProcessEndedError, RegistryError } from './errors.ts';
 import { errorReason, type DownMessage, type ExitMessage, type ExitReason, type MonitorRef } from './exit.ts';
 import { seal, type SendOptions } from './message.ts';
 import { toMatcher } from './pattern.ts';
@@ -43,10 +43,10 @@ interface Wait {
   timer?: Timer;
 }
 
-/** The messages from one sender to one receiver, in order. */
-/** Inbound channels a process keeps before the empty ones are swept. */
+/** Inbound channels a process keeps before the idle ones are swept. */
 const SWEEP_AT = 64;
 
+/** The messages from one sender to one receiver, in order. */
 class Channel implements Source {
   readyIndex = -1;
   /** Used since the last sweep of its receiver's channels. */
@@ -125,8 +125,9 @@ export interface Router {
   transmit(from: Kernel, env: Envelope, target: Ref): void;
   /**
    * Sends a user message to another kernel, encoding it at once: the encoding is the snapshot
-   * that the copy at send would be (later changes by the sender must not show). Returns false
-   * if it cannot encode this message; the kernel then copies it and calls `transmit`.
+   * that the copy at send would be (later changes by the sender must not show), and a message
+   * that cannot be sent throws as the copy would. Returns false if it does not take the
+   * message; the kernel then copies it and calls `transmit`.
    */
   sendFar?(from: Kernel, sender: number, target: Ref, message: unknown): boolean;
   isAlive(target: Ref): boolean;
@@ -736,8 +737,10 @@ export class Kernel {
   /** Ends a process: its timers are cancelled, names released, links and monitors notified. */
   exit(proc: Proc, reason: ExitReason): void {
     if (proc.exited || proc === this.outside) return;
+    reason = sendable(reason);
     proc.exited = true;
     proc.reason = reason;
+    for (const wake of proc.startWaiters.splice(0)) wake(); // ended before it started: nobody waits for ever
     proc.behavior = undefined;
     for (const timer of proc.timers) this.scheduler.cancelTimer(timer);
     proc.timers.clear();
@@ -843,6 +846,20 @@ export class Kernel {
   /** Processes that have not ended (the system's own 'outside' sender excluded). */
   alive(): Proc[] {
     return [...this.procs.values()];
+  }
+}
+
+/**
+ * An exit reason as linked and monitoring processes get it: a frozen copy, as a message is
+ * (on any kernel, in any thread). A reason that could not be sent becomes an error saying so.
+ */
+function sendable(reason: ExitReason): ExitReason {
+  if (typeof reason === 'string') return reason;
+  try {
+    return seal(reason);
+  } catch (err) {
+    if (!(err instanceof MessageError)) throw err;
+    return errorReason(new MessageError(`the process ended with a reason that cannot be sent to the processes linked to or monitoring it: ${err.message}`));
   }
 }
 

@@ -103,9 +103,11 @@ function copy(value: object, depth: number): unknown {
     // Plain objects only: for-in sees own enumerable keys (and Object.prototype has none).
     for (const key in value) {
       const item = (value as Record<string, unknown>)[key];
-      obj[key] = typeof item !== 'object' || item === null ? checked(item)
+      const copied = typeof item !== 'object' || item === null ? checked(item)
         : isSealed(item) ? item // a Ref: shared without a call
         : copy(item, depth + 1);
+      if (key === '__proto__') ownProto(obj, copied);
+      else obj[key] = copied;
     }
     return Object.freeze(obj);
   }
@@ -129,6 +131,11 @@ function copy(value: object, depth: number): unknown {
   if (value instanceof ArrayBuffer) return takeBuffer(value);
   if (ArrayBuffer.isView(value)) return copyView(value);
   throw new Unsendable(value, (path) => notPlainData(value, path));
+}
+
+/** An own property named `__proto__` (from JSON.parse, say), kept as data, as structured clone keeps it. */
+function ownProto(obj: object, value: unknown): void {
+  Object.defineProperty(obj, '__proto__', { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** A Ref (immutable by construction): shared without a look inside. */

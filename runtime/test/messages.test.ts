@@ -90,6 +90,13 @@ describe('message copying', () => {
     }
   });
 
+  it('an own property named __proto__ (as JSON.parse makes) arrives as data, as structured clone keeps it', async () => {
+    const { got } = await roundTrip(() => JSON.parse('{"n": 1, "__proto__": {"polluted": true}}') as unknown);
+    expect(Object.keys(got as object)).toEqual(['n', '__proto__']);
+    expect((got as { polluted?: boolean }).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(got)).toBe(Object.prototype);
+  });
+
   it('a Ref inside a message stays usable by the receiver', async () => {
     const system = createSystem({ seed: 1 });
     const log: unknown[] = [];

@@ -39,6 +39,33 @@ describe('monitors', () => {
     }
   });
 
+  it('a DOWN carries a frozen copy of the reason; a reason that cannot be sent becomes an error saying so', async () => {
+    const system = createSystem({ seed: 1 });
+    const reason = { shutdown: 'maintenance' };
+    const plain = system.spawn(async (self) => {
+      await self.receive();
+      self.exit(reason as never);
+    });
+    const odd = system.spawn(async (self) => {
+      await self.receive();
+      self.exit({ shutdown: 'now', callback: () => 1 } as never);
+    });
+    const downs: DownMessage[] = [];
+    system.spawn<DownMessage>(async (self) => {
+      for (const target of [plain, odd]) {
+        self.monitor(target);
+        self.send(target, 'die');
+        downs.push(await self.receive());
+      }
+    });
+    await system.runUntilIdle();
+    expect(downs[0]!.reason).toEqual(reason);
+    expect(downs[0]!.reason).not.toBe(reason); // a copy, as for a message
+    expect(Object.isFrozen(downs[0]!.reason)).toBe(true);
+    expect(errorOf(downs[1]!.reason)).toMatchObject({ name: 'MessageError', message: expect.stringContaining('cannot send a function (at message.callback)') });
+    expect(fate(system, odd)).toEqual(downs[1]!.reason);
+  });
+
   it('are one-way: the watcher survives the target crashing, and the target survives the watcher crashing', async () => {
     const system = createSystem({ seed: 1 });
     const target = system.spawn(dieOnCue('throw'));

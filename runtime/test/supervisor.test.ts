@@ -198,4 +198,19 @@ describe('supervisors', () => {
       expect((await children(system, sup)).restarts, `seed ${seed}`).toBe(0);
     }
   });
+
+  it('start_link never waits for ever: a child killed before its code started counts as started (and ended)', async () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const system = createSystem({ seed });
+      const child = system.spawn(async (self) => {
+        await self.receive();
+      });
+      let started = false;
+      void system.kernel.whenStarted(child).then(() => (started = true));
+      system.exit(child, 'kill'); // may arrive before the child's code first runs
+      await system.runUntilIdle();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(started, `seed ${seed}`).toBe(true);
+    }
+  });
 });
