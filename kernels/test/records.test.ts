@@ -87,6 +87,34 @@ describe('flat records across a thread', () => {
     expect([dec.decode(first), dec.decode(second)]).toEqual([before, after]);
   });
 
+  it('reads a message once before writing: a getter that sends meanwhile leaves both records whole', () => {
+    const enc = new RecordEncoder(), dec = new RecordDecoder();
+    let inner = -1, reads = 0;
+    const outer = { a: 111, get b(): number {
+      reads++;
+      inner = enc.encode({ x: 999 }); // what a send from inside the getter does
+      return 222;
+    } };
+    const shape = enc.encode(outer);
+    const { nums, strs, shapes } = enc.take();
+    dec.begin(nums, strs, shapes);
+    // The inner send completed first, as it does within a kernel.
+    expect([dec.decode(inner), dec.decode(shape)]).toEqual([{ x: 999 }, { a: 111, b: 222 }]);
+    expect(reads).toBe(1);
+  });
+
+  it('hands back what it read of a message it refuses, each getter read once', () => {
+    const enc = new RecordEncoder();
+    let reads = 0;
+    const list = [1, 2];
+    const m = { get n(): number { return ++reads; }, list };
+    expect(enc.encode(m)).toBe(-1);
+    expect(enc.readBack()).toEqual({ n: 1, list });
+    expect(reads).toBe(1);
+    expect(enc.encode([1, 2])).toBe(-1);
+    expect(enc.readBack()).toBeUndefined(); // not a plain object: nothing was read
+  });
+
   it('learns each shape once: later batches carry only ids and data', () => {
     const enc = new RecordEncoder(), dec = new RecordDecoder();
     roundTrip([{ type: 'hit', n: 1 }], enc, dec);
@@ -118,5 +146,24 @@ describe('flat records across a thread', () => {
     expect(refusals).toBeLessThanOrEqual(20_000);
     expect(enc.size).toBeLessThanOrEqual(LIMITS.entries);
     expect(enc.encode({ type: 'put', key: 'another', value: 1 })).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a very wide object is not a record, and uses up nothing', () => {
+    const enc = new RecordEncoder();
+    const wide = Object.fromEntries(Array.from({ length: 9000 }, (_, i) => [`k${i}`, i]));
+    expect(enc.encode(wide)).toBe(-1);
+    expect(enc.size).toBe(0);
+    expect(enc.encode({ type: 'ping', n: 1 })).toBeGreaterThanOrEqual(0);
+  });
+
+  it('string fields with many values do not multiply shapes: a key-value workload stays records', () => {
+    const enc = new RecordEncoder();
+    let refused = 0;
+    for (let k = 0; k < 64; k++) {
+      for (let v = 0; v < 64; v++) if (enc.encode({ type: 'put', key: `k${k}`, value: `v${v}` }) < 0) refused++;
+    }
+    expect(refused).toBe(0);
+    expect(enc.encode({ type: 'get', key: 'k1' })).toBeGreaterThanOrEqual(0);
+    expect(enc.size).toBeLessThan(200);
   });
 });

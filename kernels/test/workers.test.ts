@@ -106,6 +106,31 @@ describe('worker kernels', () => {
     expect(Number.isNaN(reading.nan) && Object.is(reading.negZero, -0) && 'missing' in reading).toBe(true);
   });
 
+  it('a message is read once (getters run once), and an exit reason that could not cross goes as an error, the stream intact', async () => {
+    const reflector = await cluster.start<Ref>(1, 'startReflector');
+    const result = await new Promise<{ reads: number; first: unknown; down: unknown; last: unknown }>((resolve) => {
+      cluster.main.spawn(async (self) => {
+        let reads = 0;
+        self.send(reflector, { get n(): number { return ++reads; }, list: [1], replyTo: self.ref }); // not a record
+        const first = await self.receive();
+        const target = self.spawn(async (t) => {
+          await t.receive();
+          t.exit({ shutdown: 'now', callback: () => 1 } as never); // structured clone cannot copy this
+        });
+        await cluster.start(1, 'startWatcher', target, self.ref);
+        await self.sleep(50); // the watcher's monitor is in place
+        self.send(target, 'go');
+        const down = await self.receive();
+        self.send(reflector, { type: 'after', n: 5, replyTo: self.ref });
+        resolve({ reads, first, down, last: await self.receive() });
+      });
+    });
+    expect(result.reads).toBe(1);
+    expect(result.first).toMatchObject({ n: 1, list: [1] });
+    expect(result.down).toEqual({ type: 'DOWN', kernel: 1 });
+    expect(result.last).toMatchObject({ type: 'after', n: 5 });
+  });
+
   it('transfer moves an ArrayBuffer to another thread: the sender is left with a detached buffer', async () => {
     const echo = await cluster.start<Ref>(1, 'startEcho');
     const data = new Uint8Array([1, 2, 3, 4]).buffer;

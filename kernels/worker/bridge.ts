@@ -17,7 +17,7 @@
 // before delivery like any message; the batch is handled at once, while it is in cache.
 import type { MessagePort } from 'node:worker_threads';
 import type { Envelope, Kernel, Router } from '../../runtime/kernel.ts';
-import { buffersIn, freezeArrived } from '../../runtime/message.ts';
+import { buffersIn, freezeArrived, seal } from '../../runtime/message.ts';
 import type { Ref } from '../../runtime/ref.ts';
 import { RecordDecoder, RecordEncoder, type Shape } from './records.ts';
 
@@ -29,11 +29,11 @@ const VIAS: readonly (Envelope['via'] | undefined)[] = [undefined, 'link', 'exit
 /** How a message travels: a flat record (see records.ts), JSON text, or an object by structured clone (holding moved buffers or not). */
 const RECORD = 0, TEXT = 1, OBJECT = 2, MOVED = 3;
 
-/** What one postMessage carries. `msgs` (messages that are not records) is one JSON array when all of them are JSON text. */
+/** What one postMessage carries. `msgs` (messages that are not records; none: undefined) is one JSON array when all of them are JSON text. */
 interface Batch {
   readonly head: Float64Array;
   readonly count: number;
-  readonly msgs: string | unknown[];
+  readonly msgs: string | unknown[] | undefined;
   readonly nums: Float64Array | undefined;
   readonly strs: string[] | undefined;
   readonly shapes: Shape[] | undefined;
@@ -72,7 +72,7 @@ class Outgoing {
 
   take(): Batch {
     const { nums, strs, shapes } = this.records.take();
-    const msgs = this.text ? `[${this.msgs.join(',')}]` : this.msgs;
+    const msgs = this.msgs.length === 0 ? undefined : this.text ? `[${this.msgs.join(',')}]` : this.msgs;
     const batch: Batch = { head: this.head.slice(0, this.count * FIELDS), count: this.count, msgs, nums, strs, shapes };
     this.count = 0;
     this.msgs = [];
@@ -96,7 +96,7 @@ export class Bridge implements Router {
         if (this.outbox[peer] === undefined) return; // the peer is down: drop its traffic
         const { head, count } = batch;
         const joined = typeof batch.msgs === 'string';
-        const msgs = joined ? JSON.parse(batch.msgs as string) as unknown[] : batch.msgs as unknown[];
+        const msgs = joined ? JSON.parse(batch.msgs as string) as unknown[] : batch.msgs ?? [];
         records.begin(batch.nums, batch.strs, batch.shapes);
         for (let i = 0, j = 0; i < count; i++) {
           const o = i * FIELDS;
@@ -122,20 +122,22 @@ export class Bridge implements Router {
 
   /**
    * A user message for another thread: its encoding, made now, is its snapshot. A flat record
-   * goes as numbers and a shape; other plain JSON data as JSON text. Anything else (binary
-   * data, undefined inside arrays, bigint…) is left to the kernel's copy and `transmit`.
+   * goes as numbers and a shape. Anything else is copied as within a kernel (from what the
+   * encoder read, so each getter runs once) and goes as JSON text if it is plain JSON data,
+   * by structured clone if not. Throws what the copy throws for a message that cannot be sent.
    */
   sendFar(from: Kernel, sender: number, target: Ref, message: unknown): boolean {
     const out = this.outbox[target.kernel];
     if (out === undefined) return false;
     const shape = out.records.encode(message);
-    let text: string | undefined;
+    let form = RECORD, msg: unknown;
     if (shape < 0) {
-      if (!jsonSafe(message, 0)) return false;
-      text = JSON.stringify(message);
+      const copy = seal(out.records.readBack() ?? message);
+      form = jsonSafe(copy, 0) ? TEXT : OBJECT;
+      msg = form === TEXT ? JSON.stringify(copy) : copy;
     }
-    const n = out.add(0, from.scheduler.nextId(), sender, from.id, target.pid, target.alias, 0, shape < 0 ? TEXT : RECORD, shape);
-    if (text !== undefined) out.carry(TEXT, text);
+    const n = out.add(0, from.scheduler.nextId(), sender, from.id, target.pid, target.alias, 0, form, shape);
+    if (form !== RECORD) out.carry(form, msg);
     this.added(target.kernel, out, n);
     return true;
   }
@@ -205,7 +207,7 @@ export class Bridge implements Router {
 /**
  * True if JSON carries `value` exactly: plain objects and arrays of strings, booleans, null
  * and finite numbers other than -0. Anything else (undefined, holes, bigint, NaN, binary
- * data, objects without a prototype) sends its batch by structured clone.
+ * data, objects without a prototype) goes by structured clone.
  */
 function jsonSafe(value: unknown, depth: number): boolean {
   switch (typeof value) {

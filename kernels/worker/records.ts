@@ -7,22 +7,25 @@
 // one); after that a record costs a shape id and its numbers, with no JSON or structured
 // clone. The encoding is made at send, so it is the snapshot that stands in for the copy.
 //
-// Anything else (nested objects, arrays, binary data, bigint), or a shape past the limits
-// below, is not a flat record: `encode` writes nothing and returns -1, and the bridge sends
-// the message by its other means. The limits bound the memory a stream of odd messages
-// (objects used as dictionaries, a string field with endless values) can take.
+// A message is read once, field by field, before anything is written: its getters (code,
+// which might even send) run then and only then, and the streams never hold half a record.
+// Anything that is not a flat record (nested objects, arrays, binary data, bigint, more than
+// LIMITS.keys fields), or a shape past the limits, makes `encode` write nothing and return
+// -1; `readBack` then gives what was read, for the bridge to send by its other means. The
+// limits bound the memory a stream of odd messages (objects used as dictionaries, a string
+// field with endless values) can take.
 import { makeRef, SEALED } from '../../runtime/ref.ts';
 
 /**
  * Per sender and receiver: distinct shapes, and entries (fields and nodes) in the tree of
- * shape prefixes. A string field is enum-like (its values part of the shape) for its first
- * `tags` values, if they are short.
+ * shape prefixes; fields in one record. A string field is enum-like (its values part of the
+ * shape) for the first `tags` short values seen under that field name.
  */
-export const LIMITS = { shapes: 4096, entries: 16384, tags: 64, tagLength: 40 } as const;
+export const LIMITS = { shapes: 4096, entries: 16384, keys: 64, tags: 16, tagLength: 40 } as const;
 
 // The kind of a value: NUM and STR carry data; REF carries kernel, pid and alias as numbers;
-// the rest are known from the shape alone.
-const NUM = 0, STR = 1, REF = 2, TRUE = 3, FALSE = 4, NULL = 5, UNDEFINED = 6, TAG = 7;
+// the rest are known from the shape alone. NONE: not a record's value.
+const NUM = 0, STR = 1, REF = 2, TRUE = 3, FALSE = 4, NULL = 5, UNDEFINED = 6, TAG = 7, NONE = -1;
 const CONSTANTS: readonly unknown[] = [, , , true, false, null, undefined];
 
 /** A shape as the receiver learns it: field names, kinds, and the string of each TAG field. */
@@ -44,8 +47,16 @@ class Node {
 class Field {
   readonly byKind: (Node | undefined)[] = [];
   readonly tags = new Map<string, Node>();
-  /** Too many values seen: new ones are data (STR), not part of the shape. */
-  saturated = false;
+}
+
+/** One message's fields as read (kinds as above, before tags are decided). */
+class Reading {
+  count = 0;
+  readonly keys: string[] = [];
+  readonly kinds: number[] = [];
+  readonly values: unknown[] = [];
+  /** kernel, pid, alias (-1: none) of each REF field, in order. */
+  readonly refs: number[] = [];
 }
 
 /** One sender's encoder for one receiver. Streams fill until `take`. */
@@ -57,25 +68,77 @@ export class RecordEncoder {
   private nums = new Float64Array(1024);
   private n = 0;
   private strs: string[] = [];
+  /** Distinct tag values made per field name; a name past LIMITS.tags makes no more. */
+  private readonly tagsByName = new Map<string, number>();
+  /** One reading per nesting level: a getter may send while its message is being read. */
+  private readonly readings: Reading[] = [];
+  private depth = 0;
 
-  /** Appends `message`'s data and returns its shape id, or -1 (nothing appended) if it is not a flat record. */
+  /** Appends `message` and returns its shape id; or -1, appending nothing, if it is not a flat record. */
   encode(message: unknown): number {
+    const reading = this.readings[this.depth] ??= new Reading();
+    reading.count = 0;
     if (typeof message !== 'object' || message === null || Object.getPrototypeOf(message) !== Object.prototype) return -1;
     if ((message as Record<symbol, unknown>)[SEALED] === true) return -1; // a bare Ref: rare, leave it to the general path
-    const n0 = this.n, s0 = this.strs.length;
+    this.depth++;
+    let flat: boolean;
     try {
-      return this.walk(message as Record<string, unknown>, n0, s0);
-    } catch (err) { // a getter that throws: the send fails, and the streams stay as they were
-      this.undo(n0, s0);
-      throw err;
+      flat = read(message as Record<string, unknown>, reading);
+    } finally {
+      this.depth--;
     }
+    if (!flat) return -1;
+    const shape = this.write(reading);
+    if (shape >= 0) {
+      reading.values.fill(undefined, 0, reading.count); // hold on to nothing
+      reading.count = 0;
+    }
+    return shape;
   }
 
-  private walk(message: Record<string, unknown>, n0: number, s0: number): number {
+  /**
+   * After `encode` returned -1: a plain object of what it read of the message, each field
+   * read once (undefined if it read nothing: the message was not a plain object).
+   */
+  readBack(): Record<string, unknown> | undefined {
+    const reading = this.readings[this.depth];
+    if (reading === undefined || reading.count === 0) return undefined;
+    const copy: Record<string, unknown> = {};
+    for (let i = 0; i < reading.count; i++) {
+      Object.defineProperty(copy, reading.keys[i]!, { value: reading.values[i], enumerable: true, writable: true, configurable: true });
+    }
+    reading.values.fill(undefined, 0, reading.count);
+    reading.count = 0;
+    return copy;
+  }
+
+  /** Entries in the tree of shape prefixes (at most LIMITS.entries). */
+  get size(): number {
+    return this.entries;
+  }
+
+  /** What was appended since the last take (and forgets it). */
+  take(): { nums: Float64Array | undefined; strs: string[] | undefined; shapes: Shape[] | undefined } {
+    const taken = {
+      nums: this.n > 0 ? this.nums.slice(0, this.n) : undefined,
+      strs: this.strs.length > 0 ? this.strs : undefined,
+      shapes: this.fresh.length > 0 ? this.fresh : undefined,
+    };
+    this.n = 0;
+    if (this.nums.length > 65536) this.nums = new Float64Array(1024); // one batch of wide records need not stay
+    if (this.strs.length > 0) this.strs = [];
+    if (this.fresh.length > 0) this.fresh = [];
+    return taken;
+  }
+
+  /** Walks the tree of shapes with what was read, appending the data; no code of the message runs here. */
+  private write(reading: Reading): number {
+    const n0 = this.n, s0 = this.strs.length;
+    const { keys, kinds, values, refs } = reading;
     let node = this.root;
-    for (const key in message) {
-      if (key === '__proto__') return this.undo(n0, s0); // would set the prototype of the rebuilt record
-      const value = message[key];
+    for (let i = 0, r = 0; i < reading.count; i++) {
+      const key = keys[i]!;
+      let kind = kinds[i]!;
       let field = node.next.get(key);
       if (field === undefined) {
         if (this.entries >= LIMITS.entries) return this.undo(n0, s0);
@@ -83,54 +146,20 @@ export class RecordEncoder {
         node.next.set(key, field);
         this.entries++;
       }
-      let kind: number;
-      switch (typeof value) {
-        case 'number':
-          this.push(value);
-          kind = NUM;
-          break;
-        case 'string': {
-          const tagged = field.tags.get(value);
-          if (tagged !== undefined) {
-            node = tagged;
-            continue;
-          }
-          if (!field.saturated && value.length <= LIMITS.tagLength && this.entries < LIMITS.entries) {
-            if (field.tags.size >= LIMITS.tags) {
-              field.saturated = true;
-            } else {
-              const made = new Node(node, key, TAG, value);
-              this.entries++;
-              field.tags.set(value, made);
-              node = made;
-              continue;
-            }
-          }
-          this.strs.push(value);
-          kind = STR;
-          break;
+      if (kind === STR) {
+        const value = values[i] as string;
+        const tagged = field.tags.get(value) ?? this.newTag(node, field, key, value);
+        if (tagged !== undefined) {
+          node = tagged;
+          continue;
         }
-        case 'boolean':
-          kind = value ? TRUE : FALSE;
-          break;
-        case 'undefined':
-          kind = UNDEFINED;
-          break;
-        case 'object':
-          if (value === null) {
-            kind = NULL;
-          } else if ((value as Record<symbol, unknown>)[SEALED] === true && Object.isFrozen(value)) {
-            const ref = value as { kernel: number; pid: number; alias?: number };
-            this.push(ref.kernel);
-            this.push(ref.pid);
-            this.push(ref.alias ?? -1);
-            kind = REF;
-          } else {
-            return this.undo(n0, s0);
-          }
-          break;
-        default: // function, symbol, bigint: not a flat record
-          return this.undo(n0, s0);
+        this.strs.push(value);
+      } else if (kind === NUM) {
+        this.push(values[i] as number);
+      } else if (kind === REF) {
+        this.push(refs[r++]!);
+        this.push(refs[r++]!);
+        this.push(refs[r++]!);
       }
       let next = field.byKind[kind];
       if (next === undefined) {
@@ -148,22 +177,16 @@ export class RecordEncoder {
     return node.id;
   }
 
-  /** Entries in the tree of shape prefixes (at most LIMITS.entries). */
-  get size(): number {
-    return this.entries;
-  }
-
-  /** What was appended since the last take (and forgets it). */
-  take(): { nums: Float64Array | undefined; strs: string[] | undefined; shapes: Shape[] | undefined } {
-    const taken = {
-      nums: this.n > 0 ? this.nums.slice(0, this.n) : undefined,
-      strs: this.strs.length > 0 ? this.strs : undefined,
-      shapes: this.fresh.length > 0 ? this.fresh : undefined,
-    };
-    this.n = 0;
-    if (this.strs.length > 0) this.strs = [];
-    if (this.fresh.length > 0) this.fresh = [];
-    return taken;
+  /** A node for a new enum-like value of `key`, or undefined if the value is data. */
+  private newTag(node: Node, field: Field, key: string, value: string): Node | undefined {
+    if (value.length > LIMITS.tagLength || this.entries >= LIMITS.entries) return undefined;
+    const made = this.tagsByName.get(key) ?? 0;
+    if (made >= LIMITS.tags) return undefined;
+    this.tagsByName.set(key, made + 1);
+    const tag = new Node(node, key, TAG, value);
+    field.tags.set(value, tag);
+    this.entries++;
+    return tag;
   }
 
   private push(x: number): void {
@@ -180,6 +203,45 @@ export class RecordEncoder {
     this.strs.length = s0;
     return -1;
   }
+}
+
+/**
+ * Reads every field of `message` once into `reading`: the only place a message's code
+ * (getters) runs. True if it is a flat record. It reads on past a field that is not, so that
+ * `readBack` has the whole message.
+ */
+function read(message: Record<string, unknown>, reading: Reading): boolean {
+  let flat = true, i = 0, r = 0;
+  for (const key in message) {
+    const value = message[key];
+    let kind: number;
+    switch (typeof value) {
+      case 'number': kind = NUM; break;
+      case 'string': kind = STR; break;
+      case 'boolean': kind = value ? TRUE : FALSE; break;
+      case 'undefined': kind = UNDEFINED; break;
+      case 'object':
+        kind = value === null ? NULL : NONE;
+        if (value !== null && (value as Record<symbol, unknown>)[SEALED] === true && Object.isFrozen(value)) {
+          const { kernel, pid, alias } = value as { kernel: unknown; pid: unknown; alias?: unknown };
+          if (typeof kernel === 'number' && typeof pid === 'number' && (alias === undefined || typeof alias === 'number')) {
+            reading.refs[r++] = kernel;
+            reading.refs[r++] = pid;
+            reading.refs[r++] = alias ?? -1;
+            kind = REF;
+          }
+        }
+        break;
+      default: kind = NONE; // function, symbol, bigint
+    }
+    if (kind === NONE || key === '__proto__') flat = false; // a __proto__ key would set the rebuilt record's prototype
+    reading.keys[i] = key;
+    reading.kinds[i] = kind;
+    reading.values[i] = value;
+    i++;
+  }
+  reading.count = i;
+  return flat && i <= LIMITS.keys;
 }
 
 function shapeOf(node: Node): Shape {
