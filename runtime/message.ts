@@ -9,7 +9,7 @@
 // linear-type idea). Symbol-keyed properties are dropped, as structured clone drops them at
 // a kernel boundary.
 import { MessageError } from './errors.ts';
-import { SEALED } from './ref.ts';
+import { isSealed, SEALED } from './ref.ts';
 
 const MAX_DEPTH = 200;
 
@@ -106,8 +106,7 @@ function copy(value: object, depth: number): unknown {
       const copied = typeof item !== 'object' || item === null ? checked(item)
         : isSealed(item) ? item // a Ref: shared without a call
         : copy(item, depth + 1);
-      if (key === '__proto__') ownProto(obj, copied);
-      else obj[key] = copied;
+      setData(obj, key, copied);
     }
     return Object.freeze(obj);
   }
@@ -133,14 +132,13 @@ function copy(value: object, depth: number): unknown {
   throw new Unsendable(value, (path) => notPlainData(value, path));
 }
 
-/** An own property named `__proto__` (from JSON.parse, say), kept as data, as structured clone keeps it. */
-function ownProto(obj: object, value: unknown): void {
-  Object.defineProperty(obj, '__proto__', { value, enumerable: true, writable: true, configurable: true });
-}
-
-/** A Ref (immutable by construction): shared without a look inside. */
-function isSealed(item: object): boolean {
-  return (item as Record<symbol, unknown>)[SEALED] === true && Object.isFrozen(item);
+/**
+ * Sets an own data property on a plain object being built. A key named `__proto__` (JSON.parse
+ * makes them) is defined as data, as structured clone keeps it, not taken as the prototype.
+ */
+export function setData(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }
 
 /** A primitive inside a message: itself, unless it cannot be sent. */

@@ -22,6 +22,11 @@ export interface Ref<M = any> {
 /** Marks values that are immutable by construction, so a send shares them without a look inside. */
 export const SEALED = Symbol.for('mp.runtime.sealed');
 
+/** True for a value marked immutable by construction (a Ref): a send shares it without a look inside. */
+export function isSealed(value: object): boolean {
+  return (value as Record<symbol, unknown>)[SEALED] === true && Object.isFrozen(value);
+}
+
 export function makeRef<M>(kernel: number, pid: number, alias?: number): Ref<M> {
   const ref = alias === undefined ? { kernel, pid } : { kernel, pid, alias };
   Object.defineProperty(ref, SEALED, { value: true }); // not enumerable: invisible to JSON and structured clone

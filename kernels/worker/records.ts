@@ -14,7 +14,8 @@
 // -1; `readBack` then gives what was read, for the bridge to send by its other means. The
 // limits bound the memory a stream of odd messages (objects used as dictionaries, a string
 // field with endless values) can take.
-import { makeRef, SEALED } from '../../runtime/ref.ts';
+import { setData } from '../../runtime/message.ts';
+import { isSealed, makeRef } from '../../runtime/ref.ts';
 
 /**
  * Per sender and receiver: distinct shapes, and entries (fields and nodes) in the tree of
@@ -79,7 +80,7 @@ export class RecordEncoder {
     const reading = this.readings[this.depth] ??= new Reading();
     reading.count = 0;
     if (typeof message !== 'object' || message === null || Object.getPrototypeOf(message) !== Object.prototype) return -1;
-    if ((message as Record<symbol, unknown>)[SEALED] === true) return -1; // a bare Ref: rare, leave it to the general path
+    if (isSealed(message)) return -1; // a bare Ref: rare, leave it to the general path
     this.depth++;
     let flat: boolean;
     try {
@@ -105,7 +106,7 @@ export class RecordEncoder {
     if (reading === undefined || reading.count === 0) return undefined;
     const copy: Record<string, unknown> = {};
     for (let i = 0; i < reading.count; i++) {
-      Object.defineProperty(copy, reading.keys[i]!, { value: reading.values[i], enumerable: true, writable: true, configurable: true });
+      setData(copy, reading.keys[i]!, reading.values[i]);
     }
     reading.values.fill(undefined, 0, reading.count);
     reading.count = 0;
@@ -222,7 +223,7 @@ function read(message: Record<string, unknown>, reading: Reading): boolean {
       case 'undefined': kind = UNDEFINED; break;
       case 'object':
         kind = value === null ? NULL : NONE;
-        if (value !== null && (value as Record<symbol, unknown>)[SEALED] === true && Object.isFrozen(value)) {
+        if (value !== null && isSealed(value)) {
           const { kernel, pid, alias } = value as { kernel: unknown; pid: unknown; alias?: unknown };
           if (typeof kernel === 'number' && typeof pid === 'number' && (alias === undefined || typeof alias === 'number')) {
             reading.refs[r++] = kernel;
