@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { exerciseDir, listExercises, loadManifest, type Manifest } from '../exercises/manifest.ts';
 import type { PlannedSubmission, PropertyOutcome } from '../kernels/harness/property.ts';
 import { kernelChildScript } from '../kernels/process/build.ts';
+import { nodeFor } from '../kernels/process/node-binary.ts';
 import { privateDir, removePrivateDir } from '../kernels/process/private-dir.ts';
 import { detectSandbox, fallbackNetworkPrefix } from '../kernels/process/sandbox.ts';
 import { leaseUid, type UidLease } from '../kernels/process/uids.ts';
@@ -66,6 +67,9 @@ export interface GradeSummary {
   readonly gradingErrors: string[];
 }
 
+/** Any uid but ours: what decides whether the sandbox uids can reach the running node. */
+const SOME_OTHER_UID = 65534;
+
 /** The reference solution did not get full marks: nobody is graded. */
 export class CanaryError extends UserError {
   override name = 'CanaryError';
@@ -90,6 +94,8 @@ interface Run {
   readonly pool: PreparePool;
   readonly slots: number;
   readonly kernelScript: string;
+  /** The node kernels run: the grader's, or a copy the sandbox uids can reach (nvm installs under a closed home). */
+  readonly node: string;
 }
 
 export async function gradeClass(options: GradeOptions): Promise<GradeSummary> {
@@ -135,7 +141,7 @@ export async function gradeClass(options: GradeOptions): Promise<GradeSummary> {
     const dir = privateDir('mp-grade-', 0o711);
     const pool = new PreparePool({ workers: slots, ...options.prepare });
     try {
-      const run: Run = { manifests, options, dir, pool, slots, kernelScript: await kernelChildScript() };
+      const run: Run = { manifests, options, dir, pool, slots, kernelScript: await kernelChildScript(), node: nodeFor(SOME_OTHER_UID) };
       if (options.canary !== false) {
         const { failures } = await canary(run, progress);
         if (failures.length > 0) {
@@ -204,7 +210,7 @@ export async function runCanary(options: Pick<GradeOptions, 'exercises' | 'jobs'
   const dir = privateDir('mp-canary-', 0o711);
   const pool = new PreparePool({ workers: slots });
   try {
-    const run: Run = { manifests, options: { paths: [], out: dir, ...options }, dir, pool, slots, kernelScript: await kernelChildScript() };
+    const run: Run = { manifests, options: { paths: [], out: dir, ...options }, dir, pool, slots, kernelScript: await kernelChildScript(), node: nodeFor(SOME_OTHER_UID) };
     return await canary(run, options.progress ?? makeProgress(process.stderr, true));
   } finally {
     await pool.close();
@@ -265,9 +271,20 @@ async function gradePending(run: Run, pending: readonly Pending[], finish: (p: P
     queue.push({ manifest, members });
     wakeAll();
   };
+  // Submissions prepared and not yet finished hold a uid and a workspace: keep them bounded,
+  // enough to keep every slot's chunks full.
+  const limit = slots * (chunk + 1);
+  let inFlight = 0;
+  const waiting: (() => void)[] = [];
+  const admit = async (): Promise<void> => {
+    while (inFlight >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    inFlight++;
+  };
   const done = async (p: Pending): Promise<void> => {
     await finish(p);
     p.lease?.release();
+    inFlight--;
+    waiting.shift()?.();
   };
 
   const worker = async (): Promise<void> => {
@@ -283,6 +300,7 @@ async function gradePending(run: Run, pending: readonly Pending[], finish: (p: P
         kernel: 'process' as const,
         prefer: options.prefer,
         kernelScript: run.kernelScript,
+        node: run.node,
         submissions: job.members.map((p): PlannedSubmission => ({
           id: p.source.student,
           bundle: p.prepared!.exercises[job.manifest.id]!.bundle,
@@ -309,22 +327,26 @@ async function gradePending(run: Run, pending: readonly Pending[], finish: (p: P
   };
 
   const workers = Array.from({ length: slots }, () => worker());
-  try {
-    for (const p of pending) {
-      p.lease = leaseUid();
-      const workspace = join(run.dir, studentDir(p.source.student));
-      await mkdir(workspace, { mode: 0o700 });
-      if (p.lease) await chown(workspace, p.lease.uid, p.lease.uid);
-      p.prepared = await prepareSubmission(p.source, p.taken, manifests, { dir: workspace, uid: p.lease?.uid }, run.pool);
-      const ready = manifests.filter((m) => p.prepared!.exercises[m.id]!.status === 'ready');
-      p.remaining = ready.length;
-      if (ready.length === 0) await done(p);
-      for (const m of ready) {
-        const members = filling.get(m.id)!;
-        members.push(p);
-        if (members.length >= chunk) enqueue(m, members.splice(0));
-      }
+  // Every submission is prepared as soon as a worker of the pool is free, and joins a chunk when
+  // it is ready: a slow one (a type-check bomb) delays no one but itself.
+  const prepare = async (p: Pending): Promise<void> => {
+    await admit();
+    p.lease = leaseUid();
+    const workspace = join(run.dir, studentDir(p.source.student));
+    await mkdir(workspace, { mode: 0o700 });
+    if (p.lease) await chown(workspace, p.lease.uid, p.lease.uid);
+    p.prepared = await prepareSubmission(p.source, p.taken, manifests, { dir: workspace, uid: p.lease?.uid }, run.pool);
+    const ready = manifests.filter((m) => p.prepared!.exercises[m.id]!.status === 'ready');
+    p.remaining = ready.length;
+    if (ready.length === 0) await done(p);
+    for (const m of ready) {
+      const members = filling.get(m.id)!;
+      members.push(p);
+      if (members.length >= chunk) enqueue(m, members.splice(0));
     }
+  };
+  try {
+    await Promise.all(pending.map(prepare));
     for (const m of manifests) {
       const rest = filling.get(m.id)!;
       if (rest.length > 0) enqueue(m, rest.splice(0));

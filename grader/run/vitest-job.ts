@@ -2,7 +2,7 @@
 // Vitest starts once per chunk, not once per submission; each submission's code runs in its
 // own sandboxed kernel process, which serves every test of every file of the job.
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -34,6 +34,7 @@ export function testFiles(exercise: string): string[] {
 
 export async function runJob(options: JobOptions): Promise<Collected> {
   const dir = await mkdtemp(join(options.dir, 'job-'));
+  await chmod(dir, 0o711); // the job's temp folder: what it stages for its kernels must stay reachable
   try {
     const planFile = join(dir, 'plan.json');
     const resultsFile = join(dir, 'results.json');

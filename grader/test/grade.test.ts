@@ -188,6 +188,26 @@ describe('grading again', () => {
   }, 180_000);
 });
 
+describe('two grader runs on one machine', () => {
+  it('run at once without sharing uids or folders, and both give the right marks', async () => {
+    const bin = join(kitRoot, 'grader', 'bin.mjs');
+    const runOnce = (name: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, 'grade', join(cls, 'alice.zip'), join(cls, 'dave'), '--exercise', 'ring', '--out', join(work, name), '--jobs', '1', '--quiet', '--no-canary', '--force'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout!.on('data', (d) => (out += String(d)));
+      child.stderr!.on('data', (d) => (out += String(d)));
+      child.once('exit', (code) => resolve({ code, out }));
+    });
+    const [a, b] = await Promise.all([runOnce('concurrent-a'), runOnce('concurrent-b')]);
+    for (const [r, name] of [[a, 'concurrent-a'], [b, 'concurrent-b']] as const) {
+      expect(r.code, r.out).toBe(0);
+      const score = (id: string) => Result.parse(JSON.parse(readFileSync(join(work, name, 'students', id, 'result.json'), 'utf8'))).total.score;
+      expect(score('alice')).toBe(byStudent(run, 'alice').total.score);
+      expect(score('dave')).toBe(byStudent(run, 'dave').total.score);
+    }
+  }, 240_000);
+});
+
 describe('redaction', () => {
   it('removes any line of hidden test source and stack frames from student-visible text', () => {
     const r = new Redactor();

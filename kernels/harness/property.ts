@@ -34,6 +34,8 @@ export interface RunPlan {
   readonly prefer?: 'auto' | 'fallback';
   /** The pre-built kernel program, built once by the grader for all its jobs. */
   readonly kernelScript?: string;
+  /** The node binary kernels run (staged once by the grader where their uids can reach it). */
+  readonly node?: string;
   /**
    * How many test files this run executes in one worker (vitest `isolate: false`): a
    * submission's kernel then serves all of them, and stops after the last one.
@@ -137,6 +139,7 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
           uid: sub.uid,
           prefer: plan.prefer,
           script: plan.kernelScript,
+          node: plan.node,
         })
         : new InProcessTransport();
       transports.set(sub.id, transport);

@@ -61,6 +61,8 @@ export interface ProcessTransportOptions {
   readonly readOnly: readonly string[];
   /** The pre-built kernel program (default: built on first use). */
   readonly script?: string;
+  /** The node binary for kernels (default: the running one, staged where the kernel's uid can reach it). */
+  readonly node?: string;
   /** Real-time budget for one command before the kernel is declared unresponsive (default 2000 ms). */
   readonly budgetMs?: number;
   readonly limits?: Partial<SandboxLimits>;
@@ -146,6 +148,7 @@ export class ProcessTransport implements Transport {
       limits: { processes: 128, ...this.options.limits },
       uid: this.options.uid ?? this.lease?.uid,
       prefer: this.options.prefer,
+      node: this.options.node,
       channel: 'pipe',
       nodeArgs: [
         '--enable-source-maps', '--stack-size=2000', '--v8-pool-size=2',

@@ -52,6 +52,8 @@ export const defaultLimits: SandboxLimits = Object.freeze({
 export interface SandboxOptions {
   /** Absolute path of the JS entry the child runs with node (made readable automatically). */
   script: string;
+  /** The node binary to run (default: the running one, staged where the job's uid can reach it; see node-binary.ts). */
+  node?: string;
   /** Extra node flags, placed before the script. Loader hooks (`--import tsx`) need a worker thread: bwrap only. */
   nodeArgs?: string[];
   /** Arguments after the script (visible in the host's process table: handy as a marker). */
@@ -344,13 +346,13 @@ function nodeFlags(l: SandboxLimits): string[] {
 }
 
 function planBwrap(
-  o: { script: string; readOnly: string[]; uid: number; env?: Record<string, string>; nodeArgs?: string[]; channel?: 'node-ipc' | 'pipe' },
+  o: { script: string; readOnly: string[]; uid: number; env?: Record<string, string>; nodeArgs?: string[]; channel?: 'node-ipc' | 'pipe'; node?: string },
   l: ResolvedLimits,
   t: Tools,
   tail: string[],
 ): Plan {
   const id = identity(o.uid, t, false); // bwrap --die-with-parent does the parent-death part
-  const node = nodeFor(id.uid);
+  const node = o.node ?? nodeFor(id.uid);
   const paths = exposedPaths(o.readOnly, o.script);
   if (id.ownUid) assertReadableBy(id.uid, paths);
   const a: string[] = [
@@ -424,7 +426,7 @@ const GUARD_SOURCE =
 const GUARD_URL = 'data:text/javascript,' + encodeURIComponent(GUARD_SOURCE);
 
 function planFallback(
-  o: { script: string; readOnly: string[]; uid: number; nodeArgs?: string[] },
+  o: { script: string; readOnly: string[]; uid: number; nodeArgs?: string[]; node?: string },
   l: ResolvedLimits,
   t: Tools,
   tail: string[],
@@ -432,7 +434,7 @@ function planFallback(
   netns: string[] | null,
 ): Plan {
   const id = identity(o.uid, t, true);
-  const node = nodeFor(id.uid);
+  const node = o.node ?? nodeFor(id.uid);
   const paths = exposedPaths(o.readOnly, o.script);
   if (id.ownUid) assertReadableBy(id.uid, paths);
   const withNproc = id.ownUid; // irrelevant for spawning (child_process is off) but caps threads
@@ -525,9 +527,9 @@ export async function spawnSandboxed(opts: SandboxOptions): Promise<SandboxedChi
   const netns = level === 'fallback' ? await fallbackNetworkPrefix() : null;
   const plan =
     level === 'bwrap'
-      ? planBwrap({ script: opts.script, readOnly: opts.readOnly, uid, env: opts.env, nodeArgs: opts.nodeArgs, channel: opts.channel }, limits, t, tail)
+      ? planBwrap({ script: opts.script, readOnly: opts.readOnly, uid, env: opts.env, nodeArgs: opts.nodeArgs, channel: opts.channel, node: opts.node }, limits, t, tail)
       : planFallback(
-          { script: opts.script, readOnly: opts.readOnly, uid, nodeArgs: opts.nodeArgs },
+          { script: opts.script, readOnly: opts.readOnly, uid, nodeArgs: opts.nodeArgs, node: opts.node },
           limits,
           t,
           tail,
