@@ -1,6 +1,6 @@
 // Links and exit signals (erlang:link/1, unlink/1, exit/2, process_flag(trap_exit, true)).
 import { describe, expect, it } from 'vitest';
-import { createSystem, type Context, type ExitMessage, type Ref } from '../index.ts';
+import { createSystem, NoProcError, type Context, type ExitMessage, type Ref } from '../index.ts';
 import { errorOf, fate } from './helpers.ts';
 
 /** A process that only waits: it ends only through exit signals. */
@@ -69,7 +69,7 @@ describe('links', () => {
     expect(fate(system, d)).toBe('alive');
   });
 
-  it("linking to a process that is already gone gives an exit signal 'noproc' (EXIT message when trapping)", async () => {
+  it("linking to a process that is already gone: a trapping caller gets EXIT 'noproc', any other a NoProcError it can catch", async () => {
     const system = createSystem({ seed: 1 });
     const gone = system.spawn(async () => {});
     await system.runUntilIdle();
@@ -79,14 +79,27 @@ describe('links', () => {
       self.link(gone);
       log.push(await self.receive());
     });
-    const plain = system.spawn(async (self) => {
+    let caught: unknown;
+    const catching = system.spawn(async (self) => {
+      try {
+        self.link(gone);
+      } catch (err) {
+        caught = err;
+      }
+      await idle(self);
+    });
+    const careless = system.spawn(async (self) => {
       self.link(gone);
       await idle(self);
     });
     await system.runUntilIdle();
     expect(log).toEqual([{ type: 'EXIT', from: gone, reason: 'noproc' }]);
     expect(fate(system, trapping)).toBe('normal');
-    expect(fate(system, plain)).toBe('noproc');
+    expect(caught).toBeInstanceOf(NoProcError);
+    expect((caught as NoProcError).message).toMatch(/noproc/);
+    expect(fate(system, catching)).toBe('alive'); // caught: it carries on, and it is not linked to anything
+    expect(system.info(catching)!.links).toEqual([]);
+    expect(errorOf(fate(system, careless)).name).toBe('NoProcError'); // uncaught: it crashes at the call, not later
   });
 
   it('a normal exit of a linked process does not end a process that is not trapping; a trapping one gets EXIT normal', async () => {
