@@ -13,11 +13,12 @@ export type Next<M, S extends SystemMessage = never> = Behavior<M, S> | Stop | v
 /** `S`: the system messages it handles (EXIT when it traps exits, DOWN when it monitors). */
 export interface Behavior<M, S extends SystemMessage = never> {
   readonly [BEHAVIOR]: true;
+  // Methods, not function-valued fields: a behaviour of some messages fits where one of any is expected.
   /** Runs once when the process starts (or when this behaviour is made by `setup`). */
-  readonly setup?: (self: Context<M, S>) => Behavior<M, S> | void | Promise<Behavior<M, S> | void>;
-  readonly receive?: (self: Context<M, S>, message: M | S) => Next<M, S> | Promise<Next<M, S>>;
+  setup?(self: Context<M, S>): Behavior<M, S> | void | Promise<Behavior<M, S> | void>;
+  receive?(self: Context<M, S>, message: M | S): Next<M, S> | Promise<Next<M, S>>;
   /** Runs before the process ends by itself (see BehaviorOptions.terminate). */
-  readonly terminate?: (self: Context<M, S>, reason: ExitReason) => void | Promise<void>;
+  terminate?(self: Context<M, S>, reason: ExitReason): void | Promise<void>;
 }
 
 export interface BehaviorOptions<M, S extends SystemMessage = never> {

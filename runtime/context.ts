@@ -24,9 +24,9 @@ import { isRef, type Ref } from './ref.ts';
  */
 export type Body<M, S extends SystemMessage = never> = ((self: Context<M, S>) => Promise<unknown> | unknown) | Behavior<M, S>;
 
-/** Any body, whatever its message types (what the engine runs). */
+/** Any body, whatever its message types (what the engine runs, and what a child spec starts). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyBody = Body<any, any>;
+export type AnyBody = { run(self: Context<any, any>): Promise<unknown> | unknown }['run'] | Behavior<any, any>;
 
 export interface SpawnOptions {
   /** A label for traces and charts (not a registered name). */

@@ -13,7 +13,8 @@ export class MessageError extends Error {
 export class NoSuchNameError extends Error {
   override name = 'NoSuchNameError';
   constructor(readonly registeredName: string) {
-    super(`no process is registered as "${registeredName}" (it never registered, or it has exited)`);
+    super(`no process is registered as "${registeredName}" (it never registered, or it has exited). ` +
+      'Unlike Erlang, where the call would exit the caller with noproc, this is an error you can catch');
   }
 }
 

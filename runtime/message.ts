@@ -19,7 +19,7 @@ export interface SendOptions {
 }
 
 /** Thrown inside the copy with the offending value; `seal` turns it into a MessageError with a path. */
-class Unsendable {
+export class Unsendable {
   constructor(readonly value: unknown, readonly why: (path: string) => string) {}
 }
 

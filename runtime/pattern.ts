@@ -17,8 +17,11 @@ export interface SchemaLike<T = unknown> {
 type Primitive = string | number | boolean | null | undefined | bigint;
 export type Shape<M> = M extends object ? { [K in keyof M]?: M[K] extends Primitive ? M[K] : Shape<M[K]> } : never;
 
+/** A predicate on messages. Declared as a method so that a predicate on some of the messages fits a pattern on more. */
+type Predicate<M> = { check(message: M): boolean }['check'];
+
 export type Pattern<M> =
-  | ((message: M) => boolean)
+  | Predicate<M>
   | SchemaLike
   | Shape<M>;
 
@@ -29,8 +32,11 @@ export type Matched<M, P> =
   P extends (message: any) => message is infer N ? Extract<M, N> extends never ? N & M : Extract<M, N> :
   P extends (message: never) => boolean ? M :
   P extends SchemaLike<infer T> ? T :
-  P extends object ? Extract<M, P> extends never ? M : Extract<M, P> :
+  P extends object ? [ShapeMatches<M, P>] extends [never] ? M : ShapeMatches<M, P> :
   M;
+
+/** The members of M that a shape P can match: those whose fields P's fields fit. */
+type ShapeMatches<M, P> = M extends unknown ? (P extends Shape<M> ? M : never) : never;
 
 export type Matcher = (message: unknown) => boolean;
 

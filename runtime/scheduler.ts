@@ -41,7 +41,7 @@ export interface RunReport {
   readonly ranOutside?: readonly number[];
 }
 
-class Task implements Source {
+export class Task implements Source {
   readyIndex = -1;
   constructor(private readonly run: () => void) {}
   fire(): boolean {
@@ -107,9 +107,11 @@ export class Scheduler {
     return !this.running && this.mode === 'deterministic';
   }
 
-  /** Notes a process whose code ran outside a run, for the next report. */
-  ranOutside(pid: number): void {
+  /** Notes a process whose code ran outside a run, for the next report. False if it was already noted. */
+  ranOutside(pid: number): boolean {
+    if (this.outside.has(pid)) return false;
     this.outside.add(pid);
+    return true;
   }
 
   makeReady(source: Source): void {

@@ -71,6 +71,9 @@ export function nextState<State, D>(state: State, data?: D, actions?: Actions): 
 }
 
 /** Stay in the state (with new `data`, if given). */
+export function keepState(): KeepState<never>;
+export function keepState(data: undefined, actions: Actions): KeepState<never>;
+export function keepState<D>(data: D, actions?: Actions): KeepState<D>;
 export function keepState<D>(data?: D, actions?: Actions): KeepState<D> {
   return Object.freeze({ [TRANSITION]: 'keep' as const, data, actions });
 }

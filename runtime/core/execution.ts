@@ -98,10 +98,9 @@ export function resumeWith<T>(k: Engine, resolve: (value: T) => void, value: T):
   resolve(value);
 }
 
-/** Process code ran while no run of the scheduler was in progress: resumed by real time, not by the seed. */
+/** Process code ran while no run of the scheduler was in progress: resumed by real time, not by the seed (traced once per process between runs). */
 export function ranOutside(k: Engine, proc: Proc): void {
-  k.trace?.record({ kind: 'outside', pid: proc.pid });
-  k.scheduler.ranOutside(proc.pid);
+  if (k.scheduler.ranOutside(proc.pid)) k.trace?.record({ kind: 'outside', pid: proc.pid });
 }
 
 // ---- behaviours --------------------------------------------------------------------------
