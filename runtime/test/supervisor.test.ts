@@ -459,6 +459,45 @@ describe('supervisors behave as OTP where it shows', () => {
     }
   });
 
+  it('startLink: a child that crashes in its start-up makes startLink reject with StartError; its EXIT is discarded, so even a caller that does not trap exits carries on', async () => {
+    const system = createSystem({ seed: 1 });
+    let error: unknown;
+    const caller = system.spawn(async (self) => {
+      try {
+        await self.startLink(async () => { throw new Error('bad config'); }, { name: 'child' });
+      } catch (err) {
+        error = err;
+      }
+      await self.receive(() => false);
+    });
+    await system.runUntilIdle();
+    expect((error as StartError).name).toBe('StartError');
+    expect(formatReason((error as StartError).reason)).toBe('Error: bad config');
+    expect(fate(system, caller)).toBe('alive');
+    expect(system.info(caller)!.links).toEqual([]);
+  });
+
+  it('a child supervisor counts as started once its own first step has run: if one of its children fails to start, it exits { shutdown } and its supervisor restarts it (OTP would fail its start)', async () => {
+    const system = createSystem({ seed: 1 });
+    const log: string[] = [];
+    const broken = () => supervisor({ children: [{ id: 'bad', start: () => async () => { throw new Error('no config'); } }] });
+    const top = system.spawn(supervisor({ intensity: 1, children: [spec('a', log), { id: 'inner', start: broken }, spec('c', log)] }), { name: 'top' });
+    await system.runUntilIdle();
+    expect(log[0]).toBe('start a');
+    expect(log).toContain('start c'); // started: inner's own start-up succeeded before its child failed
+    const innerExits = system.trace!.of('exit').filter((e) => system.trace!.nameOf(e.pid).startsWith('inner'));
+    expect(innerExits[0]!.reason).toEqual({ shutdown: 'failed to start child bad: Error: no config' });
+    expect(fate(system, top)).toBe('shutdown'); // restarted once, failed again: intensity exceeded
+  });
+
+  it('startChild needs a simple_one_for_one supervisor: a child spec holds functions, which cannot be sent', async () => {
+    const system = createSystem({ seed: 1 });
+    const sup = system.spawn(supervisor({ children: [spec('a', [])] }));
+    const started = startChild(system, sup, {}).catch((err: Error) => err.message);
+    await system.runUntilIdle();
+    expect(await started).toMatch(/simple_one_for_one/);
+  });
+
   it('countChildren counts specs, running children, supervisors and workers', async () => {
     const system = createSystem({ seed: 1 });
     const sup = system.spawn(supervisor({
