@@ -11,6 +11,17 @@
 //    of node's modules and non-literal imports (kernels/loader/bundle.ts).
 // The channel's key lives in a closure of kernels/process/channel.ts, made before this runs.
 import * as behaviorModule from '../../runtime/behavior.ts';
+import * as contextModule from '../../runtime/context.ts';
+import * as deliveryModule from '../../runtime/core/delivery.ts';
+import * as engineModule from '../../runtime/core/engine.ts';
+import * as envelopeModule from '../../runtime/core/envelope.ts';
+import * as executionModule from '../../runtime/core/execution.ts';
+import * as procModule from '../../runtime/core/proc.ts';
+import * as processTimersModule from '../../runtime/core/process-timers.ts';
+import * as registryModule from '../../runtime/core/registry.ts';
+import * as signalsModule from '../../runtime/core/signals.ts';
+import * as stashModule from '../../runtime/core/stash.ts';
+import * as waitsModule from '../../runtime/core/waits.ts';
 import * as errorsModule from '../../runtime/errors.ts';
 import * as exitModule from '../../runtime/exit.ts';
 import * as runtimeModule from '../../runtime/index.ts';
@@ -21,6 +32,7 @@ import * as prngModule from '../../runtime/prng.ts';
 import * as queueModule from '../../runtime/queue.ts';
 import * as refModule from '../../runtime/ref.ts';
 import * as schedulerModule from '../../runtime/scheduler.ts';
+import * as statemModule from '../../runtime/statem.ts';
 import * as supervisorModule from '../../runtime/supervisor.ts';
 import * as systemModule from '../../runtime/system.ts';
 import * as timersModule from '../../runtime/timers.ts';
@@ -28,8 +40,10 @@ import * as traceModule from '../../runtime/trace.ts';
 
 /** Every module of the runtime: their exports, classes and prototypes are frozen. */
 const RUNTIME_MODULES: readonly object[] = [
-  behaviorModule, errorsModule, exitModule, runtimeModule, kernelModule, messageModule, patternModule, prngModule,
-  queueModule, refModule, schedulerModule, supervisorModule, systemModule, timersModule, traceModule,
+  behaviorModule, contextModule, deliveryModule, engineModule, envelopeModule, executionModule, procModule,
+  processTimersModule, registryModule, signalsModule, stashModule, waitsModule, errorsModule, exitModule,
+  runtimeModule, kernelModule, messageModule, patternModule, prngModule, queueModule, refModule, schedulerModule,
+  statemModule, supervisorModule, systemModule, timersModule, traceModule,
 ];
 
 /** Properties of `process` that lead to node's internals or to the kernel's own channel. */
