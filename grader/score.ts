@@ -37,7 +37,7 @@ export function scoreExercise(
         continue;
       }
       if (o.infrastructure !== undefined) {
-        tests.push({ ...base, name: o.name, status: 'grading-error', score: 0, seeds: o.seeds, message: `Grading error: ${o.infrastructure}; this mark is withheld.` });
+        tests.push({ ...base, name: o.name, status: 'grading-error', score: 0, seeds: o.seeds, message: `Grading error (${o.infrastructure}); this mark is withheld.` });
         continue;
       }
       if (o.error !== undefined) {
@@ -66,7 +66,9 @@ export function scoreExercise(
   const gradingErrors = tests.filter((t) => t.status === 'grading-error');
   const status = prepared.status === 'ready' ? (gradingErrors.length > 0 ? 'error' : 'graded') : prepared.status;
   const reason = status === 'error' && prepared.status === 'ready'
-    ? `the grading machinery could not run ${gradingErrors.length === tests.length ? 'the tests' : `${gradingErrors.length} of ${tests.length} tests`} (${gradingErrors[0]!.message!.replace(/^Grading error:? ?/, '').replace(/; this mark is withheld\.$/, '')}); marks are withheld until it is graded again`
+    ? `the grading machinery failed on ${gradingErrors.length === tests.length ? 'every test' : `${gradingErrors.length} of ${tests.length} tests`}: ` +
+      `${gradingErrors[0]!.message!.replace(/^Grading error \((.*)\); this mark is withheld\.$/s, '$1')}. ` +
+      'Not the submission\'s fault: its marks are withheld until it is graded again.'
     : prepared.reason && redact.text(prepared.reason);
   return {
     id: m.id,

@@ -120,13 +120,10 @@ export function renderClass(results: readonly Result[], opts: ClassOptions = {})
     kitVersions: summary.kitVersions.join(', ') || '–',
     studentCount: plural(summary.studentCount, 'student'),
     warnings: summary.warnings,
-    totals: {
-      mean: num(summary.totals.mean),
-      median: num(summary.totals.median),
-      min: num(summary.totals.min),
-      max: num(summary.totals.max),
-      outOf: num(summary.max),
-    },
+    // With every mark withheld there is nothing to average: a dash, not a 0.
+    totals: summary.studentCount > summary.gradingErrors.length
+      ? { mean: num(summary.totals.mean), median: num(summary.totals.median), min: num(summary.totals.min), max: num(summary.totals.max), outOf: num(summary.max) }
+      : { mean: '–', median: '–', min: '–', max: '–', outOf: num(summary.max) },
     provisional: summary.provisional > 0 ? plural(summary.provisional, 'student') : null,
     gradingErrors: summary.gradingErrors.map((g) => ({
       student: oneLine(g.student),

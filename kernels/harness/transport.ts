@@ -129,7 +129,7 @@ export class ProcessTransport implements Transport {
       } catch (err) {
         if (attempt >= 3) {
           const why = err instanceof Error ? err.message : String(err);
-          this.unstartable = new KernelFailure(`the grading machine could not start a kernel for this submission (${why}); this is not the submission's fault`, 'infrastructure');
+          this.unstartable = new KernelFailure(`could not start a kernel for this submission: ${why}`, 'infrastructure');
           throw this.unstartable;
         }
         await new Promise((r) => setTimeout(r, 500 * attempt));

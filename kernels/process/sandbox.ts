@@ -175,8 +175,11 @@ async function probe(): Promise<{ level: SandboxLevel; reason: string }> {
     await execFileAsync(plan.file, plan.args, { encoding: 'utf8', timeout: 10_000, env: {}, cwd: '/' });
     return { level: 'bwrap', reason: `${version} works (probe ran node inside it)` };
   } catch (e) {
-    const stderr = String((e as { stderr?: string }).stderr ?? '').trim().split('\n')[0] || (e as Error).message;
-    return { level: 'fallback', reason: `${version} installed but unusable here: ${stderr}` };
+    // Say what failed in a few words: the first line bwrap (or a wrapper) printed, else how it ended.
+    const err = e as { stderr?: string; code?: number | string; signal?: string; killed?: boolean };
+    const said = String(err.stderr ?? '').trim().split('\n')[0];
+    const how = err.killed ? 'it did not finish within 10 s' : err.signal ? `it ended with ${err.signal}` : `it exited with code ${err.code}`;
+    return { level: 'fallback', reason: `${version} installed but unusable here: a probe of node inside it failed (${said || how})` };
   }
 }
 
