@@ -51,7 +51,7 @@ marked by hand.
 \`\`\`sh
 npm test -- ${first}                  # the public tests of one exercise
 npm run test:watch -- ${first}        # the same, again whenever you save one of your files
-SEED=4181 npm test -- ${first} -t "name of the test"   # replay one test under one seed
+SEED=4181 TEST_ID=${first}.some-test npm test -- ${first}   # replay one test (by its id) under one seed
 \`\`\`
 
 - Before any test runs, your files are type-checked, as the grader does: a syntax or type
@@ -64,12 +64,14 @@ SEED=4181 npm test -- ${first} -t "name of the test"   # replay one test under o
 - Every test runs under a few fixed seeds. A seed fixes the order in which messages are
   delivered and the virtual clock, so a failure happens again, message for message, each
   time you replay it: copy the replay command, add \`console.log\`s or a breakpoint, run it.
-  A test earns its points only if it passes under every seed.
-- On Windows (PowerShell), set the seed first: \`$env:SEED=4181; npm test -- ${first} -t "…"\`,
-  and \`Remove-Item Env:SEED\` afterwards.
-- If \`npm test\` seems to hang, your code is probably stuck in a loop that never waits (a busy
-  wait). Stop it with Ctrl-C and run \`MP_KERNEL=process npm test -- ${first}\`: your code then runs
-  in a separate process with a watchdog, as in the grader, which stops it and names the test.
+  A test earns its points only if it passes under every seed. Your code runs in a thread of
+  its own; \`MP_KERNEL=in-process\` runs it in the test's own thread, for a debugger.
+- On Windows (PowerShell), the report shows each replay in PowerShell's form:
+  \`$env:SEED='4181'; $env:TEST_ID='${first}.some-test'; npm test -- ${first}\`; afterwards
+  \`Remove-Item Env:SEED, Env:TEST_ID\`.
+- Code stuck in a loop that never waits (a busy wait) is stopped by a watchdog after the
+  exercise's command budget (2 s of CPU time), as in the grader, and the test says so.
+  \`MP_KERNEL=process npm test\` runs your code in a separate process, exactly as the grader does.
 
 ## See your marks before you submit
 

@@ -6,6 +6,7 @@
  * built with its own escaping in chart-svg.ts.
  */
 import { isWithheld, type ExerciseResult, type Failure, type ManualItem, type Result, type TestResult, type Visibility } from '../result.ts';
+import { replayPowerShell } from '../../kernels/harness/replay.ts';
 import { renderChartSvg } from './chart-svg.ts';
 import { renderChartText } from './chart-text.ts';
 import { clean, duration, num, oneLine, percent, plural, seedsLine, utc } from './text.ts';
@@ -16,6 +17,8 @@ export interface FailureView {
   observed: string;
   seed: string;
   replay: string;
+  /** The same command for PowerShell (Windows). */
+  replayPowerShell: string;
   hasChart: boolean;
   chartCount: string;
   chartText: string;
@@ -129,6 +132,7 @@ function failureView(f: Failure, chartId: string): FailureView {
     observed: clean(f.observed).trim(),
     seed: String(f.seed),
     replay: oneLine(f.replay),
+    replayPowerShell: oneLine(replayPowerShell(f.replay)),
     hasChart: f.chart.length > 0,
     chartCount: plural(f.chart.length, 'message'),
     chartText: renderChartText(f.chart),

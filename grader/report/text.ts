@@ -58,6 +58,7 @@ export function seedsLine(t: TestResult): string | null {
   const run = t.seeds.run.length;
   if (run === 0) return null;
   if (t.seeds.failed.length === 0) return `passed on all ${plural(run, 'seed')}`;
+  if (t.status === 'error' && run === 1) return `the kernel failed at seed ${t.seeds.run[0]}, so the other seeds were not run`;
   return `failed on ${t.seeds.failed.length} of ${plural(run, 'seed')}: ${t.seeds.failed.join(', ')}`;
 }
 

@@ -24,13 +24,19 @@ import { loadManifest, type Manifest } from '../../exercises/manifest.ts';
 import type { NetworkOptions } from '../simulated/network.ts';
 import { prepareBundle } from './bundle-file.ts';
 import { HarnessError, Session, type Protocol } from './session.ts';
-import { InProcessTransport, KernelFailure, ProcessTransport, type Transport } from './transport.ts';
+import { replayCommand } from './replay.ts';
+import { InProcessTransport, KernelFailure, ProcessTransport, ThreadTransport, type Transport } from './transport.ts';
 
 /** What a grading run tells the tests (a JSON file named by MP_RUN). */
 export interface RunPlan {
   readonly exercise: string;
   readonly submissions: readonly PlannedSubmission[];
-  readonly kernel: 'process' | 'in-process';
+  /**
+   * Where student code runs: a sandboxed process (grading; MP_KERNEL=process locally), a worker
+   * thread of the test process (local runs: a busy loop is stopped, not hung on), or the test's
+   * own thread (MP_KERNEL=in-process: for a debugger; nothing can stop a busy loop there).
+   */
+  readonly kernel: 'process' | 'thread' | 'in-process';
   readonly prefer?: 'auto' | 'fallback';
   /** The pre-built kernel program, built once by the grader for all its jobs. */
   readonly kernelScript?: string;
@@ -141,7 +147,9 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
           script: plan.kernelScript,
           node: plan.node,
         })
-        : new InProcessTransport();
+        : plan.kernel === 'thread'
+          ? new ThreadTransport({ budgetMs: manifest.budgets.commandMs })
+          : new InProcessTransport();
       transports.set(sub.id, transport);
     }
     return transport;
@@ -153,9 +161,12 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
       if (!testIdKnown(manifest, testId)) {
         throw new Error(`${testId} is not in exercises/${manifest.id}/manifest.json: add it to a rubric group`);
       }
+      // TEST_ID=<id> (the replay command) runs one test; the others are reported as skipped.
+      // (Not TEST: vitest sets that one in every run.)
+      const only = process.env.TEST_ID;
       for (const sub of plan.submissions) {
         const title = plan.submissions.length > 1 || plan.kernel === 'process' ? `${sub.id} › ${name}` : name;
-        it(title, { timeout: manifest.budgets.testMs }, async (ctx: TestContext) => {
+        (only && only !== testId ? it.skip : it)(title, { timeout: manifest.budgets.testMs }, async (ctx: TestContext) => {
           const outcome = await runProperty(sub, testId, name, body, options);
           ctx.task.meta.mp = outcome;
           if (outcome.infrastructure) throw withoutStack(new HarnessError(outcome.infrastructure));
@@ -213,7 +224,10 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
             if (failure === undefined) {
               let chart: ChartEntry[] = [];
               if (session && !(err instanceof KernelFailure)) chart = await session.chart(opts.chartLines ?? 12).catch(() => []);
-              failure = { property: title, observed: observedText(err), seed, replay: replayCommand(manifest.id, seed, title), chart };
+              // The replay is for the student's own machine: it names the local mode only when that
+              // was chosen (a grading run's kernels are the grader's business).
+              const mode = plan.bundleFor && plan.kernel !== 'thread' ? plan.kernel : undefined;
+              failure = { property: title, observed: observedText(err), seed, replay: replayCommand(manifest.id, seed, test, mode), chart };
             }
             // A kernel that hangs or dies will do so again: do not spend the budget on every seed.
             if (err instanceof KernelFailure) {
@@ -251,10 +265,10 @@ function observedText(err: unknown): string {
   return String(err);
 }
 
-/** `-t` takes a regular expression: the test's name is escaped so that it selects exactly that test. */
-export function replayCommand(exercise: string, seed: number, name: string): string {
-  const pattern = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return `SEED=${seed} npm test -- ${exercise} -t ${JSON.stringify(pattern)}`;
+/** How the seeds went: "failed on 2 of 3 seeds", or, when the kernel failed, that the rest were not run. */
+function seedsSummary(o: PropertyOutcome): string {
+  if (o.kernelFailure && o.seeds.run.length === 1) return 'the kernel failed at this seed, so the other seeds were not run';
+  return `failed on ${o.seeds.failed.length} of ${o.seeds.run.length} seeds`;
 }
 
 function formatFailure(exercise: string, name: string, o: PropertyOutcome): string {
@@ -262,7 +276,7 @@ function formatFailure(exercise: string, name: string, o: PropertyOutcome): stri
   const lines = [
     `${exercise} › ${name}`,
     ...f.observed.split('\n').map((l) => `  ${l}`),
-    `  seed ${f.seed} (failed on ${o.seeds.failed.length} of ${o.seeds.run.length} seeds) · replay: ${f.replay}`,
+    `  seed ${f.seed} (${seedsSummary(o)}) · replay: ${f.replay}`,
   ];
   if (f.chart.length > 0) {
     lines.push('  last messages before the failure:');
@@ -302,7 +316,7 @@ function currentPlan(manifest: Manifest, exerciseDir: string): Plan {
   const local: PlannedSubmission = { id: 'local' };
   let bundled: Promise<string | undefined> | undefined;
   return {
-    kernel: process.env.MP_KERNEL === 'process' ? 'process' : 'in-process',
+    kernel: process.env.MP_KERNEL === 'process' ? 'process' : process.env.MP_KERNEL === 'in-process' ? 'in-process' : 'thread',
     submissions: [local],
     bundleFor: () => {
       bundled ??= (async () => {

@@ -4,6 +4,8 @@
 // same either way.
 import { randomUUID } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { threadKernelScript } from '../host/build.ts';
 import type { Command, Reply } from '../host/host.ts';
 import { KernelHost } from '../host/host.ts';
 import { kernelChildScript } from '../process/build.ts';
@@ -53,6 +55,108 @@ export class InProcessTransport implements Transport {
 
   async close(): Promise<void> {
     this.host = new KernelHost();
+  }
+}
+
+export interface ThreadTransportOptions {
+  /** CPU-time budget for one command before the kernel is declared unresponsive (default 2000 ms). */
+  readonly budgetMs?: number;
+}
+
+/**
+ * A kernel host in a worker thread of this process: local runs of a student's own code. It
+ * starts in a fraction of a second and carries the same commands and replies as the process
+ * kernel, but a busy loop blocks only its thread: the watchdog stops it (the thread is
+ * terminated) with the process kernel's message, and the next command starts a new one. No
+ * sandbox: it runs the student's code on the student's machine.
+ */
+export class ThreadTransport implements Transport {
+  readonly sandbox: SandboxInfo = { level: 'in-process', description: 'a thread of the test process: no sandbox (your own code on your own machine)' };
+  private worker: Worker | undefined;
+  private starting: Promise<Worker> | undefined;
+  private pending = new Map<string, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+
+  constructor(private readonly options: ThreadTransportOptions = {}) {}
+
+  private ensure(): Promise<Worker> {
+    if (this.worker) return Promise.resolve(this.worker);
+    this.starting ??= this.spawn().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async spawn(): Promise<Worker> {
+    const worker = new Worker(await threadKernelScript());
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', (e) => reject(new KernelFailure(`the kernel thread failed to start: ${e.message}`, 'infrastructure')));
+    });
+    worker.on('message', (m: { id?: string; reply?: Reply }) => {
+      const waiter = m.id === undefined ? undefined : this.pending.get(m.id);
+      if (!waiter) return;
+      this.pending.delete(m.id!);
+      waiter.resolve(m.reply!);
+    });
+    worker.on('error', (e) => this.stop(worker, new KernelFailure(`the kernel thread crashed: ${e.message}`, 'crash')));
+    worker.on('exit', (code) => this.stop(worker, new KernelFailure(`the kernel thread ended (exit code ${code})`, 'crash')));
+    this.worker = worker;
+    return worker;
+  }
+
+  private stop(worker: Worker, failure: KernelFailure): void {
+    if (this.worker === worker) this.worker = undefined;
+    for (const w of this.pending.values()) w.reject(failure);
+    this.pending.clear();
+    void worker.terminate();
+  }
+
+  async request(cmd: Command, what: string): Promise<Reply> {
+    const worker = await this.ensure();
+    const id = randomUUID();
+    return new Promise<Reply>((resolve, reject) => {
+      // This process's CPU time: while a command runs, the test thread only waits for it.
+      const dog = watchdog({
+        budget: this.options.budgetMs ?? 2000,
+        cpu: () => {
+          const u = process.cpuUsage();
+          return (u.user + u.system) / 1000;
+        },
+        what,
+        expire: (failure) => {
+          this.pending.delete(id);
+          reject(failure);
+          this.stop(worker, failure);
+        },
+      });
+      this.pending.set(id, {
+        resolve: (r) => {
+          dog.stop();
+          resolve(r);
+        },
+        reject: (e) => {
+          dog.stop();
+          reject(e);
+        },
+      });
+      try {
+        worker.postMessage({ id, cmd });
+      } catch (err) {
+        dog.stop();
+        this.pending.delete(id);
+        reject(new KernelFailure(`could not send to the kernel: ${err instanceof Error ? err.message : String(err)}`, 'crash'));
+      }
+    });
+  }
+
+  async output(): Promise<string> {
+    return '';
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) await worker.terminate();
   }
 }
 
@@ -224,44 +328,32 @@ export class ProcessTransport implements Transport {
   async request(cmd: Command, what: string): Promise<Reply> {
     const kernel = await this.ensure();
     const id = randomUUID();
-    const budget = this.options.budgetMs ?? 2000;
-    const wallCap = budget * 10;
     const meter = this.meter;
-    const cpuAtStart = meter?.now();
-    const wallAtStart = Date.now();
     return new Promise<Reply>((resolve, reject) => {
-      // The budget is CPU time of the kernel's process tree (when the host can measure it): a
-      // kernel that waited for the processor because the machine is busy is not stuck. A
-      // wall-clock cap of ten budgets still applies, for a kernel that waits without computing.
-      const watch = (): void => {
-        const used = cpuAtStart === undefined ? undefined : (meter!.fresh() ?? Infinity) - cpuAtStart;
-        const wall = Date.now() - wallAtStart;
-        if (used !== undefined && used < budget * 0.9 && wall < wallCap) {
-          timer = setTimeout(watch, Math.max(50, budget - used));
-          return;
-        }
-        this.pending.delete(id);
-        const why = used === undefined || used >= budget * 0.9
-          ? `used ${formatMs(budget)} of CPU time without answering (a busy loop, or a handler that never returns?)`
-          : `gave no answer within ${formatMs(wallCap)} of real time, using little CPU (is it blocked waiting for something?)`;
-        reject(new KernelFailure(`the submission stopped responding while handling ${what}: it ${why}; the kernel was stopped`, 'timeout'));
-        void this.discard(kernel);
-      };
-      let timer = setTimeout(watch, budget);
+      const dog = watchdog({
+        budget: this.options.budgetMs ?? 2000,
+        cpu: (fresh) => (fresh ? meter?.fresh() : meter?.now()),
+        what,
+        expire: (failure) => {
+          this.pending.delete(id);
+          reject(failure);
+          void this.discard(kernel);
+        },
+      });
       this.pending.set(id, {
         resolve: (r) => {
-          clearTimeout(timer);
+          dog.stop();
           resolve(r);
         },
         reject: (e) => {
-          clearTimeout(timer);
+          dog.stop();
           reject(e);
         },
       });
       try {
         kernel.channel.send({ id, cmd });
       } catch (err) {
-        clearTimeout(timer);
+        dog.stop();
         this.pending.delete(id);
         reject(new KernelFailure(`could not send to the kernel: ${err instanceof Error ? err.message : String(err)}`, 'crash'));
       }
@@ -298,6 +390,35 @@ export class ProcessTransport implements Transport {
     this.lease?.release();
     this.lease = undefined;
   }
+}
+
+/**
+ * Watches one command. The budget is CPU time of the kernel (when the host can measure it): a
+ * kernel that waited for the processor because the machine is busy is not stuck. A wall-clock
+ * cap of ten budgets still applies, for a kernel that waits without computing. Where CPU time
+ * cannot be measured, the budget is real time.
+ */
+function watchdog(o: { budget: number; cpu: (fresh: boolean) => number | undefined; what: string; expire: (f: KernelFailure) => void }): { stop(): void } {
+  // A cheap reading to start from; a verdict rescans (a cheap one can only overstate the time used).
+  const cpuAtStart = o.cpu(false);
+  const wallAtStart = Date.now();
+  const wallCap = o.budget * 10;
+  const watch = (): void => {
+    const used = cpuAtStart === undefined ? undefined : (o.cpu(true) ?? Infinity) - cpuAtStart;
+    const wall = Date.now() - wallAtStart;
+    if (used !== undefined && used < o.budget * 0.9 && wall < wallCap) {
+      timer = setTimeout(watch, Math.max(50, o.budget - used));
+      return;
+    }
+    const why = used === undefined
+      ? `gave no answer within ${formatMs(o.budget)} (a busy loop, or a handler that never returns?)`
+      : used >= o.budget * 0.9
+        ? `used ${formatMs(o.budget)} of CPU time without answering (a busy loop, or a handler that never returns?)`
+        : `gave no answer within ${formatMs(wallCap)} of real time, using little CPU (is it blocked waiting for something?)`;
+    o.expire(new KernelFailure(`the submission stopped responding while handling ${o.what}: it ${why}; the kernel was stopped`, 'timeout'));
+  };
+  let timer = setTimeout(watch, o.budget);
+  return { stop: () => clearTimeout(timer) };
 }
 
 function formatMs(ms: number): string {

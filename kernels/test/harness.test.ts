@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { InProcessTransport, KernelFailure, ProcessTransport, Session, prepareBundle, type Transport } from '#harness';
+import { InProcessTransport, KernelFailure, ProcessTransport, Session, ThreadTransport, prepareBundle, type Transport } from '#harness';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, 'fixtures', 'echo');
@@ -25,6 +25,7 @@ const fromSystem = z.object({ type: z.literal('echoed'), text: z.string(), start
 
 const transports: [string, () => Transport][] = [
   ['in-process', () => new InProcessTransport()],
+  ['thread', () => new ThreadTransport({ budgetMs: 1500 })],
   ['process', () => new ProcessTransport({ readOnly: [join(work, 'bundle')], budgetMs: 1500 })],
 ];
 
@@ -80,9 +81,14 @@ describe.each(transports)('harness over a %s kernel', (_name, makeTransport) => 
   });
 });
 
-describe('process kernel watchdog', () => {
+const watched: [string, () => Transport][] = [
+  ['process', () => new ProcessTransport({ readOnly: [join(work, 'bundle')], budgetMs: 800 })],
+  ['thread', () => new ThreadTransport({ budgetMs: 800 })],
+];
+
+describe.each(watched)('%s kernel watchdog', (_name, makeTransport) => {
   it('kills a kernel stuck in a busy loop, says so, and the next session starts clean', async () => {
-    const transport = new ProcessTransport({ readOnly: [join(work, 'bundle')], budgetMs: 800 });
+    const transport = makeTransport();
     try {
       const s = await Session.open({ transport, bundle, seed: 1 });
       const echo = await s.start('startEcho');
@@ -98,7 +104,7 @@ describe('process kernel watchdog', () => {
   });
 
   it('an ask whose handler busy-loops rejects with the kernel failure, not an error from its clean-up', async () => {
-    const transport = new ProcessTransport({ readOnly: [join(work, 'bundle')], budgetMs: 800 });
+    const transport = makeTransport();
     try {
       const s = await Session.open({ transport, bundle, seed: 1 });
       const echo = await s.start('startEcho');
