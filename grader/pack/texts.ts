@@ -72,6 +72,13 @@ SEED=4181 TEST_ID=${first}.some-test npm test -- ${first}   # replay one test (b
 - Code stuck in a loop that never waits (a busy wait) is stopped by a watchdog after the
   exercise's command budget (2 s of CPU time), as in the grader, and the test says so.
   \`MP_KERNEL=process npm test\` runs your code in a separate process, exactly as the grader does.
+- \`console.log\` works everywhere; each line says which process printed it and when, in
+  virtual time: \`[desk t=120] got question q-1\`. (The grader does not keep what you print.)
+- Your own tests: put them in a file ending in \`.mine.test.ts\` beside the public tests
+  (\`exercises/${first}/tests/public/${first}.mine.test.ts\`), written like the public ones
+  (\`exerciseTests(import.meta.url).property('${first}.my-idea', 'what it checks', async (t) => …)\`).
+  \`npm test\` runs them and reports them on a line of their own; they never count for points,
+  never go into \`progress.jsonl\`, and are not submitted.
 
 ## See your marks before you submit
 

@@ -123,7 +123,7 @@ describe('grading a class', () => {
   it('writes reports with the failing seed and the exact replay command, and schema-valid JSON', () => {
     const md = readFileSync(join(out(), 'students', 'dave', 'report.md'), 'utf8');
     const test = ring(byStudent(run, 'dave')).tests.find((t) => t.status === 'failed')!;
-    expect(md).toContain(`SEED=${test.failure!.seed} npm test -- ring -t`);
+    expect(md).toContain(`SEED=${test.failure!.seed} TEST_ID=${test.id} npm test -- ring`);
     expect(md).toContain(test.failure!.replay);
     for (const id of ['alice', 'dave', 'erin']) {
       Result.parse(JSON.parse(readFileSync(join(out(), 'students', id, 'result.json'), 'utf8')));

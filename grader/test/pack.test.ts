@@ -224,6 +224,30 @@ describe('npm test in the pack', () => {
     }
   }, 480_000);
 
+  it('runs a student\'s own *.mine.test.ts, on a line of its own: never points, never the log, never submitted', async () => {
+    const own = join(pack, 'exercises', 'ring', 'tests', 'public', 'ring.mine.test.ts');
+    const log = join(pack, 'progress.jsonl');
+    const logBefore = existsSync(log) ? readFileSync(log, 'utf8') : undefined;
+    // It even reuses a rubric id: that must not make it count.
+    writeFileSync(own, `import { exerciseTests } from '#harness';
+const t = exerciseTests(import.meta.url);
+t.property('ring.ring-small', 'my own: the desk starts', async (ctx) => { await ctx.open(); });
+t.property('ring.my-idea', 'my own: always fails', async (ctx) => ctx.fail('on purpose'));
+`);
+    try {
+      const r = await sh('npm test -- ring');
+      expect(r.out).toMatch(/Your own tests \(\*\.mine\.test\.ts; never graded, never submitted\): 1 of 2 passed/);
+      expect(r.out).toMatch(new RegExp(`ring {3}0 of ${ringPublic().length} passed`));
+      const lines = parseLog(readFileSync(log, 'utf8')).lines;
+      expect(lines.at(-1)).toMatchObject({ exercise: 'ring', passed: 0, failed: ringPublic().length });
+      expect(lines.at(-1)!.failedTests).not.toContain('ring.my-idea');
+    } finally {
+      rmSync(own, { force: true });
+      if (logBefore === undefined) rmSync(log, { force: true });
+      else writeFileSync(log, logBefore);
+    }
+  }, 240_000);
+
   it('reports a type error and a syntax error with file and line before any test output', async () => {
     const ring = readFileSync(join(pack, 'ring', 'ring.ts'), 'utf8');
     const lines = ring.split('\n');

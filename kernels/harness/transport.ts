@@ -175,6 +175,8 @@ export interface ProcessTransportOptions {
   readonly prefer?: 'auto' | 'fallback';
   /** Largest reply accepted from the kernel (default 64 MiB): a larger one stops the kernel. */
   readonly maxReplyBytes?: number;
+  /** Pass what the student's code prints on to this process (a local run: the student's own output). */
+  readonly echo?: boolean;
 }
 
 /** A live kernel process and the trusted end of its channel. */
@@ -263,6 +265,10 @@ export class ProcessTransport implements Transport {
       env: { NODE_ENV: 'production', UV_THREADPOOL_SIZE: '2' },
     });
     this.info = { level: sandbox.level, description: sandbox.description };
+    if (this.options.echo) {
+      sandbox.child.stdout?.on('data', (d: Buffer) => process.stdout.write(d));
+      sandbox.child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
+    }
     const socket = sandbox.child.stdio[3] as (Readable & Writable) | null;
     if (!socket) {
       await sandbox.kill();

@@ -3,6 +3,7 @@
 // system's virtual clock and seed, so even code that bypasses the runtime stays
 // deterministic and replayable. Each student bundle starts with a prelude that shadows
 // those globals with the versions made here for its kernel.
+import { format } from 'node:util';
 import type { Kernel } from '../../runtime/kernel.ts';
 
 export const LOADING_KERNEL = Symbol.for('mp.kit.loading-kernel');
@@ -20,6 +21,8 @@ export interface VirtualGlobals {
   Date: DateConstructor;
   Math: Math;
   performance: { now(): number };
+  /** Each line marked with the process that printed it and the virtual time: `[desk t=120] …`. */
+  console: Pick<Console, 'log' | 'info' | 'debug' | 'warn' | 'error' | 'trace' | 'dir' | 'table'>;
 }
 
 export function virtualGlobals(kernel: Kernel): VirtualGlobals {
@@ -67,6 +70,18 @@ export function virtualGlobals(kernel: Kernel): VirtualGlobals {
     }
   }
   const VMath = Object.create(Math, { random: { value: () => kernel.userRandom.next() } }) as Math;
+  // console.log from student code says who printed it, and when (in virtual time), in every kind
+  // of kernel: interleaved output of many processes is otherwise unreadable.
+  const who = (): string => {
+    const p = kernel.current;
+    return p ? kernel.trace?.nameOf(p.pid) ?? p.name ?? `<${p.pid}>` : 'module';
+  };
+  const printer = (stream: 'stdout' | 'stderr') => (...data: unknown[]): void => {
+    const text = format(...data).split('\n').map((l) => `[${who()} t=${kernel.scheduler.now()}] ${l}`).join('\n');
+    process[stream].write(`${text}\n`);
+  };
+  const log = printer('stdout');
+  const warn = printer('stderr');
 
   return {
     setTimeout: (fn, ms = 0, ...args) => schedule(fn, Number(ms) || 0, args, false),
@@ -78,10 +93,11 @@ export function virtualGlobals(kernel: Kernel): VirtualGlobals {
     Date: VirtualDate as DateConstructor,
     Math: VMath,
     performance: { now: () => kernel.scheduler.now() },
+    console: { log, info: log, debug: log, dir: log, table: log, trace: warn, warn, error: warn },
   };
 }
 
 /** The prelude put at the top of every student bundle. */
 export const PRELUDE =
-  `const { setTimeout, clearTimeout, setInterval, clearInterval, setImmediate, clearImmediate, Date, Math, performance } = ` +
+  `const { setTimeout, clearTimeout, setInterval, clearInterval, setImmediate, clearImmediate, Date, Math, performance, console } = ` +
   `globalThis[Symbol.for(${JSON.stringify(LOADING_KERNEL.description)})] ?? globalThis;`;

@@ -26,7 +26,7 @@ const fromSystem = z.object({ type: z.literal('echoed'), text: z.string(), start
 const transports: [string, () => Transport][] = [
   ['in-process', () => new InProcessTransport()],
   ['thread', () => new ThreadTransport({ budgetMs: 1500 })],
-  ['process', () => new ProcessTransport({ readOnly: [join(work, 'bundle')], budgetMs: 1500 })],
+  ['process', () => new ProcessTransport({ readOnly: [join(work, 'bundle')], budgetMs: 1500, echo: true })],
 ];
 
 describe.each(transports)('harness over a %s kernel', (_name, makeTransport) => {
@@ -36,6 +36,26 @@ describe.each(transports)('harness over a %s kernel', (_name, makeTransport) => 
   });
   afterAll(async () => {
     await transport.close();
+  });
+
+  it('shows what student code prints, each line marked with the process that printed it', async () => {
+    const seen: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      seen.push(String(chunk));
+      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stdout.write;
+    try {
+      const s = await Session.open({ transport, bundle, seed: 1 });
+      await s.start('startPrinter');
+      await s.runUntilIdle();
+      for (let i = 0; i < 100 && !seen.join('').includes('[printer t=0] lines'); i++) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      process.stdout.write = write;
+    }
+    const text = seen.join('');
+    expect(text).toContain("[main t=0] hello from the entry { n: 1 }");
+    expect(text).toContain('[printer t=0] two\n[printer t=0] lines');
   });
 
   it('starts an entry point, asks, and validates replies against the protocol', async () => {

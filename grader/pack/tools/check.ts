@@ -17,7 +17,7 @@ import { Redactor } from '../../redact.ts';
 import { renderStudentReport } from '../../report/student.ts';
 import { Result, type Diagnostic, type ExerciseResult, type ManualItem } from '../../result.ts';
 import { scoreExercise } from '../../score.ts';
-import { exerciseOfTestFile, packExercises, packRoot, readPackInfo, sha256, studentRoot } from './local.ts';
+import { exerciseOfTestFile, isOwnTestFile, packExercises, packRoot, readPackInfo, sha256, studentRoot } from './local.ts';
 import PackReporter from './reporter.ts';
 import { typecheckFiles } from './typecheck.ts';
 
@@ -60,7 +60,7 @@ class Collector implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<{ message?: string }>): void {
     for (const mod of testModules) {
       const id = exerciseOfTestFile(mod.moduleId);
-      if (!id) continue;
+      if (!id || isOwnTestFile(mod.moduleId)) continue;
       const errors = this.errors.get(id) ?? [];
       for (const e of mod.errors()) errors.push(`${relative(packRoot, mod.moduleId)}: ${e.message}`);
       for (const e of unhandled) errors.push(e.message ?? 'unknown error');

@@ -10,7 +10,7 @@ import type { Reporter, TestModule, TestSpecification, Vitest } from 'vitest/nod
 import { exerciseDir, loadManifest, type Manifest } from '../../../exercises/manifest.ts';
 import type { PropertyOutcome } from '../../../kernels/harness/property.ts';
 import { appendRun, type ProgressLine } from '../../progress-log/log.ts';
-import { PROGRESS_LOG, exerciseOfTestFile, packRoot, progressLogEnabled, readPackInfo, studentRoot } from './local.ts';
+import { PROGRESS_LOG, exerciseOfTestFile, isOwnTestFile, packRoot, progressLogEnabled, readPackInfo, studentRoot } from './local.ts';
 import { formatDiagnostics, typecheckFiles } from './typecheck.ts';
 
 export interface PackReporterOptions {
@@ -84,10 +84,20 @@ export default class PackReporter implements Reporter {
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, _errors: unknown, reason?: 'passed' | 'failed' | 'interrupted'): void {
     const runs = new Map<string, ExerciseRun>();
+    const own = { passed: 0, failed: 0 };
     const info = readPackInfo();
     for (const mod of testModules) {
       const id = exerciseOfTestFile(mod.moduleId);
       if (!id) continue;
+      if (isOwnTestFile(mod.moduleId)) {
+        // The student's own tests: reported on their own line, never as points or in the log.
+        for (const test of mod.children.allTests()) {
+          const state = test.result().state;
+          if (state === 'passed') own.passed++;
+          else if (state === 'failed') own.failed++;
+        }
+        continue;
+      }
       let manifest: Manifest | undefined;
       try {
         manifest = loadManifest(exerciseDir(id));
@@ -113,6 +123,9 @@ export default class PackReporter implements Reporter {
           run.skipped++;
         }
       }
+    }
+    if (this.options.summary !== false && own.passed + own.failed > 0) {
+      this.print(`\nYour own tests (*.mine.test.ts; never graded, never submitted): ${own.passed} of ${own.passed + own.failed} passed`);
     }
     if (runs.size === 0) return;
     if (this.options.summary !== false) {
