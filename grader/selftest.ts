@@ -58,15 +58,15 @@ export interface SelftestOptions {
 }
 
 /** How one test fared for one submission: the seeds it ran under and those it failed. */
-interface TestRun {
+export interface TestRun {
   readonly run: number[];
   readonly failed: number[];
   /** The test could not run (the code does not compile, the kernel died…). */
   readonly error?: string;
 }
 
-/** Submission → test id → how it fared; a submission with no results at all has its reason. */
-type Outcomes = Map<string, { tests: Map<string, TestRun>; error?: string }>;
+/** Submission ('solution', 'starter', 'mutant-<id>') → test id → how it fared; a submission with no results at all has its reason. */
+export type Outcomes = Map<string, { tests: Map<string, TestRun>; error?: string }>;
 
 export interface ExploreReport {
   readonly exercise: string;
@@ -154,7 +154,8 @@ async function graded(m: Manifest, cls: string, out: string, options: SelftestOp
 
 // ---- Judging --------------------------------------------------------------------------------------
 
-function judge(m: Manifest, outcomes: Outcomes, subs: Map<string, string>): SelftestRow[] {
+/** The rows for one exercise's solution, starter and mutants, from how each test fared. */
+export function judge(m: Manifest, outcomes: Outcomes, subs: ReadonlyMap<string, string>, publicIds: ReadonlySet<string> = new Set(testIdsIn(m, 'public'))): SelftestRow[] {
   const rows: SelftestRow[] = [];
   const allTests = m.groups.flatMap((g) => Object.keys(g.tests));
   const groupOf = new Map(m.groups.flatMap((g) => Object.keys(g.tests).map((t) => [t, g.id] as const)));
@@ -180,7 +181,6 @@ function judge(m: Manifest, outcomes: Outcomes, subs: Map<string, string>): Self
     }
   }
 
-  const publicIds = new Set(testIdsIn(m, 'public'));
   for (const mutant of m.mutants) {
     const name = `mutant ${mutant.id}`;
     const o = outcomes.get(`mutant-${mutant.id}`);
@@ -218,8 +218,14 @@ function handoutRows(m: Manifest): SelftestRow[] {
   const file = join(exerciseDir(m.id), 'README.md');
   const row = (got: string, ok: boolean): SelftestRow => ({ exercise: m.id, submission: 'handout', expect: 'marking table = manifest', got, ok });
   if (!existsSync(file)) return [row('no README.md', false)];
-  const found = markingTable(readFileSync(file, 'utf8'));
-  if (typeof found === 'string') return [row(found, false)];
+  const problems = handoutProblems(m, readFileSync(file, 'utf8'));
+  return [row(problems.length === 0 ? `${m.groups.length} groups, ${maxPoints(m)} points` : problems.join('; '), problems.length === 0)];
+}
+
+/** Where a handout's marking table disagrees with the manifest (empty: it agrees). */
+export function handoutProblems(m: Manifest, text: string): string[] {
+  const found = markingTable(text);
+  if (typeof found === 'string') return [found];
   const problems: string[] = [];
   const total = maxPoints(m);
   if (found.total !== undefined && found.total !== total) problems.push(`the heading says ${found.total} points, the manifest ${total}`);
@@ -231,7 +237,7 @@ function handoutRows(m: Manifest): SelftestRow[] {
     if (!sameName(r.name, g.name)) problems.push(`row ${i + 1} is "${r.name}", the manifest's group ${i + 1} is "${g.name}"`);
     else if (r.points !== points) problems.push(`"${r.name}" has ${r.points} points in the table, ${points} in the manifest`);
   });
-  return [row(problems.length === 0 ? `${m.groups.length} groups, ${total} points` : problems.join('; '), problems.length === 0)];
+  return problems;
 }
 
 /** The first table under a heading about marking: each row's group name and points. */
@@ -317,7 +323,8 @@ export function importsOf(text: string): (string | null)[] {
   return out;
 }
 
-function allowedImport(spec: string, file: string, m: Manifest, kitFiles: ReadonlySet<string>): boolean {
+/** May `file` of a submission of `m` import `spec`? `kitFiles`: the exercise's top-level files, without .ts. */
+export function allowedImport(spec: string, file: string, m: Manifest, kitFiles: ReadonlySet<string>): boolean {
   if (spec === '#runtime' || spec === 'zod') return true;
   const ex = /^#exercises\/([^/]+)\/([^/]+?)(\.ts)?$/.exec(spec);
   if (ex) return ex[1] === m.id && kitFiles.has(ex[2]!);
