@@ -159,13 +159,16 @@ export function judge(m: Manifest, outcomes: Outcomes, subs: ReadonlyMap<string,
   const rows: SelftestRow[] = [];
   const allTests = m.groups.flatMap((g) => Object.keys(g.tests));
   const groupOf = new Map(m.groups.flatMap((g) => Object.keys(g.tests).map((t) => [t, g.id] as const)));
-  const failedTests = (o: Outcomes extends Map<string, infer V> ? V : never) => allTests.filter((t) => (o.tests.get(t)?.failed.length ?? 1) > 0);
+  // Marks are decided by the manifest's seeds: a mutant's lost groups, the starter's points
+  // and the public tests it fails are judged on those; the solution must pass every seed run.
+  const onManifest = (r: TestRun | undefined) => r === undefined || r.error !== undefined || r.failed.some((seed) => m.seeds.includes(seed));
+  const failedTests = (o: Outcomes extends Map<string, infer V> ? V : never) => allTests.filter((t) => onManifest(o.tests.get(t)));
   const row = (submission: string, expect: string, got: string, ok: boolean, warn = false) => rows.push({ exercise: m.id, submission, expect, got, ok, warn });
 
   const sol = outcomes.get('solution');
   if (!sol || sol.error) row('solution', 'full marks', sol?.error ?? 'no result', false);
   else {
-    const failed = failedTests(sol);
+    const failed = allTests.filter((t) => (sol.tests.get(t)?.failed.length ?? 1) > 0);
     row('solution', 'full marks, every seed', failed.length === 0 ? `passed ${allTests.length} tests` : `failed: ${failed.map((t) => `${t} (seeds ${sol.tests.get(t)?.failed.join(', ') ?? 'none run'})`).join('; ')}`, failed.length === 0);
   }
 
