@@ -8,15 +8,23 @@ import { gradeClass } from './grade.ts';
 import { mergeReports } from './merge.ts';
 import { progress } from './progress.ts';
 import { exploreText, selftest } from './selftest.ts';
-import type { Result } from './result.ts';
+import { isWithheld, type Result } from './result.ts';
 
 const USAGE = `Usage:
   npx grader grade <path>... [--out DIR] [--exercise ID]... [--jobs N] [--force] [--shard I/N]
+                   [--no-canary] [--allow-weak-sandbox]
       A path is one submission (a folder, .zip or .tar.gz) or a folder holding one per student
-      (the entry's name is the student id). Writes DIR/<student>/report.html, report.md,
-      result.json, results.json (Gradescope), and DIR/index.html, grades.csv, summary.json.
-      Default --out reports. Already graded submissions (same files, same kit) are skipped
-      unless --force.
+      (the entry's name is the student id). Writes DIR/students/<student>/report.html,
+      report.md, result.json, results.json (Gradescope), and DIR/index.html, grades.csv,
+      summary.json. Default --out reports. Already graded submissions (same files, same kit)
+      are skipped unless --force. First grades the reference solutions (the canary) and
+      stops if they do not get full marks (--no-canary skips that). Refuses a sandbox that
+      leaves the network open unless --allow-weak-sandbox. Exit 3 when some student's marks
+      are withheld because the grading machinery failed (a grading error, never a 0).
+  npx grader doctor
+      One screen on this host's readiness: node, the sandbox level and why, whether
+      bubblewrap can run this node, the canary's result and time per submission, and what
+      to install or change.
   npx grader merge <dir>... --out DIR
       Combines the outputs of sharded runs into one class report.
   npx grader selftest [--exercise ID]... [--explore N]
@@ -57,10 +65,12 @@ async function main(argv: string[]): Promise<number> {
       return pack(rest);
     case 'marks':
       return marks(rest);
+    case 'doctor':
+      return (await import('./doctor.ts')).doctor(rest);
     case 'new':
       return scaffold(rest);
     default:
-      throw new UsageError(`unknown command "${command}" (try: grade, merge, selftest, pack, marks, new)`);
+      throw new UsageError(`unknown command "${command}" (try: grade, merge, selftest, pack, marks, doctor, new)`);
   }
 }
 
@@ -81,6 +91,8 @@ async function grade(args: string[]): Promise<number> {
     shard: { type: 'string' },
     chunk: { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    'no-canary': { type: 'boolean', default: false },
+    'allow-weak-sandbox': { type: 'boolean', default: false },
   });
   if (positionals.length === 0) throw new UsageError('grade needs at least one path: a submission, or a folder of submissions');
   const jobs = values.jobs === undefined ? undefined : positiveInt('--jobs', values.jobs as string);
@@ -103,14 +115,33 @@ async function grade(args: string[]): Promise<number> {
     force: values.force as boolean,
     shard,
     prefer: process.env.KERNEL_SANDBOX === 'fallback' ? 'fallback' : 'auto',
+    canary: !values['no-canary'],
+    allowWeakSandbox: values['allow-weak-sandbox'] as boolean,
     progress: progress(process.stderr, values.quiet as boolean),
   });
   for (const s of summary.skipped) console.error(`skipped ${s.path}: ${s.reason}`);
+  printGradingErrors(summary.results);
   printTable(summary.results);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`\n${summary.results.length} submissions (${summary.graded} graded, ${summary.cached} already graded) in ${seconds} s`);
   console.log(`Class dashboard: ${relative(process.cwd(), summary.index) || summary.index}`);
+  if (summary.gradingErrors.length > 0) {
+    console.error(`\ngrader: GRADING ERRORS: the marks of ${summary.gradingErrors.length} student(s) are withheld (${summary.gradingErrors.join(', ')}); fix the cause and run the same command again.`);
+    return 3;
+  }
   return 0;
+}
+
+/** Grading errors first, loudly: a lecturer must not publish those rows. */
+function printGradingErrors(results: readonly Result[]): void {
+  const failed = results.filter(isWithheld);
+  if (failed.length === 0) return;
+  console.log(`GRADING ERRORS: marks withheld (not zero) for ${failed.length} student(s):`);
+  for (const r of failed) {
+    const e = r.exercises.find((x) => x.status === 'error')!;
+    console.log(`  ${r.student} (${e.id}): ${e.reason ?? 'the grading machinery failed'}`);
+  }
+  console.log('');
 }
 
 async function merge(args: string[]): Promise<number> {
@@ -186,8 +217,8 @@ function printTable(results: readonly Result[]): void {
   const header = ['student', ...ids, 'total'];
   const rows = results.map((r) => [
     r.student,
-    ...r.exercises.map((e) => (e.status === 'graded' ? `${fmt(e.score)}/${fmt(e.max)}` : e.status)),
-    `${fmt(r.total.score)}/${fmt(r.total.max)}`,
+    ...r.exercises.map((e) => (e.status === 'graded' ? `${fmt(e.score)}/${fmt(e.max)}` : e.status === 'error' ? 'grading error' : e.status)),
+    isWithheld(r) ? 'withheld' : `${fmt(r.total.score)}/${fmt(r.total.max)}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

@@ -2,14 +2,14 @@
 // killed midway leaves either the old file or the new one, never half of one.
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderClass, renderGradescope, renderStudentReport, studentDir } from './report/index.ts';
+import { renderClass, renderGradescope, renderStudentReport, STUDENTS, studentFolder } from './report/index.ts';
 import { classProgress } from './progress-log/store.ts';
 import { Result } from './result.ts';
 import { writeAtomic } from './write-atomic.ts';
 
 /** Per student: result.json (written last: its presence marks the student as done), report.html, report.md, results.json (Gradescope). */
 export async function writeStudent(out: string, result: Result): Promise<void> {
-  const dir = join(out, studentDir(result.student));
+  const dir = studentFolder(out, result.student);
   await mkdir(dir, { recursive: true });
   const { html, md } = renderStudentReport(result);
   await writeAtomic(join(dir, 'report.html'), html);
@@ -20,25 +20,25 @@ export async function writeStudent(out: string, result: Result): Promise<void> {
 
 export async function readStudent(out: string, student: string): Promise<Result | undefined> {
   try {
-    return Result.parse(JSON.parse(await readFile(join(out, studentDir(student), 'result.json'), 'utf8')));
+    return Result.parse(JSON.parse(await readFile(join(studentFolder(out, student), 'result.json'), 'utf8')));
   } catch {
     return undefined;
   }
 }
 
-/** Every result.json under `out` (one level down). */
+/** Every student's result.json under `out` (in `students/`). */
 export async function readAll(out: string): Promise<Result[]> {
   const results: Result[] = [];
   let entries;
   try {
-    entries = await readdir(out, { withFileTypes: true });
+    entries = await readdir(join(out, STUDENTS), { withFileTypes: true });
   } catch {
     return results;
   }
   for (const e of entries) {
     if (!e.isDirectory() || e.name.startsWith('.')) continue;
     try {
-      results.push(Result.parse(JSON.parse(await readFile(join(out, e.name, 'result.json'), 'utf8'))));
+      results.push(Result.parse(JSON.parse(await readFile(join(out, STUDENTS, e.name, 'result.json'), 'utf8'))));
     } catch {
       // not a student folder, or a result from an older, incompatible kit
     }

@@ -60,7 +60,11 @@ export const TestResult = z.object({
   /** Id of the rubric group (a `GroupResult.id` of the same exercise). */
   group: z.string(),
   visibility: Visibility,
-  status: z.enum(['passed', 'failed', 'error']),
+  /**
+   * `error`: the submission's code stopped the test (it hung, crashed the kernel); `grading-error`:
+   * the grading machinery could not run the test, so its mark is withheld (never counted as 0).
+   */
+  status: z.enum(['passed', 'failed', 'error', 'grading-error']),
   score,
   max: score,
   seeds: z.object({ run: z.array(z.number().int()), failed: z.array(z.number().int()) }),
@@ -97,7 +101,10 @@ export const ExerciseResult = z.object({
   title: z.string(),
   score,
   max: score,
-  /** `graded`: tests ran; `missing`: not submitted; `compile-error`: see diagnostics; `error`: see reason. */
+  /**
+   * `graded`: tests ran; `missing`: not submitted; `compile-error`: see diagnostics and reason;
+   * `error`: a grading error (the machinery failed, see reason): the exercise's marks are withheld.
+   */
   status: ExerciseStatus,
   reason: z.string().optional(),
   diagnostics: z.array(Diagnostic),
@@ -153,7 +160,8 @@ export type GradescopeVisibility = z.infer<typeof GradescopeVisibility>;
 const GradescopeOutputFormat = z.enum(['text', 'html', 'simple_format', 'md', 'ansi']);
 
 export const GradescopeTest = z.object({
-  score: z.number().finite(),
+  /** Left out when the marks are withheld (a grading error): Gradescope then shows no score, not 0. */
+  score: z.number().finite().optional(),
   max_score: z.number().finite(),
   status: z.enum(['passed', 'failed']),
   name: z.string(),
@@ -166,7 +174,8 @@ export const GradescopeTest = z.object({
 export type GradescopeTest = z.infer<typeof GradescopeTest>;
 
 export const GradescopeResults = z.object({
-  score: z.number().finite(),
+  /** Left out when the marks are withheld (a grading error), as is every test's. */
+  score: z.number().finite().optional(),
   /** Seconds. */
   execution_time: z.number().finite().min(0),
   output: z.string(),
@@ -206,6 +215,11 @@ export const Summary = z.object({
   totals: Stats,
   /** Students with manual items still awaiting marking: their totals are provisional. */
   provisional: count,
+  /**
+   * Students whose marks are withheld because the grading machinery failed for them (listed
+   * first by every view; left out of the totals, histogram and statistics until regraded).
+   */
+  gradingErrors: z.array(z.object({ student: z.string(), exercises: z.array(z.string()), reason: z.string() })),
   histogram: z.object({ binWidth: z.number(), bins: z.array(HistogramBin) }),
   students: z.array(
     z.object({
@@ -213,6 +227,8 @@ export const Summary = z.object({
       score,
       max: score,
       awaiting: score,
+      /** A grading error: `score` is not a mark. */
+      withheld: z.boolean(),
       manual: z.object({ score, max: score, awaiting: score }),
       exercises: z.record(z.string(), z.object({ score, max: score, status: ExerciseStatus })),
     }),
@@ -251,3 +267,8 @@ export const Summary = z.object({
   warnings: z.array(z.string()),
 });
 export type Summary = z.infer<typeof Summary>;
+
+/** Whether a result's marks are withheld: the grading machinery failed in one of its exercises. */
+export function isWithheld(r: Pick<Result, 'exercises'>): boolean {
+  return r.exercises.some((e) => e.status === 'error');
+}

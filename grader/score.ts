@@ -1,6 +1,8 @@
 // Marks: a pure function of the manifest and the outcomes the tests reported. Only test
-// ids the manifest knows are scored; a test with no outcome counts as failed; exit codes
-// and `success` flags are never consulted.
+// ids the manifest knows are scored; exit codes and `success` flags are never consulted.
+// A test the machinery could not run (no outcome: student code never runs in the process
+// that reports; or a kernel that could not start) is a grading error: the exercise's marks
+// are withheld, never recorded as 0.
 import type { Manifest } from '../exercises/manifest.ts';
 import type { PropertyOutcome } from '../kernels/harness/property.ts';
 import type { PreparedExercise } from './prepare/prepare.ts';
@@ -30,7 +32,12 @@ export function scoreExercise(
         continue;
       }
       if (o === undefined) {
-        tests.push({ ...base, name: id, status: 'error', score: 0, seeds: { run: [], failed: [] }, message: jobError ? `Not run: ${redact.text(jobError)}` : 'This test reported no result, so it counts as failed.' });
+        const why = jobError ? `the test run failed: ${redact.text(jobError).split('\n')[0]}` : 'this test reported no result';
+        tests.push({ ...base, name: id, status: 'grading-error', score: 0, seeds: { run: [], failed: [] }, message: `Grading error (${why}); this mark is withheld.` });
+        continue;
+      }
+      if (o.infrastructure !== undefined) {
+        tests.push({ ...base, name: o.name, status: 'grading-error', score: 0, seeds: o.seeds, message: `Grading error (${o.infrastructure}); this mark is withheld.` });
         continue;
       }
       if (o.error !== undefined) {
@@ -56,14 +63,20 @@ export function scoreExercise(
     }
     groups.push({ id: g.id, name: g.name, score: groupScore, max: groupMax, visibility: g.visibility });
   }
-  const status = prepared.status === 'ready' ? (jobError && outcomes.size === 0 ? 'error' : 'graded') : prepared.status;
+  const gradingErrors = tests.filter((t) => t.status === 'grading-error');
+  const status = prepared.status === 'ready' ? (gradingErrors.length > 0 ? 'error' : 'graded') : prepared.status;
+  const reason = status === 'error' && prepared.status === 'ready'
+    ? `the grading machinery failed on ${gradingErrors.length === tests.length ? 'every test' : `${gradingErrors.length} of ${tests.length} tests`}: ` +
+      `${gradingErrors[0]!.message!.replace(/^Grading error \((.*)\); this mark is withheld\.$/s, '$1')}. ` +
+      'Not the submission\'s fault: its marks are withheld until it is graded again.'
+    : prepared.reason && redact.text(prepared.reason);
   return {
     id: m.id,
     title: m.title,
     score: groups.reduce((a, g) => a + g.score, 0),
     max: groups.reduce((a, g) => a + g.max, 0),
     status,
-    reason: status === 'error' ? redact.text(jobError) : prepared.reason && redact.text(prepared.reason),
+    reason,
     diagnostics: prepared.diagnostics.map((d) => ({ ...d, message: redact.text(d.message) })),
     groups,
     tests,

@@ -1,5 +1,5 @@
 // `npm run tour`: a tour of the runtime in one deterministic run. Same seed, same output.
-import { behavior, createSystem, supervisor, whichChildren, type Behavior, type Ref } from '#runtime';
+import { behavior, createSystem, keepState, nextState, postpone, stateMachine, supervisor, whichChildren, type Behavior, type Ref } from '#runtime';
 
 const seed = Number(process.env.SEED ?? 42);
 const system = createSystem({ seed });
@@ -33,7 +33,38 @@ await system.runUntilIdle();
 const total = system.ask<number>(tally, (replyTo) => ({ type: 'get', replyTo }));
 await system.runUntilIdle();
 
-// 3. Let it crash: a supervisor restarts a worker that throws.
+// 3. A state machine (gen_statem): a code lock that opens on '42' and locks again after 5 s.
+type LockMsg = { type: 'button'; digit: string } | { type: 'status'; replyTo: Ref<string> };
+const lock = system.spawn(stateMachine<LockMsg, 'locked' | 'open', string>({
+  initial: 'locked',
+  data: '',
+  states: {
+    locked: {
+      on: (self, event, typed) => {
+        if (event.type === 'status') return void self.send(event.replyTo, 'locked');
+        if (event.type !== 'button') return;
+        return typed + event.digit === '42' ? nextState('open', '') : keepState('42'.startsWith(typed + event.digit) ? typed + event.digit : '');
+      },
+    },
+    open: {
+      enter: () => keepState(undefined, { stateTimeout: 5000 }),
+      on: (self, event) => {
+        if (event.type === 'status') return void self.send(event.replyTo, 'open');
+        return event.type === 'state_timeout' ? nextState('locked') : postpone();
+      },
+    },
+  },
+}), { name: 'lock' });
+for (const digit of '142') system.send(lock, { type: 'button', digit });
+await system.runUntilIdle({ maxTime: 0 });
+const opened = system.ask<string>(lock, (replyTo) => ({ type: 'status', replyTo }));
+await system.runUntilIdle({ maxTime: 0 });
+const lockedAt = (await opened) === 'open' ? system.now() : -1;
+await system.advance(5000);
+const relocked = system.ask<string>(lock, (replyTo) => ({ type: 'status', replyTo }));
+await system.runUntilIdle();
+
+// 4. Let it crash: a supervisor restarts a worker that throws.
 type Job = { type: 'job'; n: number };
 const worker = () => behavior<Job>((self, msg) => {
   if (msg.n === 13) throw new Error(`unlucky job ${msg.n}`);
@@ -49,6 +80,7 @@ await system.runUntilIdle();
 
 console.log(`Message-passing runtime demo (seed ${seed})\n`);
 console.log(`Token ring: ${ringSize} processes, ${laps} laps; the tally counted ${await total} hops.`);
+console.log(`State machine: the lock opened at t=${lockedAt} ms on "4", "2" and was ${await relocked} again 5 s later.`);
 console.log(`Supervisor: ${(await after).restarts} restart(s); the worker is a new process ${JSON.stringify((await after).children[0]!.ref)} (was ${JSON.stringify((await before).children[0]!.ref)}).\n`);
 console.log('Sequence chart (last 14 events):');
 console.log(system.trace!.toChart({ last: 14 }));

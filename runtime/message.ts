@@ -19,16 +19,22 @@ export interface SendOptions {
 }
 
 /** Thrown inside the copy with the offending value; `seal` turns it into a MessageError with a path. */
-class Unsendable {
+export class Unsendable {
   constructor(readonly value: unknown, readonly why: (path: string) => string) {}
 }
 
-// Per-call scratch state (sealing is synchronous and not re-entrant).
-const NONE: ArrayBuffer[] = [];
-let moving: ArrayBuffer[] = NONE;
+// Scratch state of the seal in progress. A getter in a message may itself send (seal again):
+// each seal saves the state it found and puts it back when it returns, so a nested seal
+// cannot change how the outer one copies or moves buffers.
+const NONE: readonly ArrayBuffer[] = [];
+/** Buffers copied so far in this message (views onto one buffer keep sharing one buffer). */
 let made: Map<ArrayBuffer, ArrayBuffer> | undefined;
-/** The check before a transfer: walk and validate, but copy no bytes (the result is thrown away). */
-let checking = false;
+/** Buffers listed in `transfer`: left in place during the copy, moved once it has succeeded. */
+let moving: readonly ArrayBuffer[] = NONE;
+/** While moving: each view made over a buffer left in place, with its offset and length. */
+let views: Map<ArrayBufferView, { readonly offset: number; readonly length: number }> | undefined;
+/** While moving: the containers this copy made (the only ones that may hold a buffer to move). */
+let fresh: WeakSet<object> | undefined;
 
 /** Returns the receiver's frozen copy of `message`, or throws a MessageError naming the path. */
 export function seal<T>(message: T, transfer?: readonly ArrayBuffer[]): T {
@@ -42,33 +48,54 @@ export function seal<T>(message: T, transfer?: readonly ArrayBuffer[]): T {
     if (transfer !== undefined && transfer.length > 0) detachAll(transfer);
     return message;
   }
-  if (transfer === undefined || transfer.length === 0) {
-    // The common case: nothing to move (`made` maps buffers already copied in this message).
-    try {
-      return copy(message, 0) as T;
-    } catch (err) {
-      throw explained(err, message);
-    } finally {
-      made = undefined;
-    }
-  }
+  const outer = { made, moving, views, fresh };
+  made = undefined;
   try {
-    // A failed send must change nothing: check the whole message before moving any buffer.
-    checking = true;
-    copy(message, 0);
-    checking = false;
-    made = undefined;
-    moving = [...transfer];
-    const result = copy(message, 0) as T;
-    if (moving.length > 0) detachAll(moving);
-    return result;
+    if (transfer === undefined || transfer.length === 0) {
+      moving = NONE;
+      return copy(message, 0) as T; // the common case: nothing to move
+    }
+    // The message is read once (each getter runs once). A failed send must change nothing, so
+    // the buffers to move stay in place until the whole copy has succeeded; then they move, and
+    // the copy's paths to them are rebuilt from the copy itself (our own data: no getters).
+    moving = transfer;
+    views = new Map();
+    fresh = new WeakSet();
+    const draft = copy(message, 0);
+    const shapes = views;
+    const moved = new Map<ArrayBuffer, ArrayBuffer>();
+    for (const buffer of transfer) {
+      if (!moved.has(buffer) && !isDetached(buffer)) moved.set(buffer, structuredClone(buffer, { transfer: [buffer] }));
+    }
+    return rebuild(draft, moved, shapes, fresh, 0) as T;
   } catch (err) {
     throw explained(err, message);
   } finally {
-    checking = false;
-    moving = NONE;
-    made = undefined;
+    ({ made, moving, views, fresh } = outer);
   }
+}
+
+/** The copy with each moved buffer (and each view over one) replaced by the receiver's. */
+function rebuild(value: unknown, moved: Map<ArrayBuffer, ArrayBuffer>, shapes: Map<ArrayBufferView, { offset: number; length: number }>, made: WeakSet<object>, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (value instanceof ArrayBuffer) return moved.get(value) ?? value;
+  if (ArrayBuffer.isView(value)) {
+    const shape = shapes.get(value);
+    const buffer = shape === undefined ? undefined : moved.get(value.buffer as ArrayBuffer);
+    if (buffer === undefined) return value;
+    const Ctor = value.constructor as new (b: ArrayBuffer, offset: number, length: number) => ArrayBufferView;
+    return new Ctor(buffer, shape!.offset, shape!.length);
+  }
+  if (!made.has(value) || depth > MAX_DEPTH) return value; // shared frozen data holds no buffer
+  if (Array.isArray(value)) {
+    const items = value.map((item) => rebuild(item, moved, shapes, made, depth + 1));
+    return items.every((item, i) => item === value[i]) ? value : Object.freeze(items);
+  }
+  const entries = Object.keys(value).map((key) => [key, rebuild((value as Record<string, unknown>)[key], moved, shapes, made, depth + 1)] as const);
+  if (entries.every(([key, item]) => item === (value as Record<string, unknown>)[key])) return value;
+  const obj: Record<string, unknown> = Object.getPrototypeOf(value) === null ? Object.create(null) : {};
+  for (const [key, item] of entries) setData(obj, key, item);
+  return Object.freeze(obj);
 }
 
 /** An Unsendable thrown inside the copy becomes a MessageError saying where in the message. */
@@ -108,6 +135,7 @@ function copy(value: object, depth: number): unknown {
         : copy(item, depth + 1);
       setData(obj, key, copied);
     }
+    fresh?.add(obj);
     return Object.freeze(obj);
   }
   if (Array.isArray(value)) {
@@ -117,6 +145,7 @@ function copy(value: object, depth: number): unknown {
       const item: unknown = value[i];
       arr[i] = typeof item !== 'object' || item === null ? checked(item) : isSealed(item) ? item : copy(item, depth + 1);
     }
+    fresh?.add(arr);
     return Object.freeze(arr);
   }
   if (proto === null) {
@@ -125,6 +154,7 @@ function copy(value: object, depth: number): unknown {
       const item = (value as Record<string, unknown>)[key];
       obj[key] = typeof item === 'object' && item !== null ? copy(item, depth + 1) : checked(item);
     }
+    fresh?.add(obj);
     return Object.freeze(obj);
   }
   if (value instanceof ArrayBuffer) return takeBuffer(value);
@@ -199,7 +229,8 @@ export function isDetached(buffer: ArrayBuffer): boolean {
 
 /**
  * A buffer listed in `transfer` is moved without copying (structured clone with transfer hands
- * over the backing store and detaches the original); any other buffer is copied. Views onto
+ * over the backing store and detaches the original): during the copy it stays in place, and
+ * `seal` moves it once the whole copy has succeeded. Any other buffer is copied. Views onto
  * one buffer keep sharing one buffer in the receiver's copy.
  */
 function takeBuffer(buffer: ArrayBuffer): ArrayBuffer {
@@ -210,10 +241,7 @@ function takeBuffer(buffer: ArrayBuffer): ArrayBuffer {
     throw new Unsendable(buffer, (path) =>
       `cannot send a detached ArrayBuffer (at ${path}): its ownership was already transferred by an earlier send`);
   }
-  if (checking) return buffer;
-  const index = moving.indexOf(buffer);
-  const result = index >= 0 ? structuredClone(buffer, { transfer: [buffer] }) : buffer.slice(0);
-  if (index >= 0) moving.splice(index, 1);
+  const result = moving.includes(buffer) ? buffer : buffer.slice(0);
   made.set(buffer, result);
   return result;
 }
@@ -223,12 +251,13 @@ function copyView(view: ArrayBufferView): ArrayBufferView {
     throw new Unsendable(view, (path) =>
       `cannot send a view onto a SharedArrayBuffer (at ${path}): shared memory is the opposite of message passing`);
   }
-  // Read the view's shape before its buffer may be detached by the transfer.
   const offset = view.byteOffset;
   const length = view instanceof DataView ? view.byteLength : (view as unknown as { length: number }).length;
   const buffer = takeBuffer(view.buffer);
   const Ctor = view.constructor as new (b: ArrayBuffer, offset: number, length: number) => ArrayBufferView;
-  return new Ctor(buffer, offset, length);
+  const copied = new Ctor(buffer, offset, length);
+  if (buffer === view.buffer) views!.set(copied, { offset, length }); // over a buffer to move: rebuilt once it has moved
+  return copied;
 }
 
 /** Buffers listed in `transfer` but not found in the message are detached too (postMessage semantics). */

@@ -1,8 +1,13 @@
 // Patterns for selective receive. A pattern is one of:
 //  - a predicate `(m) => boolean` (a type guard `(m): m is X` narrows the result),
 //  - a zod schema (anything with `safeParse`): the message matches if it parses,
-//  - a shape `{ type: 'reply', id: 7 }`: every listed field equals (nested shapes recurse).
-// An array of patterns matches when any of them does.
+//  - a shape, matched as Erlang matches a term against a pattern of literals:
+//      an object matches an object (not an array) that has every listed key, each value
+//        matching; other keys are allowed, as in an Erlang map pattern;
+//      an array matches an array of the same length, element by element (as a list or tuple);
+//      any other value matches the same value (Object.is: NaN matches NaN, 0 does not match -0);
+//      `undefined` matches a key that is present with the value undefined, not a missing key.
+// At the top level, an array of patterns matches when any of them does.
 
 /** Anything with zod's `safeParse`; kept structural so that any zod instance works. */
 export interface SchemaLike<T = unknown> {
@@ -12,8 +17,11 @@ export interface SchemaLike<T = unknown> {
 type Primitive = string | number | boolean | null | undefined | bigint;
 export type Shape<M> = M extends object ? { [K in keyof M]?: M[K] extends Primitive ? M[K] : Shape<M[K]> } : never;
 
+/** A predicate on messages. Declared as a method so that a predicate on some of the messages fits a pattern on more. */
+type Predicate<M> = { check(message: M): boolean }['check'];
+
 export type Pattern<M> =
-  | ((message: M) => boolean)
+  | Predicate<M>
   | SchemaLike
   | Shape<M>;
 
@@ -24,8 +32,11 @@ export type Matched<M, P> =
   P extends (message: any) => message is infer N ? Extract<M, N> extends never ? N & M : Extract<M, N> :
   P extends (message: never) => boolean ? M :
   P extends SchemaLike<infer T> ? T :
-  P extends object ? Extract<M, P> extends never ? M : Extract<M, P> :
+  P extends object ? [ShapeMatches<M, P>] extends [never] ? M : ShapeMatches<M, P> :
   M;
+
+/** The members of M that a shape P can match: those whose fields P's fields fit. */
+type ShapeMatches<M, P> = M extends unknown ? (P extends Shape<M> ? M : never) : never;
 
 export type Matcher = (message: unknown) => boolean;
 
@@ -35,6 +46,7 @@ export function toMatcher(pattern: unknown): Matcher {
   if (pattern === undefined) return matchAny;
   if (typeof pattern === 'function') return pattern as Matcher;
   if (Array.isArray(pattern)) {
+    if (pattern.length === 0) throw new TypeError('an empty list of receive patterns matches nothing: give at least one pattern');
     const matchers = pattern.map(toMatcher);
     return (m) => matchers.some((match) => match(m));
   }
@@ -43,21 +55,27 @@ export function toMatcher(pattern: unknown): Matcher {
       const schema = pattern as SchemaLike;
       return (m) => schema.safeParse(m).success;
     }
-    return (m) => matchesShape(m, pattern as Record<string, unknown>);
+    return (m) => matchesShape(m, pattern as object, 0);
   }
   throw new TypeError(`a receive pattern must be a function, a zod schema or a shape object, got ${typeof pattern}`);
 }
 
-function matchesShape(value: unknown, shape: Record<string, unknown>): boolean {
-  if (typeof value !== 'object' || value === null) return false;
+/** Erlang-style matching of a value against a shape of literals (see the top of this file). */
+function matchesShape(value: unknown, shape: object, depth: number): boolean {
+  if (typeof value !== 'object' || value === null || depth > 200) return false;
+  if (Array.isArray(shape)) {
+    if (!Array.isArray(value) || value.length !== shape.length) return false;
+    for (let i = 0; i < shape.length; i++) if (!matchesValue(value[i], shape[i], depth)) return false;
+    return true;
+  }
+  if (Array.isArray(value)) return false;
   for (const key of Object.keys(shape)) {
-    const want = shape[key];
-    const got = (value as Record<string, unknown>)[key];
-    if (typeof want === 'object' && want !== null) {
-      if (!matchesShape(got, want as Record<string, unknown>)) return false;
-    } else if (!Object.is(got, want)) {
-      return false;
-    }
+    if (!Object.hasOwn(value, key)) return false;
+    if (!matchesValue((value as Record<string, unknown>)[key], (shape as Record<string, unknown>)[key], depth)) return false;
   }
   return true;
+}
+
+function matchesValue(got: unknown, want: unknown, depth: number): boolean {
+  return typeof want === 'object' && want !== null ? matchesShape(got, want, depth + 1) : Object.is(got, want);
 }

@@ -53,6 +53,14 @@ export class Queue<T> {
     return item;
   }
 
+  /** Puts `items` at the front, in their order (the first of them becomes the head). */
+  unshiftAll(items: readonly T[]): void {
+    const rest = [...this];
+    this.clear();
+    for (const item of items) this.push(item);
+    for (const item of rest) this.push(item);
+  }
+
   clear(): void {
     this.items = new Array(4);
     this.mask = 3;

@@ -31,9 +31,17 @@ export interface RunReport {
   readonly steps: number;
   readonly now: number;
   readonly stoppedBy: 'idle' | 'max-steps' | 'max-time' | 'condition';
+  /**
+   * Pids of processes that, when the run ended, were waiting for a promise the runtime does not
+   * control (a real setTimeout, I/O, a promise handed over through a variable): what they do
+   * next depends on real time, not on the seed. Absent when there are none.
+   */
+  readonly awaitingOutside?: readonly number[];
+  /** Pids of processes whose code ran between runs (resumed by such a promise) since the previous run. Absent when none. */
+  readonly ranOutside?: readonly number[];
 }
 
-class Task implements Source {
+export class Task implements Source {
   readyIndex = -1;
   constructor(private readonly run: () => void) {}
   fire(): boolean {
@@ -63,6 +71,9 @@ export class Scheduler {
   private idCounter = 0;
   private running = false;
   steps = 0;
+  /** Kernels on this scheduler, asked at the end of a run which processes wait for something outside the runtime. */
+  private readonly observers: (() => number[])[] = [];
+  private readonly outside = new Set<number>();
 
   /**
    * `ids`: this scheduler's share of pids and ids when kernels in several threads, each with
@@ -84,6 +95,23 @@ export class Scheduler {
   /** Ids for messages, monitors, aliases and timers: unique and reproducible. */
   nextId(): number {
     return ++this.idCounter * this.ids.count + this.ids.index;
+  }
+
+  /** A kernel on this scheduler: `awaiting` lists its processes that wait for something outside the runtime. */
+  observe(awaiting: () => number[]): void {
+    this.observers.push(awaiting);
+  }
+
+  /** True when process code runs now although no run is in progress (deterministic mode): real time resumed it. */
+  outsideRun(): boolean {
+    return !this.running && this.mode === 'deterministic';
+  }
+
+  /** Notes a process whose code ran outside a run, for the next report. False if it was already noted. */
+  ranOutside(pid: number): boolean {
+    if (this.outside.has(pid)) return false;
+    this.outside.add(pid);
+    return true;
   }
 
   makeReady(source: Source): void {
@@ -218,12 +246,23 @@ export class Scheduler {
     if (this.running) throw new Error('the system is already running: await the previous run before starting another');
     this.running = true;
     let steps = 0;
-    const report = (stoppedBy: RunReport['stoppedBy']): RunReport => ({
-      idle: this.ready.length === 0 && this.timers.size === 0,
-      steps,
-      now: this.virtualNow,
-      stoppedBy,
-    });
+    const report = (stoppedBy: RunReport['stoppedBy']): RunReport => {
+      const r: { -readonly [K in keyof RunReport]: RunReport[K] } = {
+        idle: this.ready.length === 0 && this.timers.size === 0,
+        steps,
+        now: this.virtualNow,
+        stoppedBy,
+      };
+      if (stoppedBy === 'idle' || stoppedBy === 'max-time') {
+        const awaiting = this.observers.flatMap((awaitingOf) => awaitingOf());
+        if (awaiting.length > 0) r.awaitingOutside = awaiting;
+      }
+      if (this.outside.size > 0) {
+        r.ranOutside = [...this.outside];
+        this.outside.clear();
+      }
+      return r;
+    };
     try {
       if (this.settleNeeded) await this.settle();
       if (condition?.()) return report('condition');

@@ -2,9 +2,9 @@
 // makes from outside any process. `createSystem({ seed })` is deterministic: nothing
 // happens until you run it (`runUntilIdle`, `advance`, `step`), and the same seed gives
 // the same run. `createSystem({ mode: 'realtime' })` runs by itself on real time.
-import type { AskOptions, Body, SpawnOptions } from './context.ts';
+import type { AskOptions, Body, SpawnOptions, SystemMessage } from './context.ts';
 import type { ExitReason } from './exit.ts';
-import { Kernel, type DeadLetter, type ProcessInfo } from './kernel.ts';
+import { createKernel, type DeadLetter, type Kernel, type ProcessInfo } from './kernel.ts';
 import type { SendOptions } from './message.ts';
 import type { Ref } from './ref.ts';
 import { Scheduler, type Mode, type RunOptions, type RunReport } from './scheduler.ts';
@@ -25,7 +25,7 @@ export interface System {
   /** The trace, when tracing is on. */
   readonly trace: Trace | undefined;
 
-  spawn<M>(body: Body<M>, options?: SpawnOptions): Ref<M>;
+  spawn<M, S extends SystemMessage = never>(body: Body<M, S>, options?: SpawnOptions): Ref<M>;
   /** Sends from outside any process (the sender shows as 'outside' in traces). */
   send<M>(to: Ref<M> | string, message: M, options?: SendOptions): void;
   /** Request/reply from outside: the reply resolves the promise once the system runs. */
@@ -52,7 +52,7 @@ export interface System {
   /** Live timers: 0 in an idle system that does no polling. */
   readonly pendingTimers: number;
 
-  /** Internal access for kernels and the harness. */
+  /** The kernel behind it, for kernel hosts (the harness, clusters): see kernel.ts. */
   readonly kernel: Kernel;
 }
 
@@ -61,7 +61,7 @@ export function createSystem(options: SystemOptions = {}): System {
   const seed = options.seed ?? 1;
   const scheduler = new Scheduler(mode, seed);
   const trace = makeTrace(scheduler, options.trace ?? mode === 'deterministic');
-  return systemOf(new Kernel(0, scheduler, trace), seed);
+  return systemOf(createKernel(0, scheduler, trace), seed);
 }
 
 export function makeTrace(scheduler: Scheduler, option: boolean | TraceOptions): Trace | undefined {

@@ -17,7 +17,9 @@ export type TraceEvent =
   | { seq: number; t: number; kind: 'signal'; from: number; to: number; reason: ExitReason }
   | { seq: number; t: number; kind: 'restart'; supervisor: number; child: string; old: number; new: number }
   | { seq: number; t: number; kind: 'timer'; pid: number; op: 'set' | 'fire' | 'cancel'; timer: number; due: number }
-  | { seq: number; t: number; kind: 'fault'; what: string };
+  | { seq: number; t: number; kind: 'fault'; what: string }
+  /** Code of a process ran while no run was in progress: a promise the runtime does not control resumed it. */
+  | { seq: number; t: number; kind: 'outside'; pid: number };
 
 export type TraceKind = TraceEvent['kind'];
 
@@ -181,6 +183,13 @@ export function chartLines(trace: Trace, options: { last?: number; pids?: readon
       }
       case 'fault': {
         out.push({ t, kind: 'note', label: 'fault', detail: e.what, text: `${pad} ⚡ ${e.what}` });
+        break;
+      }
+      case 'outside': {
+        if (!involves(e.pid)) break;
+        const who = trace.nameOf(e.pid);
+        const what = 'ran outside the scheduler: it awaited a promise the runtime does not control (real time, not the seed)';
+        out.push({ t, kind: 'note', from: who, label: 'outside', detail: what, text: `${pad} ⚠ ${who} ${what}` });
         break;
       }
       default:

@@ -25,7 +25,12 @@ export interface DiscoverResult {
  *   file but exactly one archive (as LMS downloads do) stands for that archive.
  * - Paths given by the caller may be symbolic links (they are resolved); entries inside a class
  *   folder are never followed: a linked entry still becomes a source, and intake refuses it.
- * - Two entries giving the same student id: the first in name order is taken, the other skipped.
+ * - Student ids are NFC-normalised, and control, format and bidi characters (a right-to-left
+ *   override, a zero-width space) are written out visibly as `\u{202E}`, so an id looks the same
+ *   in every view and cannot reorder the text around it.
+ * - Two entries giving the same student id, or ids equal under case folding (`Alice.zip` and
+ *   `alice.tar.gz`, which share a folder on macOS and Windows): the first in name order is
+ *   taken, the other skipped with the reason, and the taken student's report says so.
  *
  * Ambiguity: a folder whose only content is a wrapper folder (`alice/exercise3/ring/ring.ts`)
  * reads as a class of one student named "exercise3": pass the inner folder or an archive instead.
@@ -136,11 +141,24 @@ function extensionKind(name: string): SubmissionKind | undefined {
   return EXTENSIONS.find(([ext]) => lower.endsWith(ext) && lower.length > ext.length)?.[1];
 }
 
-/** The entry name without its archive extension. */
+/** The entry name without its archive extension, normalised and with invisible characters made visible. */
 export function studentId(name: string): string {
   const lower = name.toLowerCase();
   const ext = EXTENSIONS.find(([e]) => lower.endsWith(e) && lower.length > e.length)?.[0];
-  return ext === undefined ? name : name.slice(0, name.length - ext.length);
+  return visibleId(ext === undefined ? name : name.slice(0, name.length - ext.length));
+}
+
+/**
+ * NFC, and every control, format (bidi overrides and isolates, zero-width characters), line or
+ * paragraph separator and non-ASCII space written as `\u{XXXX}`.
+ */
+export function visibleId(id: string): string {
+  return id.normalize('NFC').replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]|(?! )\p{Zs}/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`);
+}
+
+/** Ids that name the same student: equal after case folding (one folder on a case-insensitive disk). */
+function collisionKey(id: string): string {
+  return id.normalize('NFKC').toLowerCase();
 }
 
 function visible(name: string): boolean {
@@ -154,9 +172,16 @@ async function exists(p: string): Promise<boolean> {
 function dedupe(sources: SubmissionSource[], skipped: DiscoverResult['skipped']): SubmissionSource[] {
   const byStudent = new Map<string, SubmissionSource>();
   for (const s of sources) {
-    const first = byStudent.get(s.student);
-    if (first === undefined) byStudent.set(s.student, s);
-    else skipped.push({ path: s.path, reason: `another submission for "${s.student}" was already taken: ${first.path}` });
+    const key = collisionKey(s.student);
+    const first = byStudent.get(key);
+    if (first === undefined) {
+      byStudent.set(key, s);
+      continue;
+    }
+    const same = first.student === s.student ? `the same student id "${s.student}"` : `"${s.student}", the same id as "${first.student}" apart from letter case`;
+    const reason = `a second submission for ${same} was not graded: ${path.basename(s.path)} (graded: ${path.basename(first.path)})`;
+    skipped.push({ path: s.path, reason });
+    byStudent.set(key, { ...first, duplicates: [...(first.duplicates ?? []), reason] });
   }
   return [...byStudent.values()].sort((a, b) => (a.student < b.student ? -1 : a.student > b.student ? 1 : 0));
 }

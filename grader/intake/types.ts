@@ -19,6 +19,8 @@ export interface SubmissionSource {
   student: string;
   path: string;
   kind: SubmissionKind;
+  /** Other submissions found for the same student id (or one equal to it but for letter case), not graded. */
+  duplicates?: string[];
 }
 
 /** The files a student is asked to submit, as relative posix paths. */

@@ -171,7 +171,7 @@ export async function buildPack(options: PackOptions, kitRoot = defaultKitRoot):
     private: true,
     description: 'Exercise 3: message passing. Your code, the actor runtime, and the public tests.',
     type: 'module',
-    engines: kitPackage.engines ?? { node: '>=20.19' },
+    engines: kitPackage.engines ?? { node: '^20.19.0 || >=22.12.0' },
     imports,
     scripts: {
       test: 'vitest run',

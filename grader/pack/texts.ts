@@ -24,7 +24,9 @@ tests (\`exercises/<id>/\`), and the files you write, which start as skeletons.
 
 ## Set up (two commands)
 
-You need Node.js 20.19 or newer (\`node --version\`) and npm. In this folder:
+You need Node.js and npm. Install the current long-term support release, Node 24 (from
+nodejs.org, or \`nvm install 24\`); Node 20.19 or newer in the 20 line, or 22.12 or newer, also
+work. Check with \`node --version\`: it must print v24.x (or v20.19+ / v22.12+). In this folder:
 
 \`\`\`sh
 npm ci        # installs the exact tool versions the course uses (into node_modules/)

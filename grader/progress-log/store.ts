@@ -8,14 +8,14 @@ import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listExercises } from '../../exercises/manifest.ts';
 import { testNames } from '../pack/public.ts';
-import { studentDir } from '../report/classroom.ts';
+import { studentFolder } from '../report/classroom.ts';
 import { writeAtomic } from '../write-atomic.ts';
 import { summariseProgress, type ExerciseEvidence, type StudentLog } from './summary.ts';
 
 export const PROGRESS_FILE = 'progress.jsonl';
 
 export function progressLogPath(out: string, student: string): string {
-  return join(out, studentDir(student), PROGRESS_FILE);
+  return join(studentFolder(out, student), PROGRESS_FILE);
 }
 
 /** Keeps the student's log (or removes a stale one when this submission has none). */
@@ -25,7 +25,7 @@ export async function saveProgressLog(out: string, student: string, text: string
     await rm(file, { force: true });
     return;
   }
-  await mkdir(join(out, studentDir(student)), { recursive: true });
+  await mkdir(studentFolder(out, student), { recursive: true });
   await writeAtomic(file, text);
 }
 
@@ -64,7 +64,7 @@ export async function copyProgressLogs(dirs: readonly string[], out: string, stu
     for (const dir of dirs) {
       const from = progressLogPath(dir, student);
       try {
-        await mkdir(join(out, studentDir(student)), { recursive: true });
+        await mkdir(studentFolder(out, student), { recursive: true });
         await copyFile(from, progressLogPath(out, student));
         break;
       } catch {

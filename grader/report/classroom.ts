@@ -2,7 +2,8 @@
  * The class outputs: index.html (dashboard for the lecturer), grades.csv and summary.json.
  * The dashboard is for staff: it names hidden tests (with their visibility marked).
  */
-import type { Result, Summary } from '../result.ts';
+import { join } from 'node:path';
+import { isWithheld, type Result, type Summary } from '../result.ts';
 import { byStudent, renderGradesCsv, type AwaitingPolicy } from './csv.ts';
 import { renderHistogramSvg } from './histogram-svg.ts';
 import { computeSummary } from './summary.ts';
@@ -43,9 +44,20 @@ export function studentDir(student: string): string {
   return seg === '.' || seg === '..' || seg === '' ? seg.replace(/\./g, '%2E') || '%28empty%29' : seg;
 }
 
-/** Relative link from index.html to a student's report: `./<studentDir>/report.html`, URL-encoded. */
+/**
+ * Students' folders live under `students/` in the output folder, so that no student id (a
+ * submission named `index.html.zip`, `grades.csv`, `summary.json`) can meet a class output.
+ */
+export const STUDENTS = 'students';
+
+/** A student's folder in an output folder: `<out>/students/<studentDir>`. */
+export function studentFolder(out: string, student: string): string {
+  return join(out, STUDENTS, studentDir(student));
+}
+
+/** Relative link from index.html to a student's report: `./students/<studentDir>/report.html`, URL-encoded. */
 export function studentHref(student: string): string {
-  return `./${encodeURIComponent(studentDir(student))}/report.html`;
+  return `./${STUDENTS}/${encodeURIComponent(studentDir(student))}/report.html`;
 }
 
 const STATUS_LABEL = { graded: '', missing: 'not submitted', 'compile-error': 'does not compile', error: 'grading error' } as const;
@@ -76,14 +88,15 @@ export function renderClass(results: readonly Result[], opts: ClassOptions = {})
   const students = byStudent(results).map((r) => ({
     student: oneLine(r.student),
     href: studentHref(r.student),
-    total: num(r.total.score),
+    withheld: isWithheld(r),
+    total: isWithheld(r) ? '—' : num(r.total.score),
     max: num(r.total.max),
-    percent: percent(r.total.score, r.total.max),
+    percent: isWithheld(r) ? 'withheld' : percent(r.total.score, r.total.max),
     awaiting: r.total.awaiting > 0 ? num(r.total.awaiting) : null,
     exercises: summary.exercises.map((e) => {
       const x = r.exercises.find((y) => y.id === e.id);
       return x
-        ? { score: num(x.score), note: STATUS_LABEL[x.status] || null, cls: x.status === 'graded' ? '' : 'bad' }
+        ? { score: x.status === 'error' ? '—' : num(x.score), note: STATUS_LABEL[x.status] || null, cls: x.status === 'graded' ? '' : x.status === 'error' ? 'withheld' : 'bad' }
         : { score: '–', note: null, cls: '' };
     }),
     sandboxWeaker: r.sandbox.level !== 'bwrap',
@@ -107,14 +120,17 @@ export function renderClass(results: readonly Result[], opts: ClassOptions = {})
     kitVersions: summary.kitVersions.join(', ') || '–',
     studentCount: plural(summary.studentCount, 'student'),
     warnings: summary.warnings,
-    totals: {
-      mean: num(summary.totals.mean),
-      median: num(summary.totals.median),
-      min: num(summary.totals.min),
-      max: num(summary.totals.max),
-      outOf: num(summary.max),
-    },
+    // With every mark withheld there is nothing to average: a dash, not a 0.
+    totals: summary.studentCount > summary.gradingErrors.length
+      ? { mean: num(summary.totals.mean), median: num(summary.totals.median), min: num(summary.totals.min), max: num(summary.totals.max), outOf: num(summary.max) }
+      : { mean: '–', median: '–', min: '–', max: '–', outOf: num(summary.max) },
     provisional: summary.provisional > 0 ? plural(summary.provisional, 'student') : null,
+    gradingErrors: summary.gradingErrors.map((g) => ({
+      student: oneLine(g.student),
+      href: studentHref(g.student),
+      exercises: g.exercises.join(', '),
+      reason: oneLine(g.reason),
+    })),
     histogram: safe(
       renderHistogramSvg(summary.histogram.bins, {
         id: 'hist',

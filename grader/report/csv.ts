@@ -2,7 +2,9 @@
  * grades.csv: one row per student, for a gradebook.
  *
  * Columns: `student`, one column per exercise id (in the order the exercises first appear
- * across the results), `manual`, `total`.
+ * across the results), `manual`, `total`, `status`.
+ * - `status`: `graded`, `awaiting marking` (manual items not yet marked) or `grading error`
+ *   (the machinery failed: the failed exercises and the total are empty, never 0).
  * - exercise cell: the exercise's points (0 when not submitted or not compiling); empty only if
  *   that student's result does not list the exercise at all.
  * - `manual`: the sum of the marked manual items; empty when the student has no manual items.
@@ -17,7 +19,7 @@
  * Formula injection: a text cell starting with = + - @ (or tab/CR) gets a leading single quote
  * so spreadsheets show it as text instead of running it (OWASP "CSV injection").
  */
-import type { Result } from '../result.ts';
+import { isWithheld, type Result } from '../result.ts';
 import { num } from './text.ts';
 
 export type AwaitingPolicy = 'blank' | 'partial';
@@ -52,16 +54,21 @@ export function byStudent(results: readonly Result[]): Result[] {
 
 export function renderGradesCsv(results: readonly Result[], awaiting: AwaitingPolicy = 'blank'): string {
   const ids = exerciseIds(results);
-  const rows: (string | number | null)[][] = [['student', ...ids, 'manual', 'total']];
+  const rows: (string | number | null)[][] = [['student', ...ids, 'manual', 'total', 'status']];
   for (const r of byStudent(results)) {
     const pending = r.manual.some((m) => !(m.status === 'marked' && m.score !== undefined));
     const blank = pending && awaiting === 'blank';
     const manual = r.manual.length === 0 ? null : r.manual.reduce((s, m) => s + (m.status === 'marked' ? (m.score ?? 0) : 0), 0);
+    const withheld = isWithheld(r);
     rows.push([
       r.student,
-      ...ids.map((id) => r.exercises.find((e) => e.id === id)?.score ?? null),
+      ...ids.map((id) => {
+        const e = r.exercises.find((x) => x.id === id);
+        return e === undefined || e.status === 'error' ? null : e.score;
+      }),
       blank ? null : manual,
-      blank ? null : r.total.score,
+      blank || withheld ? null : r.total.score,
+      withheld ? 'grading error' : pending ? 'awaiting marking' : 'graded',
     ]);
   }
   return toCsv(rows);

@@ -12,7 +12,7 @@
  * marking get no entry (Gradescope has no "not yet") and are listed in the top-level output.
  * Output is plain text (`output_format: "text"`), cleaned of control characters.
  */
-import type { ExerciseResult, GradescopeResults, GradescopeTest, Result, TestResult } from '../result.ts';
+import { isWithheld, type ExerciseResult, type GradescopeResults, type GradescopeTest, type Result, type TestResult } from '../result.ts';
 import { renderChartText } from './chart-text.ts';
 import { clean, num, oneLine, seedsLine } from './text.ts';
 import { groupTests } from './visibility.ts';
@@ -27,7 +27,7 @@ function notRun(ex: ExerciseResult): string | null {
 
 function visibleOutput(t: TestResult, ex: ExerciseResult): string {
   const passed = t.status === 'passed';
-  const parts: string[] = [passed ? '✓ passed' : t.status === 'error' ? '✗ error' : '✗ failed'];
+  const parts: string[] = [passed ? '✓ passed' : t.status === 'error' ? '✗ error' : t.status === 'grading-error' ? '… grading error (mark withheld)' : '✗ failed'];
   const skipped = passed ? null : notRun(ex);
   if (skipped && !t.failure) parts.push(skipped);
   if (t.message) parts.push(clean(t.message).trim());
@@ -46,6 +46,9 @@ function visibleOutput(t: TestResult, ex: ExerciseResult): string {
 
 function overview(r: Result): string {
   const out: string[] = [];
+  if (isWithheld(r)) {
+    out.push('GRADING ERROR: the grading machinery could not run every test of this submission, so no mark is given yet (this is not a 0).', 'Your lecturer has been told; it will be graded again.', '');
+  }
   out.push(
     `Total: ${num(r.total.score)} / ${num(r.total.max)}` +
       (r.total.awaiting > 0 ? ` (${num(r.total.awaiting)} more points awaiting manual marking, not counted as zero)` : ''),
@@ -102,8 +105,10 @@ export function renderGradescope(result: Result): GradescopeResults {
       visibility: 'visible',
     });
   });
+  // Withheld marks carry no score at all: Gradescope shows the submission as not graded.
+  if (isWithheld(result)) for (const t of tests) delete t.score;
   return {
-    score: Math.round(tests.reduce((s, t) => s + t.score, 0) * 100) / 100,
+    ...(isWithheld(result) ? {} : { score: Math.round(tests.reduce((s, t) => s + (t.score ?? 0), 0) * 100) / 100 }),
     execution_time: Math.round(result.durationMs / 1000),
     output: overview(result),
     output_format: 'text',

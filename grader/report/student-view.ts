@@ -5,7 +5,7 @@
  * the Markdown renderer escapes them for Markdown. The only pre-built markup is the SVG chart,
  * built with its own escaping in chart-svg.ts.
  */
-import type { ExerciseResult, Failure, ManualItem, Result, TestResult, Visibility } from '../result.ts';
+import { isWithheld, type ExerciseResult, type Failure, type ManualItem, type Result, type TestResult, type Visibility } from '../result.ts';
 import { renderChartSvg } from './chart-svg.ts';
 import { renderChartText } from './chart-text.ts';
 import { clean, duration, num, oneLine, percent, plural, seedsLine, utc } from './text.ts';
@@ -92,6 +92,8 @@ export interface StudentView {
   gradedAt: string;
   duration: string;
   total: { score: string; max: string; percent: string; awaiting: string | null };
+  /** A grading error: the machinery could not run every test, so the marks are withheld (not 0). */
+  withheld: boolean;
   sandbox: { level: string; description: string; weaker: boolean; label: string };
   warnings: string[];
   notes: string[];
@@ -103,7 +105,7 @@ const EXERCISE_STATUS: Record<ExerciseResult['status'], { label: string; cls: st
   graded: { label: 'graded', cls: 'graded' },
   missing: { label: 'not submitted', cls: 'missing' },
   'compile-error': { label: 'does not compile', cls: 'bad' },
-  error: { label: 'could not be graded', cls: 'bad' },
+  error: { label: 'grading error: marks withheld', cls: 'withheld' },
 };
 
 const GRADED_LABEL: Record<string, string> = { pass: 'full marks', partial: 'some tests failed', fail: 'no tests passed' };
@@ -148,7 +150,7 @@ function testView(t: TestResult, visibility: Visibility, chartId: string, notRun
     max: num(t.max),
     passed,
     symbol: passed ? '✓' : '✗',
-    statusLabel: passed ? 'passed' : t.status === 'error' ? 'error' : 'failed',
+    statusLabel: passed ? 'passed' : t.status === 'error' ? 'error' : t.status === 'grading-error' ? 'grading error (mark withheld)' : 'failed',
     statusClass: passed ? 'pass' : 'fail',
     details,
     withheld: !details && !passed,
@@ -184,10 +186,10 @@ function exerciseView(ex: ExerciseResult, index: number): ExerciseView {
     number: String(index + 1),
     id: oneLine(ex.id),
     title: oneLine(ex.title),
-    score: num(ex.score),
+    score: ex.status === 'error' ? '—' : num(ex.score),
     max: num(ex.max),
     percent: percent(ex.score, ex.max),
-    symbol: ex.status === 'graded' ? mark.symbol : '✗',
+    symbol: ex.status === 'graded' ? mark.symbol : ex.status === 'error' ? '…' : '✗',
     statusLabel: ex.status === 'graded' ? GRADED_LABEL[mark.cls] ?? st.label : st.label,
     statusClass: ex.status === 'graded' ? mark.cls : st.cls,
     missing: ex.status === 'missing',
@@ -225,11 +227,12 @@ export function buildStudentView(r: Result): StudentView {
     gradedAt: utc(r.gradedAt),
     duration: duration(r.durationMs),
     total: {
-      score: num(r.total.score),
+      score: isWithheld(r) ? '—' : num(r.total.score),
       max: num(r.total.max),
-      percent: percent(r.total.score, r.total.max),
+      percent: isWithheld(r) ? 'marks withheld: grading error' : percent(r.total.score, r.total.max),
       awaiting: r.total.awaiting > 0 ? num(r.total.awaiting) : null,
     },
+    withheld: isWithheld(r),
     sandbox: {
       level: r.sandbox.level,
       description: oneLine(r.sandbox.description),

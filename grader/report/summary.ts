@@ -1,5 +1,5 @@
 /** The class summary (summary.json): totals, histogram, per-exercise and per-test statistics. */
-import type { HistogramBin, Result, Summary } from '../result.ts';
+import { isWithheld, type HistogramBin, type Result, type Summary } from '../result.ts';
 import { byStudent, exerciseIds } from './csv.ts';
 
 export function mean(xs: readonly number[]): number {
@@ -47,15 +47,17 @@ export function computeSummary(results: readonly Result[], generatedAt = new Dat
   const kitVersions = [...new Set(results.map((r) => r.kit.version))].sort();
   if (kitVersions.length > 1) warnings.push(`Results come from ${kitVersions.length} kit versions: ${kitVersions.join(', ')}.`);
 
-  const totals = sorted.map((r) => r.total.score);
+  // A withheld result's score is not a mark: it stays out of every statistic.
+  const counted = sorted.filter((r) => !isWithheld(r));
+  const totals = counted.map((r) => r.total.score);
   const max = Math.max(0, ...sorted.map((r) => r.total.max));
   const ids = exerciseIds(sorted);
 
   const exercises = ids.map((id) => {
-    const exs = sorted.flatMap((r) => r.exercises.filter((e) => e.id === id));
+    const exs = sorted.flatMap((r) => r.exercises.filter((e) => e.id === id && (e.status === 'error' || !isWithheld(r))));
     const status = { graded: 0, missing: 0, 'compile-error': 0, error: 0 };
     for (const e of exs) status[e.status]++;
-    const scores = exs.map((e) => e.score);
+    const scores = exs.filter((e) => e.status !== 'error').map((e) => e.score);
     const exMax = Math.max(0, ...exs.map((e) => e.max));
     return {
       id,
@@ -63,7 +65,7 @@ export function computeSummary(results: readonly Result[], generatedAt = new Dat
       max: exMax,
       mean: round2(mean(scores)),
       median: round2(median(scores)),
-      fullMarks: exs.filter((e) => e.max > 0 && e.score >= e.max).length,
+      fullMarks: exs.filter((e) => e.status !== 'error' && e.max > 0 && e.score >= e.max).length,
       status,
     };
   });
@@ -81,7 +83,7 @@ export function computeSummary(results: readonly Result[], generatedAt = new Dat
           row = { exercise: ex.id, id: t.id, name: t.name, group: t.group, visibility, max: t.max, n: 0, passed: 0, failed: 0, error: 0, passRate: 0, failedProperties: [], props: new Map() };
           tests.set(key, row);
         }
-        if (ex.status !== 'graded') continue;
+        if (ex.status !== 'graded' || t.status === 'grading-error') continue;
         row.n++;
         row[t.status]++;
         if (t.status !== 'passed' && t.failure) row.props.set(t.failure.property, (row.props.get(t.failure.property) ?? 0) + 1);
@@ -101,6 +103,10 @@ export function computeSummary(results: readonly Result[], generatedAt = new Dat
       max: totals.length ? Math.max(...totals) : 0,
     },
     provisional: sorted.filter((r) => r.manual.some((m) => !isMarked(m))).length,
+    gradingErrors: sorted.filter(isWithheld).map((r) => {
+      const failed = r.exercises.filter((e) => e.status === 'error');
+      return { student: r.student, exercises: failed.map((e) => e.id), reason: failed[0]?.reason ?? 'the grading machinery failed' };
+    }),
     histogram: histogram(totals, max),
     students: sorted.map((r) => {
       const marked = r.manual.filter(isMarked);
@@ -109,6 +115,7 @@ export function computeSummary(results: readonly Result[], generatedAt = new Dat
         score: r.total.score,
         max: r.total.max,
         awaiting: r.total.awaiting,
+        withheld: isWithheld(r),
         manual: {
           score: marked.reduce((s, m) => s + (m.score ?? 0), 0),
           max: r.manual.reduce((s, m) => s + m.max, 0),

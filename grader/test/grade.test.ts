@@ -102,7 +102,7 @@ describe('grading a class', () => {
   it('contains the attacker: no escape, no leak of hidden tests, no points, no process left', () => {
     const mallory = byStudent(run, 'mallory');
     expect(mallory.total.score).toBe(0);
-    const report = readFileSync(join(out(), 'mallory', 'report.md'), 'utf8') + readFileSync(join(out(), 'mallory', 'result.json'), 'utf8');
+    const report = readFileSync(join(out(), 'students', 'mallory', 'report.md'), 'utf8') + readFileSync(join(out(), 'students', 'mallory', 'result.json'), 'utf8');
     expect(report).not.toContain('exerciseTests(import.meta.url');
     expect(report).not.toContain('tokenHops');
     expect(mallory.warnings.join('\n')).toMatch(/stopped responding/);
@@ -121,21 +121,21 @@ describe('grading a class', () => {
   });
 
   it('writes reports with the failing seed and the exact replay command, and schema-valid JSON', () => {
-    const md = readFileSync(join(out(), 'dave', 'report.md'), 'utf8');
+    const md = readFileSync(join(out(), 'students', 'dave', 'report.md'), 'utf8');
     const test = ring(byStudent(run, 'dave')).tests.find((t) => t.status === 'failed')!;
     expect(md).toContain(`SEED=${test.failure!.seed} npm test -- ring -t`);
     expect(md).toContain(test.failure!.replay);
     for (const id of ['alice', 'dave', 'erin']) {
-      Result.parse(JSON.parse(readFileSync(join(out(), id, 'result.json'), 'utf8')));
-      GradescopeResults.parse(JSON.parse(readFileSync(join(out(), id, 'results.json'), 'utf8')));
+      Result.parse(JSON.parse(readFileSync(join(out(), 'students', id, 'result.json'), 'utf8')));
+      GradescopeResults.parse(JSON.parse(readFileSync(join(out(), 'students', id, 'results.json'), 'utf8')));
     }
     const csv = readFileSync(join(out(), 'grades.csv'), 'utf8');
-    expect(csv.split('\r\n')[0]).toBe('student,ring,manual,total');
+    expect(csv.split('\r\n')[0]).toBe('student,ring,manual,total,status');
     expect(readFileSync(join(out(), 'index.html'), 'utf8')).toContain('<svg');
   });
 
   it('shows hidden groups only as a score, never their test names', () => {
-    const md = readFileSync(join(out(), 'bob', 'report.md'), 'utf8');
+    const md = readFileSync(join(out(), 'students', 'bob', 'report.md'), 'utf8');
     expect(md).not.toContain('an idle system does no work');
     expect(md).toContain('No busy waiting');
   });
@@ -143,18 +143,18 @@ describe('grading a class', () => {
 
 describe('grading again', () => {
   it('skips what is already graded, and grading afresh gives the same result.json apart from timestamps', async () => {
-    const again = await gradeClass({ paths: [join(cls, 'alice.zip'), join(cls, 'dave')], out: out(), exercises: ['ring'], jobs: 1 });
+    const again = await gradeClass({ paths: [join(cls, 'alice.zip'), join(cls, 'dave')], out: out(), exercises: ['ring'], jobs: 1, canary: false });
     expect(again.cached).toBe(2);
-    const forced = await gradeClass({ paths: [join(cls, 'dave')], out: join(work, 'again'), exercises: ['ring'], force: true, jobs: 1 });
+    const forced = await gradeClass({ paths: [join(cls, 'dave')], out: join(work, 'again'), exercises: ['ring'], force: true, jobs: 1, canary: false });
     const strip = (r: Result) => ({ ...r, gradedAt: '', durationMs: 0 });
-    expect(strip(byStudent(forced, 'dave'))).toEqual(strip(byStudent(run, 'dave')));
+    expect(JSON.stringify(strip(byStudent(forced, 'dave')), null, 1)).toEqual(JSON.stringify(strip(byStudent(run, 'dave')), null, 1));
   }, 120_000);
 
   it('shards and merges to the same class as one run', async () => {
     const a = join(work, 'shard1'), b = join(work, 'shard2');
     const paths = [join(cls, 'alice.zip'), join(cls, 'bob'), join(cls, 'dave'), join(cls, 'erin')];
-    await gradeClass({ paths, out: a, exercises: ['ring'], shard: { index: 0, count: 2 }, jobs: 1 });
-    await gradeClass({ paths, out: b, exercises: ['ring'], shard: { index: 1, count: 2 }, jobs: 1 });
+    await gradeClass({ paths, out: a, exercises: ['ring'], shard: { index: 0, count: 2 }, jobs: 1, canary: false });
+    await gradeClass({ paths, out: b, exercises: ['ring'], shard: { index: 1, count: 2 }, jobs: 1, canary: false });
     const merged = await mergeReports([a, b], join(work, 'merged'));
     expect(merged.conflicts).toEqual([]);
     const scores = (rs: Result[]) => Object.fromEntries(rs.map((r) => [r.student, r.total.score]));
@@ -166,11 +166,11 @@ describe('grading again', () => {
     const resumeOut = join(work, 'resume');
     const paths = [join(cls, 'alice.zip'), join(cls, 'bob'), join(cls, 'dave')];
     const bin = join(kitRoot, 'grader', 'bin.mjs');
-    const child = spawn(process.execPath, [bin, 'grade', ...paths, '--exercise', 'ring', '--out', resumeOut, '--jobs', '1', '--chunk', '1', '--quiet'], { stdio: 'ignore', detached: true });
+    const child = spawn(process.execPath, [bin, 'grade', ...paths, '--exercise', 'ring', '--out', resumeOut, '--jobs', '1', '--chunk', '1', '--quiet', '--no-canary'], { stdio: 'ignore', detached: true });
     // Kill it as soon as the first student is written.
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
-        const done = existsSync(resumeOut) ? readdirSync(resumeOut).filter((d) => existsSync(join(resumeOut, d, 'result.json'))) : [];
+        const done = existsSync(join(resumeOut, 'students')) ? readdirSync(join(resumeOut, 'students')).filter((d) => existsSync(join(resumeOut, 'students', d, 'result.json'))) : [];
         if (done.length >= 1 || child.exitCode !== null) {
           clearInterval(timer);
           try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
@@ -178,14 +178,34 @@ describe('grading again', () => {
         }
       }, 100);
     });
-    const before = readdirSync(resumeOut).filter((d) => existsSync(join(resumeOut, d, 'result.json')));
+    const before = readdirSync(join(resumeOut, 'students')).filter((d) => existsSync(join(resumeOut, 'students', d, 'result.json')));
     expect(before.length).toBeGreaterThanOrEqual(1);
-    const finished = await gradeClass({ paths, out: resumeOut, exercises: ['ring'], jobs: 1 });
+    const finished = await gradeClass({ paths, out: resumeOut, exercises: ['ring'], jobs: 1, canary: false });
     expect(finished.results.map((r) => r.student).sort()).toEqual(['alice', 'bob', 'dave']);
     expect(finished.cached).toBe(before.length);
     expect(finished.graded).toBe(3 - before.length);
-    for (const r of finished.results) Result.parse(JSON.parse(await readFile(join(resumeOut, r.student, 'result.json'), 'utf8')));
+    for (const r of finished.results) Result.parse(JSON.parse(await readFile(join(resumeOut, 'students', r.student, 'result.json'), 'utf8')));
   }, 180_000);
+});
+
+describe('two grader runs on one machine', () => {
+  it('run at once without sharing uids or folders, and both give the right marks', async () => {
+    const bin = join(kitRoot, 'grader', 'bin.mjs');
+    const runOnce = (name: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, 'grade', join(cls, 'alice.zip'), join(cls, 'dave'), '--exercise', 'ring', '--out', join(work, name), '--jobs', '1', '--quiet', '--no-canary', '--force'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout!.on('data', (d) => (out += String(d)));
+      child.stderr!.on('data', (d) => (out += String(d)));
+      child.once('exit', (code) => resolve({ code, out }));
+    });
+    const [a, b] = await Promise.all([runOnce('concurrent-a'), runOnce('concurrent-b')]);
+    for (const [r, name] of [[a, 'concurrent-a'], [b, 'concurrent-b']] as const) {
+      expect(r.code, r.out).toBe(0);
+      const score = (id: string) => Result.parse(JSON.parse(readFileSync(join(work, name, 'students', id, 'result.json'), 'utf8'))).total.score;
+      expect(score('alice')).toBe(byStudent(run, 'alice').total.score);
+      expect(score('dave')).toBe(byStudent(run, 'dave').total.score);
+    }
+  }, 240_000);
 });
 
 describe('redaction', () => {

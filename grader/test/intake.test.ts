@@ -451,6 +451,24 @@ describe('discover', () => {
     expect(r.fatal).toBe('The submission is a symbolic link; links are never followed.');
   });
 
+  it('normalises look-alike ids, shows invisible characters, and reports ids equal but for case', async () => {
+    const cls = path.join(tmp, 'lookalike-class');
+    await write(path.join(cls, 'jos\u00e9', 'ring', 'ring.ts'), RING); // é as one code point (NFC)
+    await write(path.join(cls, 'jose\u0301', 'ring', 'ring.ts'), RING); // e + combining accent (NFD)
+    await write(path.join(cls, 'evil\u202Egnp.exe', 'ring', 'ring.ts'), RING); // a right-to-left override
+    await write(path.join(cls, 'Alice.zip'), 'PK');
+    await write(path.join(cls, 'alice', 'ring', 'ring.ts'), RING);
+    const { sources, skipped } = await discoverDetailed([cls], wanted);
+    expect(sources.map((s) => s.student)).toEqual(['Alice', 'evil\\u{202E}gnp.exe', 'jos\u00e9']);
+    for (const s of sources) expect(s.student).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u200B-\u200F]/);
+    expect(skipped.map((s) => s.reason)).toEqual([
+      expect.stringMatching(/"alice", the same id as "Alice" apart from letter case was not graded/),
+      expect.stringMatching(/the same student id "jos\u00e9" was not graded/),
+    ]);
+    // The student who was graded is told, in their report's notes.
+    expect(sources.find((s) => s.student === 'Alice')!.duplicates).toEqual([expect.stringMatching(/apart from letter case/)]);
+  });
+
   it('throws for a path that does not exist (an operator mistake)', async () => {
     await expect(discover([path.join(tmp, 'no-such-class')], wanted)).rejects.toThrow(/does not exist/);
   });

@@ -67,7 +67,7 @@ function csv(name: string, text: string): string {
   return file;
 }
 
-const read = (student: string, file: string) => readFileSync(join(out, student, file), 'utf8');
+const read = (student: string, file: string) => readFileSync(join(out, 'students', student, file), 'utf8');
 
 describe('reading a CSV', () => {
   it('follows RFC 4180: quotes, doubled quotes, newlines in quotes, CRLF, a BOM, blank lines', () => {
@@ -134,7 +134,7 @@ describe('importing marks', () => {
     expect(gsBob.output).toMatch(/Awaiting manual marking \(not counted as zero\):\n {2}Reflection/);
 
     const grades = readFileSync(join(out, 'grades.csv'), 'utf8').trim().split('\r\n');
-    expect(grades).toEqual(['student,ring,manual,total', 'alice,16,12,28', 'bob,5,,', 'carol,0,,']);
+    expect(grades).toEqual(['student,ring,manual,total,status', 'alice,16,12,28,graded', 'bob,5,,,awaiting marking', 'carol,0,,,awaiting marking']);
     const classSummary = Summary.parse(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')));
     expect(classSummary.provisional).toBe(2);
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('alice');

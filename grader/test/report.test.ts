@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GradescopeResults, Result, Summary, type ChartLine } from '../result.ts';
+import { GradescopeResults, isWithheld, Result, Summary, type ChartLine } from '../result.ts';
 import {
   csvField,
   guardFormula,
@@ -109,7 +109,8 @@ describe('student report', () => {
     }
     expect(carol.md).not.toContain('failed on 1 of 5 seeds'); // tests that did not run have no seeds
     const mallory = renderStudentReport(hostile);
-    expect(mallory.md).toContain('could not be graded');
+    expect(mallory.md).toContain("Grading error: this exercise's marks are withheld");
+    expect(mallory.md).toContain('This is not a 0');
   });
 
   it('shows sandbox level, warnings, intake notes and manual items awaiting marking (not as zero)', () => {
@@ -179,10 +180,14 @@ describe('Gradescope', () => {
 describe('class outputs', () => {
   const cls = renderClass(classResults, { generatedAt: '2025-03-14T10:00:00.000Z' });
 
-  it('summary validates and its histogram counts every student', () => {
+  it('summary validates; its histogram counts every student whose marks are not withheld, and lists those first', () => {
     expect(() => Summary.parse(cls.summary)).not.toThrow();
     expect(cls.summary.studentCount).toBe(classResults.length);
-    expect(cls.summary.histogram.bins.reduce((s, b) => s + b.count, 0)).toBe(classResults.length);
+    const withheld = classResults.filter(isWithheld);
+    expect(withheld.length).toBeGreaterThan(0);
+    expect(cls.summary.histogram.bins.reduce((s, b) => s + b.count, 0)).toBe(classResults.length - withheld.length);
+    expect(cls.summary.gradingErrors.map((g) => g.student)).toEqual(withheld.map((r) => r.student).sort());
+    expect(cls.indexHtml.indexOf('Grading errors: marks withheld')).toBeLessThan(cls.indexHtml.indexOf('id="totals-h"'));
     expect(cls.summary.students.map((s) => s.student)).toEqual([...classResults.map((r) => r.student)].sort());
   });
 
@@ -206,7 +211,7 @@ describe('class outputs', () => {
     expect(html).not.toContain('<script');
     expect(html).toContain('mallory&lt;script&gt;');
     for (const r of classResults) expect(html).toContain(`href="${studentHref(r.student).replace(/'/g, '&#x27;').replace(/=/g, '&#x3D;')}"`);
-    expect(html).toContain('href="./alice/report.html"');
+    expect(html).toContain('href="./students/alice/report.html"');
     const rates = [...html.matchAll(/<span class="pct">(\d+)%<\/span>/g)].map((m) => Number(m[1]));
     expect(rates.length).toBeGreaterThan(3);
     expect(rates).toEqual([...rates].sort((a, b) => a - b));
@@ -228,13 +233,13 @@ describe('class outputs', () => {
     expect(csv.charCodeAt(0)).not.toBe(0xfeff);
     const lines = csv.split('\r\n');
     expect(lines.at(-1)).toBe('');
-    expect(lines[0]).toBe('student,ring,bank,crawler,manual,total');
+    expect(lines[0]).toBe('student,ring,bank,crawler,manual,total,status');
     expect(lines.length - 2).toBe(classResults.length);
-    expect(csv).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")",10,30,20,,60\r\n`);
-    expect(csv).toContain(`"d'Artagnan, ""Jr""",10,25,20,,55\r\n`);
-    expect(csv).toContain('alice,10,30,20,9,69\r\n');
-    expect(csv).toContain('bob,7,5,10,,\r\n'); // manual item awaiting: manual and total left empty
-    expect(renderClass([withFailures], { awaiting: 'partial' }).gradesCsv).toContain('bob,7,5,10,4,26\r\n');
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")",10,30,20,,60,graded\r\n`);
+    expect(csv).toContain(`"d'Artagnan, ""Jr""",10,25,20,,55,graded\r\n`);
+    expect(csv).toContain('alice,10,30,20,9,69,graded\r\n');
+    expect(csv).toContain('bob,7,5,10,,,awaiting marking\r\n'); // manual item awaiting: manual and total left empty
+    expect(renderClass([withFailures], { awaiting: 'partial' }).gradesCsv).toContain('bob,7,5,10,4,26,awaiting marking\r\n');
     expect(csv).not.toMatch(/\n(?!\r?$)[^'"a-z]?[=+\-@]/i); // no line starts a formula
   });
 
@@ -254,7 +259,7 @@ describe('class outputs', () => {
     const frac = structuredClone(commaQuote);
     frac.student = 'frac';
     frac.total.score = 54.5;
-    expect(renderClass([frac]).gradesCsv).toContain('frac,10,25,20,,54.5\r\n');
+    expect(renderClass([frac]).gradesCsv).toContain('frac,10,25,20,,54.5,graded\r\n');
   });
 
   it('student folder names and links stay one path segment inside the class folder', () => {
@@ -262,10 +267,10 @@ describe('class outputs', () => {
       expect(studentDir(id)).toMatch(/^[A-Za-z0-9._%-]+$/);
       expect(studentDir(id)).not.toMatch(/^\.{1,2}$/);
       const url = new URL(studentHref(id), 'file:///class/index.html');
-      expect(url.pathname).toMatch(/^\/class\/[^/]+\/report\.html$/);
+      expect(url.pathname).toMatch(/^\/class\/students\/[^/]+\/report\.html$/);
     }
     expect(studentDir('alice')).toBe('alice');
-    expect(studentHref('alice')).toBe('./alice/report.html');
+    expect(studentHref('alice')).toBe('./students/alice/report.html');
   });
 });
 

@@ -1,4 +1,6 @@
-// CPU time used by a process and all its descendants, from /proc (Linux). The watchdog
+// CPU time used by a process and all its descendants, from /proc (Linux): the living ones,
+// the ended ones not yet waited for (zombies keep their times), and the ended ones that were
+// (their time moves into their parent's cutime and cstime). The watchdog
 // judges a kernel by the processor time it burns, not by the wall clock, so that a machine
 // busy with other work cannot make a correct submission look stuck (grades must not depend
 // on load).
@@ -24,7 +26,10 @@ export class TreeCpu {
     this.members ??= jobProcesses(this.root, null).map((p) => p.pid);
     if (this.members.length === 0) return undefined;
     let ticks = 0;
-    for (const pid of this.members) ticks += readStat(pid)?.ticks ?? 0;
+    for (const pid of this.members) {
+      const stat = readStat(pid);
+      if (stat) ticks += stat.ticks + stat.childTicks;
+    }
     return (ticks * 1000) / TICKS_PER_SECOND;
   }
 

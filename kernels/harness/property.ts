@@ -31,10 +31,11 @@ export interface RunPlan {
   readonly exercise: string;
   readonly submissions: readonly PlannedSubmission[];
   readonly kernel: 'process' | 'in-process';
-  readonly uidBase?: number;
   readonly prefer?: 'auto' | 'fallback';
   /** The pre-built kernel program, built once by the grader for all its jobs. */
   readonly kernelScript?: string;
+  /** The node binary kernels run (staged once by the grader where their uids can reach it). */
+  readonly node?: string;
   /**
    * How many test files this run executes in one worker (vitest `isolate: false`): a
    * submission's kernel then serves all of them, and stops after the last one.
@@ -47,6 +48,8 @@ export interface PlannedSubmission {
   /** The bundled submission, or why there is none (it does not compile, a file is missing). */
   readonly bundle?: string;
   readonly error?: string;
+  /** The uid of this submission's kernels (leased by the grader; else one is leased per kernel). */
+  readonly uid?: number;
 }
 
 /** What a test leaves for the grader's reporter (vitest task meta). */
@@ -69,6 +72,11 @@ export interface PropertyOutcome {
   readonly sandbox?: { readonly level: string; readonly description: string };
   /** The kernel stopped answering or died during this test. */
   readonly kernelFailure?: boolean;
+  /**
+   * The machinery failed (a kernel could not even start): not the submission's doing, so the
+   * grader withholds the mark instead of scoring the test. The words say what failed.
+   */
+  readonly infrastructure?: string;
 }
 
 declare module 'vitest' {
@@ -128,9 +136,10 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
         ? new ProcessTransport({
           readOnly: [dirname(bundle)],
           budgetMs: manifest.budgets.commandMs,
-          uid: plan.uidBase === undefined ? undefined : plan.uidBase + Number(process.env.VITEST_POOL_ID ?? 0),
+          uid: sub.uid,
           prefer: plan.prefer,
           script: plan.kernelScript,
+          node: plan.node,
         })
         : new InProcessTransport();
       transports.set(sub.id, transport);
@@ -149,6 +158,7 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
         it(title, { timeout: manifest.budgets.testMs }, async (ctx: TestContext) => {
           const outcome = await runProperty(sub, testId, name, body, options);
           ctx.task.meta.mp = outcome;
+          if (outcome.infrastructure) throw withoutStack(new HarnessError(outcome.infrastructure));
           if (outcome.error) throw withoutStack(new HarnessError(outcome.error));
           if (outcome.failure) throw withoutStack(new PropertyFailure(formatFailure(manifest.id, name, outcome)));
         });
@@ -167,6 +177,7 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
         const failed: number[] = [];
         let failure: PropertyOutcome['failure'];
         let kernelFailure = false;
+        let infrastructure: string | undefined;
         for (const seed of seeds) {
           run.push(seed);
           let session: Session | undefined;
@@ -194,6 +205,10 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
           try {
             await fn(context);
           } catch (err) {
+            if (err instanceof KernelFailure && err.cause_ === 'infrastructure') {
+              infrastructure = err.message;
+              break;
+            }
             failed.push(seed);
             if (failure === undefined) {
               let chart: ChartEntry[] = [];
@@ -210,6 +225,7 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
           }
         }
         const { level, description } = transportFor(sub, bundle).sandbox;
+        if (infrastructure !== undefined) return { ...base, seeds: { run, failed: [] }, kernelFailure: true, infrastructure, sandbox: { level, description } };
         return { ...base, seeds: { run, failed }, failure, kernelFailure, sandbox: { level, description } };
       }
     },
@@ -292,7 +308,7 @@ function currentPlan(manifest: Manifest, exerciseDir: string): Plan {
       bundled ??= (async () => {
         if (!existsSync(entry)) throw new HarnessError(`${manifest.entry} not found in ${root}: it is the file this exercise tests`);
         const out = mkdtempSync(join(tmpdir(), `mp-${manifest.id}-`));
-        const prepared = await prepareBundle(entry, root, out);
+        const prepared = await prepareBundle(entry, root, out, manifest.files);
         if (!prepared.ok) {
           const first = prepared.errors.slice(0, 3).map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('\n');
           throw new HarnessError(`your code does not compile:\n${first}`);

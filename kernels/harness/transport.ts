@@ -3,11 +3,14 @@
 // Both carry the same commands and replies, cloned at the boundary, so a test behaves the
 // same either way.
 import { randomUUID } from 'node:crypto';
+import type { Readable, Writable } from 'node:stream';
 import type { Command, Reply } from '../host/host.ts';
 import { KernelHost } from '../host/host.ts';
 import { kernelChildScript } from '../process/build.ts';
+import { ChannelViolation, MAX_FRAME_BYTES, TrustedEnd } from '../process/channel.ts';
 import { TreeCpu } from './cpu-time.ts';
 import { spawnSandboxed, type SandboxedChild, type SandboxLimits } from '../process/sandbox.ts';
+import { leaseUid, type UidLease } from '../process/uids.ts';
 
 export interface SandboxInfo {
   readonly level: 'bwrap' | 'fallback' | 'in-process';
@@ -23,10 +26,15 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-/** The kernel died or stopped answering: the current test fails, later ones start a new kernel. */
+/**
+ * The kernel died or stopped answering: the current test fails, later ones start a new kernel.
+ * 'infrastructure' is the machine's fault, not the submission's (the kernel could not even
+ * start, before any student code had loaded): the grader withholds the mark instead of
+ * giving a 0 (see grader/score.ts).
+ */
 export class KernelFailure extends Error {
   override name = 'KernelFailure';
-  constructor(message: string, readonly cause_: 'timeout' | 'crash' | 'memory' | 'cpu' | 'tamper') {
+  constructor(message: string, readonly cause_: 'timeout' | 'crash' | 'memory' | 'cpu' | 'tamper' | 'oversize' | 'infrastructure') {
     super(message);
   }
 }
@@ -53,25 +61,41 @@ export interface ProcessTransportOptions {
   readonly readOnly: readonly string[];
   /** The pre-built kernel program (default: built on first use). */
   readonly script?: string;
+  /** The node binary for kernels (default: the running one, staged where the kernel's uid can reach it). */
+  readonly node?: string;
   /** Real-time budget for one command before the kernel is declared unresponsive (default 2000 ms). */
   readonly budgetMs?: number;
   readonly limits?: Partial<SandboxLimits>;
+  /** The uid of this submission's kernels (the grader leases one per submission); default: leased here. */
   readonly uid?: number;
   readonly prefer?: 'auto' | 'fallback';
+  /** Largest reply accepted from the kernel (default 64 MiB): a larger one stops the kernel. */
+  readonly maxReplyBytes?: number;
+}
+
+/** A live kernel process and the trusted end of its channel. */
+interface Kernel {
+  readonly sandbox: SandboxedChild;
+  readonly channel: TrustedEnd;
 }
 
 /**
  * A sandboxed child process running the kernel host. It is started on first use and
  * reused across sessions (each boot starts from a clean state); if it dies or hangs, it is
- * killed and the next request starts a new one.
+ * killed and the next request starts a new one. Replies come over an authenticated,
+ * bounded channel (kernels/process/channel.ts): a forged, oversized or unasked-for reply
+ * stops the kernel and fails the test in plain words.
  */
 export class ProcessTransport implements Transport {
-  private child: SandboxedChild | undefined;
-  private starting: Promise<SandboxedChild> | undefined;
+  private kernel: Kernel | undefined;
+  private starting: Promise<Kernel> | undefined;
   private pending = new Map<string, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   private info: SandboxInfo = { level: 'fallback', description: 'not started yet' };
   private lastOutput = '';
   private meter: TreeCpu | undefined;
+  private lease: UidLease | undefined;
+  /** Set once starting a kernel failed for good: later tests fail at once, not after three more tries each. */
+  private unstartable: KernelFailure | undefined;
 
   constructor(private readonly options: ProcessTransportOptions) {}
 
@@ -84,8 +108,9 @@ export class ProcessTransport implements Transport {
     await this.ensure();
   }
 
-  private ensure(): Promise<SandboxedChild> {
-    if (this.child) return Promise.resolve(this.child);
+  private ensure(): Promise<Kernel> {
+    if (this.kernel) return Promise.resolve(this.kernel);
+    if (this.unstartable) return Promise.reject(this.unstartable);
     this.starting ??= this.spawnWithRetry().finally(() => {
       this.starting = undefined;
     });
@@ -94,102 +119,133 @@ export class ProcessTransport implements Transport {
 
   /**
    * No student code runs before the kernel says it is ready, so a failed start is the
-   * machine's fault (load, process limits), not the submission's: try again before giving up.
+   * machine's fault (load, process limits, a broken sandbox), not the submission's: try again,
+   * then give up with an 'infrastructure' failure, which is never a mark.
    */
-  private async spawnWithRetry(): Promise<SandboxedChild> {
+  private async spawnWithRetry(): Promise<Kernel> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.spawn();
       } catch (err) {
-        if (attempt >= 3) throw err;
+        if (attempt >= 3) {
+          const why = err instanceof Error ? err.message : String(err);
+          this.unstartable = new KernelFailure(`could not start a kernel for this submission: ${why}`, 'infrastructure');
+          throw this.unstartable;
+        }
         await new Promise((r) => setTimeout(r, 500 * attempt));
       }
     }
   }
 
-  private async spawn(): Promise<SandboxedChild> {
+  private async spawn(): Promise<Kernel> {
     const script = this.options.script ?? await kernelChildScript();
-    const child = await spawnSandboxed({
+    if (this.options.uid === undefined) this.lease ??= leaseUid();
+    const sandbox = await spawnSandboxed({
       script,
       readOnly: [...this.options.readOnly],
       // RLIMIT_NPROC counts threads: a kernel needs few (no I/O), so keep its pools small
-      // and allow for several kernels of one job, plus ones still being reaped.
+      // and allow for several kernels of one submission, plus ones still being reaped.
       limits: { processes: 128, ...this.options.limits },
-      uid: this.options.uid,
+      uid: this.options.uid ?? this.lease?.uid,
       prefer: this.options.prefer,
-      nodeArgs: ['--enable-source-maps', '--stack-size=2000', '--v8-pool-size=2'],
+      node: this.options.node,
+      channel: 'pipe',
+      nodeArgs: [
+        '--enable-source-maps', '--stack-size=2000', '--v8-pool-size=2',
+        // The realm student code shares with the host: built-ins frozen, no code from strings
+        // (see kernels/host/lockdown.ts).
+        '--frozen-intrinsics', '--disallow-code-generation-from-strings', '--disable-warning=ExperimentalWarning',
+      ],
       env: { NODE_ENV: 'production', UV_THREADPOOL_SIZE: '2' },
     });
-    this.info = { level: child.level, description: child.description };
+    this.info = { level: sandbox.level, description: sandbox.description };
+    const socket = sandbox.child.stdio[3] as (Readable & Writable) | null;
+    if (!socket) {
+      await sandbox.kill();
+      throw new Error('the kernel process has no channel on fd 3');
+    }
+    let onValue: (v: unknown) => void = () => {};
+    let onViolation: (v: ChannelViolation) => void = () => {};
+    const channel = new TrustedEnd({
+      input: socket,
+      output: socket,
+      maxFrameBytes: this.options.maxReplyBytes ?? MAX_FRAME_BYTES,
+      onValue: (v) => onValue(v),
+      onViolation: (v) => onViolation(v),
+    });
+    const kernel: Kernel = { sandbox, channel };
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new KernelFailure('the kernel process did not start within 60 s', 'timeout')), 60_000);
-      const onMessage = (m: unknown) => {
-        if ((m as { ready?: boolean }).ready) {
-          clearTimeout(timer);
-          child.child.off('message', onMessage);
-          resolve();
-        }
-      };
-      child.child.on('message', onMessage);
-      child.exited.then((exit) => {
+      const timer = setTimeout(() => reject(new Error('the kernel process did not start within 60 s')), 60_000);
+      onValue = (m) => {
         clearTimeout(timer);
-        reject(new KernelFailure(`the kernel process exited while starting (${describeExit(exit)})`, 'crash'));
+        if ((m as { ready?: boolean }).ready) resolve();
+        else reject(new Error('the kernel process said something before it was ready'));
+      };
+      onViolation = (v) => {
+        clearTimeout(timer);
+        reject(new Error(`the kernel's channel failed while starting: ${v.message}`));
+      };
+      sandbox.exited.then((exit) => {
+        clearTimeout(timer);
+        const stderr = sandbox.stderr.text().trim().split('\n').slice(-3).join(' / ');
+        reject(new Error(`the kernel process exited while starting (${describeExit(exit)})${stderr ? `: ${stderr}` : ''}`));
       });
     }).catch(async (err) => {
-      await child.kill();
+      await sandbox.kill();
       throw err;
     });
-    child.child.on('message', (m: { id?: unknown; reply?: Reply }) => {
-      const waiter = typeof m?.id === 'string' ? this.pending.get(m.id) : undefined;
+    onValue = (m) => {
+      const { id, reply } = (m ?? {}) as { id?: unknown; reply?: Reply };
+      const waiter = typeof id === 'string' ? this.pending.get(id) : undefined;
       if (waiter === undefined) {
-        // Request ids are random and replies come only from the host: anything else was
-        // written by the submission itself.
-        const failure = new KernelFailure('the submission tampered with the channel between the kernel and the tests (it sent a reply nobody asked for); the kernel was stopped', 'tamper');
-        for (const w of this.pending.values()) w.reject(failure);
-        this.pending.clear();
-        void this.discard(child);
+        // Replies are authenticated, so this one came from the host, answering a command
+        // nobody sent: the submission wrote to the host's side of the channel.
+        this.fail(kernel, new KernelFailure('the submission tampered with the channel between the kernel and the tests (a reply nobody asked for); the kernel was stopped', 'tamper'));
         return;
       }
-      this.pending.delete(m.id as string);
-      waiter.resolve(m.reply!);
+      this.pending.delete(id as string);
+      waiter.resolve(reply!);
+    };
+    onViolation = (v) => {
+      const how = v.kind === 'oversize' ? `${v.message}` : `the submission tampered with the channel between the kernel and the tests: ${v.message}`;
+      this.fail(kernel, new KernelFailure(`${how}; the kernel was stopped`, v.kind));
+    };
+    sandbox.exited.then(async (exit) => {
+      if (this.kernel !== kernel) return;
+      this.kernel = undefined;
+      this.lastOutput = sandbox.stdout.text();
+      this.rejectAll(exitFailure(exit));
     });
-    child.exited.then(async (exit) => {
-      if (this.child !== child) return;
-      this.child = undefined;
-      this.lastOutput = await child.stdout.text();
-      const failure = exitFailure(exit);
-      for (const waiter of this.pending.values()) waiter.reject(failure);
-      this.pending.clear();
-    });
-    this.child = child;
-    this.meter = new TreeCpu(child.child.pid);
-    return child;
+    this.kernel = kernel;
+    this.meter = new TreeCpu(sandbox.child.pid);
+    return kernel;
   }
 
   async request(cmd: Command, what: string): Promise<Reply> {
-    const child = await this.ensure();
+    const kernel = await this.ensure();
     const id = randomUUID();
     const budget = this.options.budgetMs ?? 2000;
+    const wallCap = budget * 10;
     const meter = this.meter;
     const cpuAtStart = meter?.now();
     const wallAtStart = Date.now();
     return new Promise<Reply>((resolve, reject) => {
-      // The budget is CPU time of the kernel (when the host can measure it): a kernel that
-      // waited for the processor because the machine is busy is not stuck. A hard wall-clock
-      // cap of ten budgets still applies.
+      // The budget is CPU time of the kernel's process tree (when the host can measure it): a
+      // kernel that waited for the processor because the machine is busy is not stuck. A
+      // wall-clock cap of ten budgets still applies, for a kernel that waits without computing.
       const watch = (): void => {
         const used = cpuAtStart === undefined ? undefined : (meter!.fresh() ?? Infinity) - cpuAtStart;
         const wall = Date.now() - wallAtStart;
-        if (used !== undefined && used < budget * 0.9 && wall < budget * 10) {
+        if (used !== undefined && used < budget * 0.9 && wall < wallCap) {
           timer = setTimeout(watch, Math.max(50, budget - used));
           return;
         }
         this.pending.delete(id);
-        reject(new KernelFailure(
-          `the submission stopped responding for ${formatMs(budget)} while handling ${what} (a busy loop, or a handler that never returns?); the kernel was stopped`,
-          'timeout',
-        ));
-        void this.discard(child);
+        const why = used === undefined || used >= budget * 0.9
+          ? `used ${formatMs(budget)} of CPU time without answering (a busy loop, or a handler that never returns?)`
+          : `gave no answer within ${formatMs(wallCap)} of real time, using little CPU (is it blocked waiting for something?)`;
+        reject(new KernelFailure(`the submission stopped responding while handling ${what}: it ${why}; the kernel was stopped`, 'timeout'));
+        void this.discard(kernel);
       };
       let timer = setTimeout(watch, budget);
       this.pending.set(id, {
@@ -203,7 +259,7 @@ export class ProcessTransport implements Transport {
         },
       });
       try {
-        child.child.send({ id, cmd });
+        kernel.channel.send({ id, cmd });
       } catch (err) {
         clearTimeout(timer);
         this.pending.delete(id);
@@ -212,19 +268,35 @@ export class ProcessTransport implements Transport {
     });
   }
 
-  private async discard(child: SandboxedChild): Promise<void> {
-    if (this.child === child) this.child = undefined;
-    await child.kill();
+  private fail(kernel: Kernel, failure: KernelFailure): void {
+    this.rejectAll(failure);
+    void this.discard(kernel);
+  }
+
+  private rejectAll(failure: KernelFailure): void {
+    for (const waiter of this.pending.values()) waiter.reject(failure);
+    this.pending.clear();
+  }
+
+  private async discard(kernel: Kernel): Promise<void> {
+    if (this.kernel === kernel) {
+      this.kernel = undefined;
+      this.lastOutput = kernel.sandbox.stdout.text();
+    }
+    kernel.channel.close();
+    await kernel.sandbox.kill();
   }
 
   async output(): Promise<string> {
-    return this.child ? await this.child.stdout.text() : this.lastOutput;
+    return this.kernel ? this.kernel.sandbox.stdout.text() : this.lastOutput;
   }
 
   async close(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (child) await child.kill();
+    const kernel = this.kernel;
+    this.kernel = undefined;
+    if (kernel) await this.discard(kernel);
+    this.lease?.release();
+    this.lease = undefined;
   }
 }
 

@@ -17,7 +17,7 @@ export function spawnEntry(kernel: Kernel, fn: Function, args: readonly unknown[
       done({ error: err });
       return;
     }
-    await new Promise(() => {});
+    await self.receive(() => false); // wait for ever, inside the runtime (not outside the seed)
   }, { name: 'main' });
 }
 

@@ -142,12 +142,9 @@ export class KernelHost {
   /** The test's own process on kernel k: everything sent to it lands in the inbox. */
   private makeTester(k: number): Proc {
     const kernel = this.kernel(k);
-    const ref = kernel.spawn(undefined, async () => new Promise(() => {}), { name: 'test' });
-    const proc = kernel.procs.get(ref.pid)!;
-    proc.sink = (env) => {
+    return kernel.spawnSink('test', (env) => {
       this.inbox.push({ t: kernel.scheduler.now(), from: kernel.trace?.nameOf(env.from) ?? String(env.from), msg: env.msg, alias: env.tag });
-    };
-    return proc;
+    });
   }
 
   /** A fresh instance of the student's module for kernel k (module state is per kernel). */

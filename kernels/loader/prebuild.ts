@@ -1,16 +1,16 @@
 // Kernel programs (the process-kernel child, the worker-kernel thread) run as one
 // pre-built JavaScript file each: Node starts it in ~100 ms, against ~450 ms through a
 // TypeScript loader, and the sandbox's fallback path cannot use loader hooks at all.
-// Built once per content hash into the OS temp folder, world-readable so that the
-// sandbox's unprivileged uid can read it.
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// Built once per process into a private folder of its own (mode 0711: a sandbox's uid can
+// run the file by its name, nobody else can list or change it), never at a shared path that
+// another local user could have filled first.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { privateDir } from '../process/private-dir.ts';
 
 const builds = new Map<string, Promise<string>>();
+let folder: string | undefined;
 
 export interface PrebuildOptions {
   /**
@@ -41,16 +41,8 @@ async function buildOnce(entry: string, name: string, sourcemap: boolean): Promi
     // Bundled CommonJS dependencies may call require(): give the ES module one.
     banner: { js: "import { createRequire as __mpRequire } from 'node:module'; const require = __mpRequire(import.meta.url);" },
   });
-  const code = result.outputFiles[0]!.text;
-  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  const dir = join(tmpdir(), `mp-kit-${name}-${hash}`);
-  const file = join(dir, `${name}.mjs`);
-  if (!existsSync(file) || (await readFile(file, 'utf8')) !== code) {
-    await mkdir(dir, { recursive: true, mode: 0o755 });
-    await chmod(dir, 0o755);
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, code, { mode: 0o644 });
-    await rename(tmp, file);
-  }
+  folder ??= privateDir('mp-kit-', 0o711);
+  const file = join(folder, `${name}.mjs`);
+  writeFileSync(file, result.outputFiles[0]!.text, { mode: 0o644, flag: 'wx' });
   return file;
 }

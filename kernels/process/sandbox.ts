@@ -21,6 +21,7 @@ import { delimiter, dirname, isAbsolute, join, sep } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import { dataOverheadMB, libsOutsideUsr, nodeFor, permissionFlag, reachableBy } from './node-binary.ts';
 import { jobProcesses, readStat, type ProcInfo } from './proc-table.ts';
 
 const execFileAsync = promisify(execFile);
@@ -51,6 +52,8 @@ export const defaultLimits: SandboxLimits = Object.freeze({
 export interface SandboxOptions {
   /** Absolute path of the JS entry the child runs with node (made readable automatically). */
   script: string;
+  /** The node binary to run (default: the running one, staged where the job's uid can reach it; see node-binary.ts). */
+  node?: string;
   /** Extra node flags, placed before the script. Loader hooks (`--import tsx`) need a worker thread: bwrap only. */
   nodeArgs?: string[];
   /** Arguments after the script (visible in the host's process table: handy as a marker). */
@@ -66,6 +69,12 @@ export interface SandboxOptions {
   prefer?: 'auto' | 'fallback';
   /** Bytes of stdout and of stderr kept (each); the rest is drained and dropped. Default 64 KiB. */
   outputLimitBytes?: number;
+  /**
+   * What fd 3 of the child is: Node's IPC channel (`child.send`, `process.send`), or a plain
+   * socket pair (`child.stdio[3]`) for a protocol of the caller's own, such as the kernel's
+   * framed and authenticated one (kernels/process/channel.ts). Default 'node-ipc'.
+   */
+  channel?: 'node-ipc' | 'pipe';
 }
 
 /** Bounded capture of one output stream of the child. */
@@ -94,6 +103,8 @@ export interface SandboxedChild {
    */
   child: ChildProcess;
   level: SandboxLevel;
+  /** False only at the fallback level where no network namespace could be made. */
+  networkClosed: boolean;
   /** One human-readable line: the level and exactly what it does and does not guarantee. */
   description: string;
   stdout: CapturedOutput;
@@ -112,6 +123,7 @@ interface Tools {
   bwrap: string | null;
   setpriv: string | null;
   prlimit: string | null;
+  unshare: string | null;
 }
 
 function which(name: string): string | null {
@@ -130,16 +142,11 @@ function which(name: string): string | null {
 
 let toolsCache: Tools | undefined;
 function tools(): Tools {
-  if (process.platform !== 'linux') return (toolsCache ??= { bwrap: null, setpriv: null, prlimit: null });
-  return (toolsCache ??= { bwrap: which('bwrap'), setpriv: which('setpriv'), prlimit: which('prlimit') });
+  if (process.platform !== 'linux') return (toolsCache ??= { bwrap: null, setpriv: null, prlimit: null, unshare: null });
+  return (toolsCache ??= { bwrap: which('bwrap'), setpriv: which('setpriv'), prlimit: which('prlimit'), unshare: which('unshare') });
 }
 
 const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
-
-/** The real node binary (process.execPath may be a symlink, e.g. under /usr/local/bin or nvm). */
-function nodeBinary(): string {
-  return realpathSync(process.execPath);
-}
 
 let detection: Promise<{ level: SandboxLevel; reason: string }> | undefined;
 
@@ -164,25 +171,54 @@ async function probe(): Promise<{ level: SandboxLevel; reason: string }> {
   }
   // Run a trivial node under exactly the chain a job gets, so "works" means "works for jobs".
   try {
-    const plan = planBwrap({ script: '', readOnly: [], uid: 65534 }, resolveLimits(undefined), t, ['-e', 'process.exit(0)']);
+    const plan = planBwrap({ script: '', readOnly: [], uid: 65534 }, resolveLimits(undefined, await dataOverheadMB(t.prlimit)), t, ['-e', 'process.exit(0)']);
     await execFileAsync(plan.file, plan.args, { encoding: 'utf8', timeout: 10_000, env: {}, cwd: '/' });
     return { level: 'bwrap', reason: `${version} works (probe ran node inside it)` };
   } catch (e) {
-    const stderr = String((e as { stderr?: string }).stderr ?? '').trim().split('\n')[0] || (e as Error).message;
-    return { level: 'fallback', reason: `${version} installed but unusable here: ${stderr}` };
+    // Say what failed in a few words: the first line bwrap (or a wrapper) printed, else how it ended.
+    const err = e as { stderr?: string; code?: number | string; signal?: string; killed?: boolean };
+    const said = String(err.stderr ?? '').trim().split('\n')[0];
+    const how = err.killed ? 'it did not finish within 10 s' : err.signal ? `it ended with ${err.signal}` : `it exited with code ${err.code}`;
+    return { level: 'fallback', reason: `${version} installed but unusable here: a probe of node inside it failed (${said || how})` };
   }
+}
+
+let netnsDetection: Promise<string[] | null> | undefined;
+
+/**
+ * The prefix that gives a fallback job a network namespace of its own (no interfaces but a
+ * loopback that is down), or null where none can be made: `unshare --net` as root, with a user
+ * namespace otherwise. Probed once: "works" means a node started under it.
+ */
+export function fallbackNetworkPrefix(): Promise<string[] | null> {
+  return (netnsDetection ??= (async () => {
+    const t = tools();
+    if (!t.unshare || process.env.KERNEL_SANDBOX_NETWORK === 'open') return null;
+    const prefix = isRoot() ? [t.unshare, '--net', '--'] : [t.unshare, '--user', '--map-current-user', '--net', '--'];
+    try {
+      await execFileAsync(prefix[0]!, [...prefix.slice(1), process.execPath, '-e', '0'], { timeout: 10_000, env: {} });
+      return prefix;
+    } catch {
+      return null;
+    }
+  })());
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 // Command construction
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 
-function resolveLimits(partial: Partial<SandboxLimits> | undefined): SandboxLimits {
+/** The limits plus what node itself needs before it runs a line (see dataOverheadMB). */
+interface ResolvedLimits extends SandboxLimits {
+  readonly dataOverheadMB: number;
+}
+
+function resolveLimits(partial: Partial<SandboxLimits> | undefined, dataOverhead = 0): ResolvedLimits {
   const l = { ...defaultLimits, ...partial };
   for (const [k, v] of Object.entries(l)) {
     if (!Number.isFinite(v) || v <= 0) throw new Error(`sandbox: limit ${k} must be a positive number, got ${v}`);
   }
-  return l;
+  return { ...l, dataOverheadMB: dataOverhead };
 }
 
 const MiB = 1024 * 1024;
@@ -209,7 +245,7 @@ function identity(requested: number, t: Tools, pdeathsig: boolean): Identity {
       prefix: [t.setpriv, `--reuid=${requested}`, `--regid=${requested}`, '--clear-groups', ...death],
       uid: requested,
       ownUid: true,
-      note: `uid ${requested}`,
+      note: 'a uid of its own',
     };
   }
   const why = isRoot() ? 'setpriv missing' : 'grader is not root';
@@ -225,12 +261,12 @@ function identity(requested: number, t: Tools, pdeathsig: boolean): Identity {
  * prlimit prefix. CPU: the fallback gets SIGXCPU at the limit (SIGKILL one second later); under
  * bwrap node is PID 1 of its namespace, which ignores SIGXCPU, so soft = hard: SIGKILL at the limit.
  */
-function prlimitArgs(l: SandboxLimits, t: Tools, withNproc: boolean, xcpu: boolean): string[] {
+function prlimitArgs(l: ResolvedLimits, t: Tools, withNproc: boolean, xcpu: boolean): string[] {
   if (!t.prlimit) return [];
   const cpu = Math.ceil(l.cpuSeconds);
   return [
     t.prlimit,
-    `--data=${Math.floor(l.memoryMB * MiB)}`,
+    `--data=${Math.floor((l.memoryMB + l.dataOverheadMB) * MiB)}`,
     `--cpu=${cpu}:${xcpu ? cpu + 1 : cpu}`,
     `--nofile=${Math.floor(l.openFiles)}`,
     `--fsize=${Math.floor(l.fileSizeMB * MiB)}`,
@@ -275,20 +311,11 @@ function exposedPaths(readOnly: string[], script: string): string[] {
  */
 function assertReadableBy(uid: number, paths: string[]): void {
   for (const p of paths) {
-    let cur = '';
-    const parts = p.split('/').filter(Boolean);
-    for (let i = 0; i <= parts.length; i++) {
-      cur = i === 0 ? '/' : `${cur === '/' ? '' : cur}/${parts[i - 1]}`;
-      const st = statSync(cur);
-      const bits = st.uid === uid ? (st.mode >> 6) & 7 : st.gid === uid ? (st.mode >> 3) & 7 : st.mode & 7;
-      const last = i === parts.length;
-      const need = !last ? 1 : st.isDirectory() ? 5 : 4; // x on ancestors; r(+x) on the path itself
-      if ((bits & need) !== need) {
-        throw new Error(
-          `sandbox: uid ${uid} cannot ${last ? 'read' : 'traverse'} ${cur} (mode ${(st.mode & 0o777).toString(8)}), ` +
-            `needed for readOnly path ${p}; make it world-readable (mkdtemp creates 0700 folders)`,
-        );
-      }
+    if (!reachableBy(uid, p)) {
+      throw new Error(
+        `sandbox: uid ${uid} cannot read ${p} (or enter a folder above it), needed as a readOnly path; ` +
+          `give that uid access (a folder of its own, or world-readable: mkdtemp creates 0700 folders)`,
+      );
     }
   }
 }
@@ -322,13 +349,13 @@ function nodeFlags(l: SandboxLimits): string[] {
 }
 
 function planBwrap(
-  o: { script: string; readOnly: string[]; uid: number; env?: Record<string, string>; nodeArgs?: string[] },
-  l: SandboxLimits,
+  o: { script: string; readOnly: string[]; uid: number; env?: Record<string, string>; nodeArgs?: string[]; channel?: 'node-ipc' | 'pipe'; node?: string },
+  l: ResolvedLimits,
   t: Tools,
   tail: string[],
 ): Plan {
   const id = identity(o.uid, t, false); // bwrap --die-with-parent does the parent-death part
-  const node = nodeBinary();
+  const node = o.node ?? nodeFor(id.uid);
   const paths = exposedPaths(o.readOnly, o.script);
   if (id.ownUid) assertReadableBy(id.uid, paths);
   const a: string[] = [
@@ -340,8 +367,7 @@ function planBwrap(
     '--die-with-parent', '--new-session', '--cap-drop', 'ALL',
     '--hostname', 'kernel',
     '--clearenv',
-    '--setenv', 'NODE_CHANNEL_FD', '3',
-    '--setenv', 'NODE_CHANNEL_SERIALIZATION_MODE', 'advanced',
+    ...(o.channel === 'pipe' ? [] : ['--setenv', 'NODE_CHANNEL_FD', '3', '--setenv', 'NODE_CHANNEL_SERIALIZATION_MODE', 'advanced']),
   ];
   for (const [k, v] of Object.entries(o.env ?? {})) {
     if (!k || k.includes('=') || k.includes('\0') || v.includes('\0')) throw new Error(`sandbox: bad env entry ${k}`);
@@ -365,9 +391,12 @@ function planBwrap(
   // node decides whether a .js file is ESM from the nearest package.json, which often sits above the
   // allowed folders (the fallback's permission model lets node read it anyway): bind those files too.
   const scopes = packageScopes(paths);
-  if (!covered(node, ['/usr', '/bin', '/sbin', '/lib', '/lib64'])) a.push('--ro-bind', node, node);
   // /tmp first, so allowed paths under /tmp are bound on top of it, not hidden by it.
   a.push('--size', String(Math.floor(4 * l.fileSizeMB * MiB)), '--perms', '1777', '--tmpfs', '/tmp');
+  // A node outside /usr (nvm, fnm, volta: staged where the uid can reach it) and the libraries it
+  // loaded from outside /usr are bound read-only at the same paths.
+  if (!covered(node, ['/usr', '/bin', '/sbin', '/lib', '/lib64'])) a.push('--ro-bind', node, node);
+  for (const lib of libsOutsideUsr()) if (reachableBy(id.uid, lib)) a.push('--ro-bind', lib, lib);
   for (const p of paths) a.push('--ro-bind', p, p);
   for (const p of scopes) a.push('--ro-bind', p, p);
   a.push('--proc', '/proc', '--dev', '/dev');
@@ -400,31 +429,33 @@ const GUARD_SOURCE =
 const GUARD_URL = 'data:text/javascript,' + encodeURIComponent(GUARD_SOURCE);
 
 function planFallback(
-  o: { script: string; readOnly: string[]; uid: number; nodeArgs?: string[] },
-  l: SandboxLimits,
+  o: { script: string; readOnly: string[]; uid: number; nodeArgs?: string[]; node?: string },
+  l: ResolvedLimits,
   t: Tools,
   tail: string[],
   reason: string,
+  netns: string[] | null,
 ): Plan {
   const id = identity(o.uid, t, true);
-  const node = nodeBinary();
+  const node = o.node ?? nodeFor(id.uid);
   const paths = exposedPaths(o.readOnly, o.script);
   if (id.ownUid) assertReadableBy(id.uid, paths);
   const withNproc = id.ownUid; // irrelevant for spawning (child_process is off) but caps threads
   const flags = [
-    '--experimental-permission',
+    permissionFlag(),
     '--disable-warning=ExperimentalWarning',
     ...paths.map((p) => `--allow-fs-read=${p}`),
     '--import', GUARD_URL,
     ...nodeFlags(l),
   ];
-  const chain = [...id.prefix, ...prlimitArgs(l, t, withNproc, true), node, ...flags, ...(o.nodeArgs ?? []), ...tail];
+  const chain = [...(netns ?? []), ...id.prefix, ...prlimitArgs(l, t, withNproc, true), node, ...flags, ...(o.nodeArgs ?? []), ...tail];
   const signals = id.ownUid ? 'cannot signal grader processes (own uid + in-process guard)' : 'signals to other processes blocked in-process only';
+  const network = netns ? 'no network (own network namespace)' : 'network NOT blocked';
   return {
     file: chain[0]!,
     args: chain.slice(1),
     describe:
-      `fallback (${reason}): network NOT blocked, no namespaces (host filesystem, PIDs and IPC visible), ` +
+      `fallback (${reason}): ${network}, no other namespaces (host filesystem, PIDs and IPC visible), ` +
       `${id.note}, ${signals}, node permission model: fs reads limited to ${paths.length} path(s), ` +
       `no fs writes, no child processes, no workers, no addons; own process group killed as a whole, ` +
       `${limitsText(l, t, withNproc)}`,
@@ -489,27 +520,30 @@ const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
 export async function spawnSandboxed(opts: SandboxOptions): Promise<SandboxedChild> {
   checkAbsolute(opts.script, 'script');
   if (!existsSync(opts.script)) throw new Error(`sandbox: script does not exist: ${opts.script}`);
-  const limits = resolveLimits(opts.limits);
   const t = tools();
+  const limits = resolveLimits(opts.limits, await dataOverheadMB(t.prlimit));
   const detected = await detectSandbox();
   const forced = opts.prefer === 'fallback';
   const level: SandboxLevel = forced ? 'fallback' : detected.level;
   const uid = opts.uid ?? 65534;
   const tail = [opts.script, ...(opts.args ?? [])];
+  const netns = level === 'fallback' ? await fallbackNetworkPrefix() : null;
   const plan =
     level === 'bwrap'
-      ? planBwrap({ script: opts.script, readOnly: opts.readOnly, uid, env: opts.env, nodeArgs: opts.nodeArgs }, limits, t, tail)
+      ? planBwrap({ script: opts.script, readOnly: opts.readOnly, uid, env: opts.env, nodeArgs: opts.nodeArgs, channel: opts.channel, node: opts.node }, limits, t, tail)
       : planFallback(
-          { script: opts.script, readOnly: opts.readOnly, uid, nodeArgs: opts.nodeArgs },
+          { script: opts.script, readOnly: opts.readOnly, uid, nodeArgs: opts.nodeArgs, node: opts.node },
           limits,
           t,
           tail,
           forced ? "forced by prefer: 'fallback'" : detected.reason,
+          netns,
         );
 
   const child = spawn(plan.file, plan.args, {
-    // fd 3 must be the IPC channel: bwrap re-creates NODE_CHANNEL_FD=3 after --clearenv.
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // fd 3 is the channel: Node's IPC (bwrap re-creates NODE_CHANNEL_FD=3 after --clearenv) or a
+    // plain socket pair for the caller's own protocol.
+    stdio: ['ignore', 'pipe', 'pipe', opts.channel === 'pipe' ? 'pipe' : 'ipc'],
     serialization: 'advanced',
     // bwrap: the wrappers see nothing (bwrap --clearenv, then --setenv). fallback: exactly opts.env
     // (node adds NODE_CHANNEL_FD / NODE_CHANNEL_SERIALIZATION_MODE and the child removes them).
@@ -595,5 +629,5 @@ export async function spawnSandboxed(opts: SandboxOptions): Promise<SandboxedChi
       }
     })());
 
-  return { child, level, description: plan.describe, stdout, stderr, exited, kill };
+  return { child, level, networkClosed: level === 'bwrap' || netns !== null, description: plan.describe, stdout, stderr, exited, kill };
 }

@@ -1,7 +1,7 @@
 // Simulated kernels: several runtime kernels in one thread, sharing nothing but a seeded
 // network. One scheduler drives them all, so the whole cluster is deterministic: the same
 // seed gives the same interleaving, the same faults and the same trace.
-import { Kernel } from '#runtime/kernel';
+import { createKernel, type Kernel } from '#runtime/kernel';
 import { Scheduler, type RunOptions, type RunReport } from '#runtime/scheduler';
 import { makeTrace, systemOf, type System } from '#runtime/system';
 import type { Trace, TraceOptions } from '#runtime/trace';
@@ -42,9 +42,9 @@ export function createCluster(options: ClusterOptions = {}): Cluster {
   const scheduler = new Scheduler('deterministic', seed);
   const trace = makeTrace(scheduler, options.trace ?? true);
   const kernels: Kernel[] = [];
-  for (let i = 0; i < count; i++) kernels.push(new Kernel(i, scheduler, trace));
+  for (let i = 0; i < count; i++) kernels.push(createKernel(i, scheduler, trace));
   const network = new Network(scheduler, kernels, scheduler.random.fork('network'), trace, options.network);
-  for (const k of kernels) k.router = network;
+  for (const k of kernels) k.attach(network);
   const systems = kernels.map((k) => systemOf(k, seed));
   const kernel = (i: number): Kernel => {
     const k = kernels[i];
@@ -67,13 +67,12 @@ export function createCluster(options: ClusterOptions = {}): Cluster {
       const k = kernel(i);
       if (!k.up) return;
       trace?.record({ kind: 'fault', what: `kernel ${i} crashed` });
-      k.crashAll('noconnection');
-      k.up = false;
+      k.halt('noconnection');
     },
     restart: (i) => {
       const k = kernel(i);
       if (k.up) return;
-      k.up = true;
+      k.resume();
       trace?.record({ kind: 'fault', what: `kernel ${i} restarted` });
     },
     isUp: (i) => kernel(i).up,

@@ -116,13 +116,11 @@ export class Network implements Router {
 
   isAlive(target: Ref): boolean {
     const kernel = this.kernels[target.kernel];
-    if (kernel === undefined || !kernel.up) return false;
-    const proc = kernel.procs.get(target.pid);
-    return proc !== undefined && !proc.exited;
+    return kernel !== undefined && kernel.up && kernel.isAlive(target);
   }
 
   proc(target: Ref): Proc | undefined {
-    return this.kernels[target.kernel]?.procs.get(target.pid);
+    return this.kernels[target.kernel]?.local(target);
   }
 }
 

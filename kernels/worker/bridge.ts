@@ -88,7 +88,7 @@ export class Bridge implements Router {
   private flushing = false;
 
   constructor(private readonly kernel: Kernel, private readonly ports: ReadonlyMap<number, MessagePort>) {
-    kernel.router = this;
+    kernel.attach(this);
     for (const [peer, port] of ports) {
       this.outbox[peer] = new Outgoing();
       const records = new RecordDecoder();

@@ -3,7 +3,7 @@
 // real-time kernel; kernels 1..n are worker threads. All pairs are connected by their own
 // MessagePort. Refs work across them exactly as within a kernel.
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { Kernel } from '../../runtime/kernel.ts';
+import { createKernel } from '../../runtime/kernel.ts';
 import { Scheduler } from '../../runtime/scheduler.ts';
 import { systemOf, type System } from '../../runtime/system.ts';
 import { Bridge } from './bridge.ts';
@@ -47,7 +47,7 @@ export async function startWorkerCluster(options: WorkerClusterOptions): Promise
   }
   // Each kernel's scheduler hands out its own share of pids and ids: links, monitors and
   // channels are keyed by them, across threads too.
-  const mainKernel = new Kernel(0, new Scheduler('realtime', seed, { index: 0, count: n + 1 }), undefined);
+  const mainKernel = createKernel(0, new Scheduler('realtime', seed, { index: 0, count: n + 1 }), undefined);
   const bridge = new Bridge(mainKernel, ports[0]!);
   const workers: Worker[] = [];
   const pending = new Map<number, (reply: ControlReply) => void>();

@@ -2,7 +2,7 @@
 // its peers by MessagePorts, running entry points of a loaded module on request.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
-import { Kernel } from '../../runtime/kernel.ts';
+import { createKernel } from '../../runtime/kernel.ts';
 import { Scheduler } from '../../runtime/scheduler.ts';
 import { publishSharedModules } from '../loader/shared-modules.ts';
 import { Bridge } from './bridge.ts';
@@ -18,7 +18,7 @@ interface Setup {
 }
 
 const setup = workerData as Setup;
-const kernel = new Kernel(setup.id, new Scheduler('realtime', setup.seed + setup.id, { index: setup.id, count: setup.kernels }), undefined);
+const kernel = createKernel(setup.id, new Scheduler('realtime', setup.seed + setup.id, { index: setup.id, count: setup.kernels }), undefined);
 const bridge = new Bridge(kernel, new Map(Object.entries(setup.ports).map(([k, p]) => [Number(k), p])));
 publishSharedModules();
 const loaded: Promise<Record<string, unknown>> = setup.module

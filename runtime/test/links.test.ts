@@ -1,6 +1,6 @@
 // Links and exit signals (erlang:link/1, unlink/1, exit/2, process_flag(trap_exit, true)).
 import { describe, expect, it } from 'vitest';
-import { createSystem, type Context, type ExitMessage, type Ref } from '../index.ts';
+import { createSystem, NoProcError, ProcessEndedError, type Context, type ExitMessage, type Ref } from '../index.ts';
 import { errorOf, fate } from './helpers.ts';
 
 /** A process that only waits: it ends only through exit signals. */
@@ -69,7 +69,7 @@ describe('links', () => {
     expect(fate(system, d)).toBe('alive');
   });
 
-  it("linking to a process that is already gone gives an exit signal 'noproc' (EXIT message when trapping)", async () => {
+  it("linking to a process that is already gone: a trapping caller gets EXIT 'noproc', any other a NoProcError it can catch", async () => {
     const system = createSystem({ seed: 1 });
     const gone = system.spawn(async () => {});
     await system.runUntilIdle();
@@ -79,14 +79,27 @@ describe('links', () => {
       self.link(gone);
       log.push(await self.receive());
     });
-    const plain = system.spawn(async (self) => {
+    let caught: unknown;
+    const catching = system.spawn(async (self) => {
+      try {
+        self.link(gone);
+      } catch (err) {
+        caught = err;
+      }
+      await idle(self);
+    });
+    const careless = system.spawn(async (self) => {
       self.link(gone);
       await idle(self);
     });
     await system.runUntilIdle();
     expect(log).toEqual([{ type: 'EXIT', from: gone, reason: 'noproc' }]);
     expect(fate(system, trapping)).toBe('normal');
-    expect(fate(system, plain)).toBe('noproc');
+    expect(caught).toBeInstanceOf(NoProcError);
+    expect((caught as NoProcError).message).toMatch(/noproc/);
+    expect(fate(system, catching)).toBe('alive'); // caught: it carries on, and it is not linked to anything
+    expect(system.info(catching)!.links).toEqual([]);
+    expect(errorOf(fate(system, careless)).name).toBe('NoProcError'); // uncaught: it crashes at the call, not later
   });
 
   it('a normal exit of a linked process does not end a process that is not trapping; a trapping one gets EXIT normal', async () => {
@@ -240,6 +253,58 @@ describe('links', () => {
     expect(after).toBe(false);
     expect(fate(system, p)).toEqual({ shutdown: 'done' });
     expect(log).toEqual([{ type: 'EXIT', from: p, reason: { shutdown: 'done' } }]);
+  });
+
+  it('self.exit inside try/catch: the process has ended; the code after the catch can neither send, spawn nor receive', async () => {
+    const system = createSystem({ seed: 1 });
+    const log: unknown[] = [];
+    const watcher = system.spawn(trapper(log));
+    await system.runUntilIdle();
+    const errors: unknown[] = [];
+    let returned = false;
+    const p = system.spawn(async (self) => {
+      self.link(watcher);
+      try {
+        self.exit('done');
+      } catch (err) {
+        errors.push(err); // a catch-all swallows the exit …
+      }
+      try {
+        self.send(watcher, 'still here'); // … but the process is gone: this throws again
+      } catch (err) {
+        errors.push(err);
+      }
+      try {
+        self.spawn(async () => {});
+      } catch (err) {
+        errors.push(err);
+      }
+      await self.receive(); // never returns
+      returned = true;
+    });
+    // A catch-all loop around receive does not spin after an exit: its next receive never returns.
+    let rounds = 0;
+    const looping = system.spawn<string>(async (self) => {
+      for (;;) {
+        try {
+          rounds++;
+          if ((await self.receive()) === 'stop') self.exit('stopped');
+        } catch {
+          // swallowed
+        }
+      }
+    });
+    system.send(looping, 'stop');
+    const report = await system.runUntilIdle();
+    expect(fate(system, p)).toBe('done');
+    expect(errors).toHaveLength(3);
+    for (const err of errors) expect(err).toBeInstanceOf(ProcessEndedError);
+    expect((errors[0] as Error).message).toMatch(/rethrow it/);
+    expect(returned).toBe(false);
+    expect(log).toEqual([{ type: 'EXIT', from: p, reason: 'done' }]); // 'still here' never left
+    expect(fate(system, looping)).toBe('stopped');
+    expect(rounds).toBe(2);
+    expect(report.steps).toBeLessThan(50);
   });
 
   it('an abnormal exit spreads along a chain of links until a trapping process stops it', async () => {

@@ -209,6 +209,67 @@ describe('binary data', () => {
   });
 });
 
+describe('a message is read once', () => {
+  it('each getter in a message runs once, with or without transfer', async () => {
+    for (const transfer of [false, true]) {
+      let reads = 0;
+      const buf = new ArrayBuffer(4);
+      const { got } = await roundTrip(() => ({
+        get n() {
+          reads++;
+          return 7;
+        },
+        buf,
+      }), transfer ? { transfer: [buf] } : undefined);
+      expect(reads, `transfer: ${transfer}`).toBe(1);
+      expect((got as { n: number }).n).toBe(7);
+    }
+  });
+
+  it('a getter that sends while its message is being sealed changes nothing: the transfer still moves, and views still share one buffer', async () => {
+    const system = createSystem({ seed: 1 });
+    const got: unknown[] = [];
+    const receiver = system.spawn(async (self) => {
+      for (;;) got.push(await self.receive());
+    });
+    const buf = new ArrayBuffer(8);
+    new Uint8Array(buf).set([1, 2, 3, 4, 5, 6, 7, 8]);
+    const other = new ArrayBuffer(8);
+    system.spawn(async (self) => {
+      const message = {
+        head: new Uint8Array(other, 0, 4),
+        get note() {
+          // a send in the middle of this message's copy (it seals another message, with views of its own)
+          self.send(receiver, { inner: new Uint8Array(new ArrayBuffer(2)) });
+          return 'read once';
+        },
+        tail: new Uint8Array(other, 4, 4),
+        buf,
+      };
+      self.send(receiver, message, { transfer: [buf] });
+    });
+    await system.runUntilIdle();
+    expect(buf.byteLength).toBe(0); // moved, not copied
+    const outer = got.find((m) => (m as { note?: string }).note !== undefined) as { head: Uint8Array; tail: Uint8Array; buf: ArrayBuffer; note: string };
+    expect(outer.note).toBe('read once');
+    expect([...new Uint8Array(outer.buf)]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(outer.head.buffer).toBe(outer.tail.buffer); // the copy keeps one buffer under both views
+    expect(got).toHaveLength(2);
+  });
+
+  it('a transfer through a view over a moved buffer rebuilds the view over the moved bytes (offset and length kept)', async () => {
+    const buf = new ArrayBuffer(16);
+    new Uint8Array(buf).forEach((_, i, a) => { a[i] = i; });
+    const { got } = await roundTrip(() => ({ view: new Uint16Array(buf, 4, 3), nested: [{ bytes: new Uint8Array(buf, 10, 2) }] }), { transfer: [buf] });
+    const m = got as { view: Uint16Array; nested: [{ bytes: Uint8Array }] };
+    expect(buf.byteLength).toBe(0);
+    expect([m.view.byteOffset, m.view.length]).toEqual([4, 3]);
+    expect([...m.nested[0].bytes]).toEqual([10, 11]);
+    expect(m.view.buffer).toBe(m.nested[0].bytes.buffer);
+    expect(Object.isFrozen(m) && Object.isFrozen(m.nested) && Object.isFrozen(m.nested[0])).toBe(true);
+  });
+});
+
 describe('what cannot be sent is a MessageError at the send site, naming the path', () => {
   class Point {
     constructor(readonly x: number, readonly y: number) {}

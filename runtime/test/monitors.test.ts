@@ -185,3 +185,52 @@ describe('monitors', () => {
     }
   });
 });
+
+describe('spawnMonitor and demonitor with flush', () => {
+  it('spawnMonitor monitors before the new process can run: a DOWN arrives even if it ends at once', async () => {
+    const system = createSystem({ seed: 1 });
+    const log: unknown[] = [];
+    system.spawn(async (self: Context<string, DownMessage>) => {
+      const { ref, monitor } = self.spawnMonitor(async () => {
+        throw new Error('ended at once');
+      });
+      const down = await self.receive({ type: 'DOWN' });
+      log.push(down.monitor.monitor === monitor.monitor, down.ref.pid === ref.pid, errorOf(down.reason).message);
+    });
+    await system.runUntilIdle();
+    expect(log).toEqual([true, true, 'ended at once']);
+  });
+
+  it('demonitor(ref, { flush: true }) also removes a DOWN already in the mailbox; it reports whether the monitor was active', async () => {
+    const system = createSystem({ seed: 1 });
+    const log: unknown[] = [];
+    const target = system.spawn(dieOnCue('return'));
+    system.spawn<string>(async (self) => {
+      const kept = self.monitor(target);
+      const flushed = self.monitor(target);
+      self.send(target, 'die');
+      await self.sleep(10); // both DOWNs are in the mailbox now
+      expect(system.info(self.ref)!.mailbox).toBe(2);
+      log.push(self.demonitor(flushed, { flush: true }), self.demonitor(kept));
+      log.push(await self.receive(undefined, { after: 0 }));
+      log.push(await self.receive(undefined, { after: 0 }));
+    });
+    await system.runUntilIdle();
+    // Both had fired (false); the flushed DOWN is gone, the other one (without flush) stays.
+    expect(log[0]).toBe(false);
+    expect(log[1]).toBe(false);
+    expect((log[2] as DownMessage).type).toBe('DOWN');
+    expect(log[3]).toBeUndefined();
+  });
+
+  it('demonitor returns true for a monitor that was still active', async () => {
+    const system = createSystem({ seed: 1 });
+    let active: boolean | undefined;
+    const target = system.spawn(idle);
+    system.spawn(async (self) => {
+      active = self.demonitor(self.monitor(target), { flush: true });
+    });
+    await system.runUntilIdle();
+    expect(active).toBe(true);
+  });
+});

@@ -1,8 +1,11 @@
 // Selective receive: the first message that matches (predicate, zod schema, shape, or any of an
 // array of them) is taken; the others stay in the mailbox in their order. `after` timeouts.
-import { describe, expect, it } from 'vitest';
+// Shapes match as Erlang patterns; select is a receive with several clauses; a context names
+// the system messages (EXIT, DOWN) it handles.
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { createSystem, type Context } from '../index.ts';
+import { createSystem, type Context, type DownMessage, type ExitMessage, type ExitReason, type Ref } from '../index.ts';
+import { errorOf, fate } from './helpers.ts';
 
 type Msg =
   | { type: 'a'; n: number }
@@ -178,5 +181,146 @@ describe('receive ... after', () => {
     system.send(p, c1);
     await system.runUntilIdle();
     expect(log).toEqual([c1, 10_000]);
+  });
+});
+
+describe('patterns match as Erlang patterns', () => {
+  type Any = { type: string; [key: string]: unknown };
+  const take = (queued: unknown[], pattern: unknown) =>
+    withMailbox(queued as Msg[], async (self) => (self as unknown as Context<Any>).receive(pattern as never, { after: 0 }));
+
+  it('an array matches an array of the same length, element by element: [1] does not match [1, 2, 3], [] matches only []', async () => {
+    const long = { type: 'path', hops: [1, 2, 3] };
+    expect(await take([long], { type: 'path', hops: [1] })).toBeUndefined();
+    expect(await take([long], { type: 'path', hops: [1, 2, 3] })).toEqual(long);
+    expect(await take([long], { type: 'path', hops: [] })).toBeUndefined();
+    expect(await take([{ type: 'path', hops: [] }], { type: 'path', hops: [] })).toEqual({ type: 'path', hops: [] });
+    expect(await take([{ type: 'path', hops: { 0: 1 } }], { type: 'path', hops: [1] })).toBeUndefined(); // an object is not a list
+    expect(await take([{ type: 'pairs', xs: [{ k: 'a', v: 1 }] }], { type: 'pairs', xs: [{ k: 'a' }] })).toEqual({ type: 'pairs', xs: [{ k: 'a', v: 1 }] });
+  });
+
+  it('an object matches an object with every listed key (other keys allowed, as in an Erlang map), never an array', async () => {
+    const m = { type: 'job', id: 7, extra: true };
+    expect(await take([m], { type: 'job', id: 7 })).toEqual(m);
+    expect(await take([m], { type: 'job', id: 8 })).toBeUndefined();
+    expect(await take([{ type: 'box', of: [1] }], { type: 'box', of: {} })).toBeUndefined(); // {} needs an object, not an array
+    expect(await take([{ type: 'box', of: { a: 1 } }], { type: 'box', of: {} })).toEqual({ type: 'box', of: { a: 1 } });
+  });
+
+  it('undefined matches a key that is present with the value undefined, not a missing key', async () => {
+    expect(await take([{ type: 'reply' }], { type: 'reply', id: undefined })).toBeUndefined();
+    expect(await take([{ type: 'reply', id: undefined }], { type: 'reply', id: undefined })).toEqual({ type: 'reply', id: undefined });
+    expect(await take([{ type: 'reply', id: 1 }], { type: 'reply', id: undefined })).toBeUndefined();
+  });
+
+  it('other values match by Object.is: NaN matches NaN, 0 does not match -0', async () => {
+    expect(await take([{ type: 'x', v: NaN }], { type: 'x', v: NaN })).toEqual({ type: 'x', v: NaN });
+    expect(await take([{ type: 'x', v: -0 }], { type: 'x', v: 0 })).toBeUndefined();
+  });
+
+  it('an empty list of alternatives is refused at the call, not a receive that waits for ever', async () => {
+    const system = createSystem({ seed: 1 });
+    let error: unknown;
+    system.spawn(async (self) => {
+      try {
+        await self.receive([]);
+      } catch (err) {
+        error = err;
+      }
+    });
+    await system.runUntilIdle();
+    expect(error).toBeInstanceOf(TypeError);
+  });
+});
+
+describe('select: one receive, several clauses', () => {
+  it('takes the first message in mailbox order that any clause matches, runs the first matching clause, and returns its result', async () => {
+    const got = await withMailbox([a1, c1, b1], async (self) => {
+      const first = await self.select([
+        [{ type: 'b' }, (m) => `b${m.n}`],
+        [{ type: 'c' }, (m) => `c${m.n}`],
+        [(m: Msg) => m.type !== 'a', () => 'not a'], // matches c1 too, but the clause above comes first
+      ]);
+      const second = await self.select([[{ type: 'b' }, async (m) => `b${m.n}`], [{ type: 'c' }, (m) => `c${m.n}`]]);
+      return [first, second, await self.receive()];
+    });
+    expect(got).toEqual(['c1', 'b1', a1]);
+  });
+
+  it('tries each pattern once per message (a pattern with side effects runs once), and matches later arrivals too', async () => {
+    const system = createSystem({ seed: 1 });
+    const tried: string[] = [];
+    const log: unknown[] = [];
+    const p = system.spawn<Msg>(async (self) => {
+      log.push(await self.select([
+        [(m: Msg) => { tried.push(`${m.type}${(m as { n: number }).n}?`); return m.type === 'c'; }, (m) => m],
+      ]));
+    });
+    system.spawn(async (self) => {
+      self.send(p, a1);
+      await self.sleep(10);
+      self.send(p, b1);
+      self.send(p, c1);
+    });
+    await system.runUntilIdle();
+    expect(log).toEqual([c1]);
+    expect(tried).toEqual(['a1?', 'b1?', 'c1?']);
+  });
+
+  it('with after, resolves to undefined when nothing matches in time; the messages stay', async () => {
+    const got = await withMailbox([a1], async (self) => {
+      const none = await self.select([[{ type: 'c' }, () => 'c']], { after: 50 });
+      return [none, self.now(), await self.receive()];
+    });
+    expect(got).toEqual([undefined, 60, a1]); // withMailbox's process starts receiving at t=10
+  });
+
+  it('a handler that throws makes select reject: uncaught, the process crashes', async () => {
+    const system = createSystem({ seed: 1 });
+    const p = system.spawn<Msg>(async (self) => {
+      await self.select([[{ type: 'a' }, () => { throw new Error('clause failed'); }]]);
+    });
+    system.send(p, a1);
+    await system.runUntilIdle();
+    expect(errorOf(fate(system, p)).message).toBe('clause failed');
+  });
+});
+
+describe('system messages in the message type', () => {
+  it('a context names the system messages it handles: receive returns them, patterns select them, others cannot send them', async () => {
+    type Job = { type: 'job'; n: number };
+    const system = createSystem({ seed: 1 });
+    const log: unknown[] = [];
+    const p = system.spawn(async (self: Context<Job, ExitMessage | DownMessage>) => {
+      self.trapExit(true);
+      const child = self.spawnLink(async () => {});
+      const exit = await self.receive({ type: 'EXIT' });
+      expectTypeOf(exit).toEqualTypeOf<ExitMessage>();
+      log.push(exit.from.pid === child.pid);
+      self.monitor(child);
+      const next = () => self.receive();
+      expectTypeOf<Awaited<ReturnType<typeof next>>>().toEqualTypeOf<Job | ExitMessage | DownMessage>();
+      const down = await self.receive({ type: 'DOWN' });
+      log.push(down.reason);
+      const job = await self.select([[{ type: 'job' }, (m) => m.n], [{ type: 'DOWN' }, (m) => m.reason]]);
+      expectTypeOf(job).toEqualTypeOf<number | ExitReason>();
+      log.push(job);
+    });
+    expectTypeOf(p).toEqualTypeOf<Ref<Job>>();
+    // @ts-expect-error others cannot send it an EXIT: its Ref accepts jobs only
+    expect(() => system.send(p, { type: 'EXIT', from: p, reason: 'forged' })).not.toThrow();
+    system.send(p, { type: 'job', n: 3 });
+    await system.runUntilIdle();
+    expect(log).toEqual([true, 'noproc', 3]);
+  });
+
+  it('a context without system messages in its type keeps receive() to its own messages', () => {
+    type Job = { type: 'job'; n: number };
+    const body = async (self: Context<Job>) => {
+      expectTypeOf(await self.receive()).toEqualTypeOf<Job>();
+      // @ts-expect-error 'EXIT' is not one of its message types
+      await self.receive({ type: 'EXIT' });
+    };
+    expect(typeof body).toBe('function');
   });
 });

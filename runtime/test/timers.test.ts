@@ -1,8 +1,10 @@
 // Virtual time and timers: the clock moves only through runUntilIdle/advance/runUntil; timers
 // (setTimer = erlang:send_after, sleep, receive-after) fire at their due virtual time, die with
-// their process, and can be cancelled; an idle system has no pending timers.
+// their process, and can be cancelled; an idle system has no pending timers. Erlang's
+// start_timer/read_timer, keyed timers, receive timeouts; and what escapes the seed.
 import { describe, expect, it } from 'vitest';
-import { createSystem, type TimerRef } from '../index.ts';
+import { behavior, createSystem, setup, type Context, type TimeoutMessage, type TimerRef } from '../index.ts';
+import { seeds } from './helpers.ts';
 
 describe('virtual time', () => {
   it('the clock starts at 0 and moves only when the system is run; advance(ms) moves it even when idle', async () => {
@@ -183,5 +185,150 @@ describe('setTimer / cancelTimer', () => {
     expect(report.stoppedBy).toBe('idle');
     expect(system.pendingTimers).toBe(0);
     expect(system.now()).toBe(2000);
+  });
+});
+
+describe('Erlang timers: startTimer, readTimer, cancelTimer', () => {
+  it("startTimer delivers { type: 'timeout', timer, msg } (erlang:start_timer); readTimer and cancelTimer give the ms left, or false", async () => {
+    const system = createSystem({ seed: 1 });
+    const log: unknown[] = [];
+    system.spawn(async (self: Context<string, TimeoutMessage<string>>) => {
+      const t = self.startTimer(100, 'tick');
+      const c = self.setTimer(300, 'never');
+      await self.sleep(40);
+      log.push(self.readTimer(t), self.readTimer(c));
+      log.push(self.cancelTimer(c), self.cancelTimer(c), self.readTimer(c));
+      const m = await self.receive({ type: 'timeout' });
+      log.push(m.msg, m.timer === t, self.now());
+      log.push(self.readTimer(t), self.cancelTimer(t));
+      log.push(await self.receive(undefined, { after: 1000 }));
+    });
+    await system.runUntilIdle();
+    expect(log).toEqual([60, 260, 260, false, false, 'tick', true, 100, false, false, undefined]);
+  });
+});
+
+describe('keyed timers (self.timers)', () => {
+  it('starting a key again replaces its timer; a cancelled timer\'s message never arrives, even if already in the mailbox', async () => {
+    const system = createSystem({ seed: 1 });
+    const log: unknown[] = [];
+    system.spawn<string>(async (self) => {
+      self.timers.start('poll', 100, 'poll-1');
+      self.timers.start('poll', 150, 'poll-2'); // replaces the first
+      log.push(self.timers.isActive('poll'));
+      log.push(await self.receive(), self.now());
+      log.push(self.timers.isActive('poll')); // a single timer that fired is no longer active
+      self.timers.start('retry', 10, 'retry');
+      await self.sleep(20); // the retry message is in the mailbox now
+      expect(system.info(self.ref)!.mailbox).toBe(1);
+      self.timers.cancel('retry');
+      log.push(await self.receive(undefined, { after: 0 }));
+    });
+    await system.runUntilIdle();
+    expect(log).toEqual([true, 'poll-2', 150, false, undefined]);
+    expect(system.trace!.of('send').map((e) => e.msg)).toEqual(['poll-2', 'retry']);
+  });
+
+  it('a periodic timer repeats until cancelled, and dies with its process', async () => {
+    const system = createSystem({ seed: 1 });
+    const ticks: number[] = [];
+    const p = system.spawn<string>(async (self) => {
+      self.timers.startPeriodic('tick', 100, 'tick');
+      for (;;) {
+        await self.receive();
+        ticks.push(self.now());
+        if (ticks.length === 3) self.timers.cancel('tick');
+      }
+    });
+    await system.advance(1000);
+    expect(ticks).toEqual([100, 200, 300]);
+    expect(system.pendingTimers).toBe(0);
+    system.spawn(async (self) => { self.timers.startPeriodic('t', 50, 'x'); });
+    await system.advance(10);
+    expect(system.isAlive(p)).toBe(true);
+    expect(system.pendingTimers).toBe(0); // the second process ended: its periodic timer with it
+  });
+
+  it('a message of a timer replaced while it is still on its way is discarded at delivery', async () => {
+    let onItsWay = 0;
+    for (const seed of seeds(20)) {
+      const system = createSystem({ seed });
+      const log: unknown[] = [];
+      system.spawn<string>(async (self) => {
+        self.timers.start('k', 10, 'stale');
+        await self.sleep(10); // due at the same instant: the stale message may be sent, not yet delivered
+        self.timers.start('k', 5, 'fresh');
+        log.push(await self.receive(), self.now());
+        log.push(await self.receive(undefined, { after: 100 }));
+      });
+      await system.runUntilIdle();
+      expect(log, `seed ${seed}`).toEqual(['fresh', 15, undefined]);
+      const stale = system.trace!.of('send').find((e) => e.msg === 'stale');
+      if (stale && !system.trace!.of('deliver').some((e) => e.id === stale.id)) onItsWay++;
+    }
+    expect(onItsWay).toBeGreaterThan(0); // some seeds sent it before the restart: it was dropped on arrival
+  });
+});
+
+describe('receive timeout', () => {
+  it('arrives after ms without a message, once per quiet spell; each message taken restarts the wait', async () => {
+    const system = createSystem({ seed: 1 });
+    const log: unknown[] = [];
+    const p = system.spawn<string>(setup<string>((self) => {
+      self.setReceiveTimeout(100, 'idle');
+      return behavior<string>((me, m) => {
+        log.push([m, me.now()]);
+        if (m === 'bye') me.cancelReceiveTimeout();
+      });
+    }));
+    system.spawn(async (self) => {
+      await self.sleep(50);
+      self.send(p, 'a'); // restarts the wait: idle at 150
+      await self.sleep(200);
+      self.send(p, 'b'); // at 250: idle again at 350
+      await self.sleep(200);
+      self.send(p, 'bye'); // at 450: no more timeouts
+    });
+    const report = await system.runUntilIdle();
+    expect(log).toEqual([['a', 50], ['idle', 150], ['b', 250], ['idle', 350], ['bye', 450]]);
+    expect(report.idle).toBe(true);
+    expect(system.pendingTimers).toBe(0);
+  });
+
+  it('works in an async loop too: it counts the messages the loop takes', async () => {
+    const system = createSystem({ seed: 1 });
+    const log: unknown[] = [];
+    system.spawn<string>(async (self) => {
+      self.setReceiveTimeout(30, 'quiet');
+      log.push(await self.receive(), self.now());
+      self.cancelReceiveTimeout();
+      log.push(await self.receive(undefined, { after: 100 }));
+    });
+    await system.runUntilIdle();
+    expect(log).toEqual(['quiet', 30, undefined]);
+  });
+});
+
+describe('what escapes the seed', () => {
+  it('runUntilIdle names the processes waiting for a promise the runtime does not control, and the trace marks code that ran outside a run', async () => {
+    const system = createSystem({ seed: 1 });
+    let resolveOutside: (() => void) | undefined;
+    const outsider = system.spawn<string>(async (self) => {
+      await new Promise<void>((resolve) => { resolveOutside = resolve; }); // a real setTimeout, fetch, a promise shared through a variable…
+      self.send(self.ref, 'late');
+      await self.receive();
+    }, { name: 'outsider' });
+    const calm = system.spawn(async (self) => { await self.receive(); }, { name: 'calm' });
+    const first = await system.runUntilIdle();
+    expect(first.idle).toBe(true);
+    expect(first.awaitingOutside).toEqual([outsider.pid]); // not `calm`: it waits for a message
+    resolveOutside!(); // real time resumes it, between runs
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = await system.runUntilIdle();
+    expect(second.ranOutside).toEqual([outsider.pid]);
+    expect(second.awaitingOutside).toBeUndefined();
+    expect(system.trace!.of('outside')).toEqual([expect.objectContaining({ kind: 'outside', pid: outsider.pid })]);
+    expect(system.trace!.toChart()).toMatch(/⚠ outsider ran outside the scheduler/);
+    expect(system.isAlive(calm)).toBe(true);
   });
 });

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { startVitest, type Reporter, type TestModule } from 'vitest/node';
 import type { Manifest } from '../../../exercises/manifest.ts';
 import type { PropertyOutcome } from '../../../kernels/harness/property.ts';
+import { folderReader } from '../../../kernels/harness/bundle-file.ts';
 import { bundleSubmission } from '../../../kernels/loader/bundle.ts';
 import type { PreparedExercise } from '../../prepare/prepare.ts';
 import { Redactor } from '../../redact.ts';
@@ -32,7 +33,7 @@ export async function prepareLocal(m: Manifest, root: string): Promise<PreparedE
     return { id: m.id, status: 'missing', reason: `missing file${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, diagnostics: [] };
   }
   const diagnostics: Diagnostic[] = typecheckFiles(root, m.files).map(({ kind: _kind, ...d }) => d);
-  const bundled = await bundleSubmission({ entry: join(root, m.entry), root });
+  const bundled = await bundleSubmission({ entry: m.entry, read: folderReader(root, m.files) });
   if (!bundled.ok) {
     const errors = bundled.errors.map((e) => ({ file: e.file, line: e.line, column: e.column, message: e.message }));
     const seen = new Set<string>();

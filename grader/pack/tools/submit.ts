@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { folderReader } from '../../../kernels/harness/bundle-file.ts';
 import { bundleSubmission } from '../../../kernels/loader/bundle.ts';
 import { PROGRESS_LOG, REFLECTION, packExercises, packRoot, progressLogEnabled, readPackInfo, sha256, size, studentRoot } from './local.ts';
 import { zip } from './zip.ts';
@@ -40,7 +41,7 @@ export async function submit(options: SubmitOptions = {}): Promise<Submitted> {
     const unchanged = present.filter((f) => starter[f] !== undefined && starter[f] === sha256(readFileSync(join(root, f))));
     if (unchanged.length === present.length) warnings.push(`${m.id}: ${unchanged.join(', ')} ${unchanged.length > 1 ? 'are' : 'is'} still the starter code.`);
     if (missing.length === 0) {
-      const bundled = await bundleSubmission({ entry: join(root, m.entry), root });
+      const bundled = await bundleSubmission({ entry: m.entry, read: folderReader(root, m.files) });
       if (!bundled.ok) {
         const e = bundled.errors[0]!;
         warnings.push(`${m.id}: does not compile (${e.file}:${e.line}:${e.column} ${e.message}): its tests will all fail.`);

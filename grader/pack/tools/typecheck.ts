@@ -1,17 +1,45 @@
 // The type check `npm test` prints before any test output: the student's files checked with
-// the TypeScript compiler, with the options the grader uses (grader/prepare/typecheck.ts),
-// against the pack's runtime and protocols. Type errors are reported, not fatal: code that
-// parses still runs, as in the grader. Syntax errors are reported as such.
-import { join, relative } from 'node:path';
+// the TypeScript compiler, with the options the grader uses (grader/prepare), against the
+// pack's runtime and protocols. Type errors are reported, not fatal: code that parses still
+// runs, as in the grader. Syntax errors are reported as such.
+//
+// The compiler sees a closed world: the student's files (given as text, under a virtual
+// folder) and, from the kit, the runtime, the exercises' top-level modules and the type
+// definitions of zod and the standard library. A `/// <reference path>` or an import of
+// anything else (a hidden test, another student's file, /etc/passwd) is simply not found,
+// so nothing outside that world can surface in a diagnostic.
+import { readFileSync, statSync } from 'node:fs';
+import { join, posix, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 import type { Diagnostic } from '../../result.ts';
-import { isStudentFile, packRoot } from './local.ts';
+import { escapeRegExp, packRoot } from './local.ts';
 
 export interface CheckedDiagnostic extends Diagnostic {
   readonly kind: 'syntax' | 'type';
 }
 
-/** The compiler options student code is checked with, here and by the grader (grader/prepare/typecheck.ts). */
+/** Where the student's files appear to the compiler: a folder that exists on no disk. */
+const SUBMISSION = '/__submission__';
+
+/**
+ * The globals a kernel gives student code beyond the standard library: console (its output is
+ * shown with the test's result). Declared here so that `console.log` type-checks as it runs.
+ */
+const KERNEL_GLOBALS = '/__kernel__/globals.d.ts';
+const KERNEL_GLOBALS_TEXT = `interface Console {
+  log(...data: unknown[]): void;
+  info(...data: unknown[]): void;
+  warn(...data: unknown[]): void;
+  error(...data: unknown[]): void;
+  debug(...data: unknown[]): void;
+  trace(...data: unknown[]): void;
+  table(data: unknown, columns?: string[]): void;
+  dir(item?: unknown, options?: unknown): void;
+}
+declare var console: Console;
+`;
+
+/** The compiler options student code is checked with, here and by the grader. */
 export function compilerOptions(kitRoot: string): ts.CompilerOptions {
   return {
     target: ts.ScriptTarget.ES2022,
@@ -34,35 +62,96 @@ export function compilerOptions(kitRoot: string): ts.CompilerOptions {
   };
 }
 
-// Kit files (runtime, protocols, libraries) are parsed once per process: watch mode reruns
-// re-read only the student's files.
+/** Kit files the compiler may read: the runtime, exercise modules, zod's and the standard library's types. */
+function kitReadable(kitRoot: string, tsLib: string): (file: string) => boolean {
+  const root = resolve(kitRoot);
+  return (file) => {
+    if (file.startsWith(tsLib + sep)) return true;
+    const rel = relative(root, file).split(sep).join('/');
+    if (rel.startsWith('..') || posix.isAbsolute(rel)) return false;
+    if (rel === 'package.json' || rel.startsWith('node_modules/zod/')) return true;
+    if (rel.startsWith('runtime/')) return !rel.startsWith('runtime/test/');
+    return /^exercises\/[a-z0-9-]+\/[\w-]+\.ts$/.test(rel);
+  };
+}
+
+// Kit files (runtime, protocols, libraries) are parsed once per process: watch mode reruns,
+// and the grader's prepare workers, re-read only the student's files.
 const shared = new Map<string, ts.SourceFile>();
+let kernelGlobals: ts.SourceFile | undefined;
 let previous: ts.Program | undefined;
 
-/** Diagnostics for the student's `files` (relative to `root`) that exist; positions 1-based. */
-export function typecheckFiles(root: string, files: readonly string[], kitRoot = packRoot): CheckedDiagnostic[] {
-  if (files.length === 0) return [];
+/**
+ * Diagnostics for the student's `files` (paths relative to the submission), given as text by
+ * `read`; positions 1-based. `read` answers only for files of the submission.
+ */
+export function typecheckSources(read: (path: string) => string | undefined, files: readonly string[], kitRoot = packRoot): CheckedDiagnostic[] {
+  const present = files.filter((f) => read(f) !== undefined);
+  if (present.length === 0) return [];
   const options = compilerOptions(kitRoot);
   const base = ts.createCompilerHost(options, true);
+  const tsLib = resolve(base.getDefaultLibLocation!());
+  const inKit = kitReadable(kitRoot, tsLib);
+  const studentPath = (file: string): string | undefined => {
+    const f = file.split(sep).join('/');
+    return f.startsWith(`${SUBMISSION}/`) ? posix.normalize(f.slice(SUBMISSION.length + 1)) : undefined;
+  };
+  const exists = (file: string): boolean => {
+    if (file === KERNEL_GLOBALS) return true;
+    const mine = studentPath(file);
+    if (mine !== undefined) return read(mine) !== undefined;
+    if (!inKit(file)) return false;
+    try {
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  };
   const host: ts.CompilerHost = {
     ...base,
     getCurrentDirectory: () => kitRoot,
-    getSourceFile(fileName, languageVersion, onError) {
-      const mine = isStudentFile(fileName, root);
-      if (!mine) {
-        const cached = shared.get(fileName);
-        if (cached) return cached;
+    fileExists: exists,
+    readFile: (file) => {
+      if (file === KERNEL_GLOBALS) return KERNEL_GLOBALS_TEXT;
+      const mine = studentPath(file);
+      if (mine !== undefined) return read(mine);
+      return inKit(file) && exists(file) ? readFileSync(file, 'utf8') : undefined;
+    },
+    // Folders answer for themselves (their existence gives nothing away): only files are closed.
+    directoryExists: (dir) => {
+      if (dir === SUBMISSION || dir.startsWith(`${SUBMISSION}/`)) return true;
+      const within = (r: string) => dir === r || dir.startsWith(r + sep);
+      if (!within(resolve(kitRoot)) && !within(tsLib)) return false;
+      try {
+        return statSync(dir).isDirectory();
+      } catch {
+        return false;
       }
+    },
+    getDirectories: () => [],
+    realpath: (p) => p,
+    getSourceFile(fileName, languageVersion, onError) {
+      if (fileName === KERNEL_GLOBALS) return (kernelGlobals ??= ts.createSourceFile(KERNEL_GLOBALS, KERNEL_GLOBALS_TEXT, languageVersion, true));
+      const mine = studentPath(fileName);
+      if (mine !== undefined) {
+        const text = read(mine);
+        return text === undefined ? undefined : ts.createSourceFile(fileName, text, languageVersion, true);
+      }
+      if (!inKit(fileName)) return undefined;
+      const cached = shared.get(fileName);
+      if (cached) return cached;
       const sf = base.getSourceFile(fileName, languageVersion, onError);
-      if (sf && !mine) shared.set(fileName, sf);
+      if (sf) shared.set(fileName, sf);
       return sf;
     },
   };
-  const program = ts.createProgram({ rootNames: files.map((f) => join(root, f)), options, host, oldProgram: previous });
+  const kitPath = new RegExp(`(^|['"\\s(])${escapeRegExp(resolve(kitRoot) + sep)}`, 'g');
+  const program = ts.createProgram({ rootNames: [KERNEL_GLOBALS, ...present.map((f) => `${SUBMISSION}/${f}`)], options, host, oldProgram: previous });
   previous = program;
   const out: CheckedDiagnostic[] = [];
   for (const sf of program.getSourceFiles()) {
-    if (!isStudentFile(sf.fileName, root)) continue;
+    const mine = studentPath(sf.fileName);
+    if (mine === undefined) continue;
     const syntax = program.getSyntacticDiagnostics(sf);
     const semantic = program.getSemanticDiagnostics(sf);
     for (const [kind, list] of [['syntax', syntax], ['type', semantic]] as const) {
@@ -70,15 +159,29 @@ export function typecheckFiles(root: string, files: readonly string[], kitRoot =
         const pos = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
         out.push({
           kind,
-          file: relative(root, sf.fileName).split('\\').join('/'),
+          file: mine,
           line: pos.line + 1,
           column: pos.character + 1,
-          message: ts.flattenDiagnosticMessageText(d.messageText, '\n'),
+          // Paths as the student knows them: their own files relative, the kit's relative to the kit.
+          message: ts.flattenDiagnosticMessageText(d.messageText, '\n').replaceAll(`${SUBMISSION}/`, '').replace(kitPath, '$1'),
         });
       }
     }
   }
   return out;
+}
+
+/** Diagnostics for the student's `files` (relative to `root`, read from disk) that exist. */
+export function typecheckFiles(root: string, files: readonly string[], kitRoot = packRoot): CheckedDiagnostic[] {
+  const base = resolve(root);
+  return typecheckSources((path) => {
+    if (!files.includes(path)) return undefined;
+    try {
+      return readFileSync(join(base, path), 'utf8');
+    } catch {
+      return undefined;
+    }
+  }, files, kitRoot);
 }
 
 /**

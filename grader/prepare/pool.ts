@@ -1,0 +1,184 @@
+// The prepare pool: type checks and bundles run in worker processes, never in the grader's
+// own. A few KB of recursive or template-literal types can make the type checker run for
+// minutes or exhaust any heap; here that costs one job its budget, not the batch:
+//  - each job is bounded by CPU time (of the worker and the esbuild process it drives), with a
+//    wall-clock backstop, and each worker by its V8 heap;
+//  - a job over its budget kills its worker; a fresh worker takes the next job;
+//  - workers take jobs one at a time from a shared queue, so a slow job delays no other
+//    student beyond the worker it holds.
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { BundleError } from '../../kernels/loader/bundle.ts';
+import { TreeCpu } from '../../kernels/harness/cpu-time.ts';
+import type { CheckedDiagnostic } from '../pack/tools/typecheck.ts';
+
+const workerBin = fileURLToPath(new URL('./worker-bin.mjs', import.meta.url));
+
+/** One exercise of one submission. */
+export interface PrepareJob {
+  readonly id: number;
+  /** The exercise's entry file ('ring/ring.ts'). */
+  readonly entry: string;
+  /** The exercise's files: only these are seen by the type checker and the bundler. */
+  readonly files: readonly string[];
+  /** Every file the submission holds, by relative path. */
+  readonly texts: Readonly<Record<string, string>>;
+}
+
+export type PrepareReply =
+  | { readonly id: number; readonly ok: true; readonly diagnostics: CheckedDiagnostic[]; readonly code?: string; readonly errors?: BundleError[] }
+  | { readonly id: number; readonly ok: false; readonly error: string };
+
+export type PrepareOutcome =
+  | { readonly kind: 'done'; readonly diagnostics: CheckedDiagnostic[]; readonly code?: string; readonly errors?: BundleError[] }
+  /** The submission exhausted a budget: its fault, a plain note for its report. */
+  | { readonly kind: 'limit'; readonly note: string }
+  /** The machinery failed: never a mark. */
+  | { readonly kind: 'infrastructure'; readonly note: string };
+
+export interface PoolOptions {
+  /** Worker processes (default 1). */
+  readonly workers?: number;
+  /** CPU time one job may use, in ms (default 20 s). */
+  readonly cpuMs?: number;
+  /** Heap of a worker, in MB (default 1024). */
+  readonly memoryMB?: number;
+}
+
+interface Worker {
+  readonly child: ChildProcess;
+  /** The start of what the worker printed to stderr (V8 says there why it died). */
+  readonly stderr: () => string;
+  readonly ready: Promise<void>;
+  readonly meter: TreeCpu;
+  busy: boolean;
+}
+
+interface Queued {
+  readonly job: Omit<PrepareJob, 'id'>;
+  readonly resolve: (o: PrepareOutcome) => void;
+}
+
+export class PreparePool {
+  private readonly workers: Worker[] = [];
+  private readonly queue: Queued[] = [];
+  private nextId = 0;
+  private closed = false;
+  private readonly size: number;
+  private readonly cpuMs: number;
+  private readonly memoryMB: number;
+
+  constructor(options: PoolOptions = {}) {
+    this.size = Math.max(1, options.workers ?? 1);
+    this.cpuMs = options.cpuMs ?? 20_000;
+    this.memoryMB = options.memoryMB ?? 1024;
+  }
+
+  /** Type-checks and bundles one exercise of a submission. Never rejects. */
+  prepare(job: Omit<PrepareJob, 'id'>): Promise<PrepareOutcome> {
+    return new Promise((resolve) => {
+      this.queue.push({ job, resolve });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const w of this.workers.splice(0)) w.child.kill('SIGKILL');
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      let worker = this.workers.find((w) => !w.busy);
+      if (!worker && this.workers.length < this.size) worker = this.spawn();
+      if (!worker) return;
+      const next = this.queue.shift()!;
+      worker.busy = true;
+      void this.run(worker, next).then((outcome) => {
+        next.resolve(outcome);
+        worker.busy = false;
+        this.pump();
+      });
+    }
+  }
+
+  private spawn(): Worker {
+    const child = fork(workerBin, [], {
+      execArgv: [`--max-old-space-size=${this.memoryMB}`, '--stack-size=4000'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      if (stderr.length < 16_384) stderr += d.toString('utf8');
+    });
+    child.on('error', () => {});
+    const ready = new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', (code, signal) => reject(new Error(`the prepare worker exited while starting (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').slice(-2).join(' / ')}`)));
+    });
+    ready.catch(() => {});
+    const worker: Worker = { child, stderr: () => stderr, ready, meter: new TreeCpu(child.pid), busy: false };
+    this.workers.push(worker);
+    return worker;
+  }
+
+  private retire(worker: Worker): void {
+    const i = this.workers.indexOf(worker);
+    if (i >= 0) this.workers.splice(i, 1);
+    worker.child.kill('SIGKILL');
+  }
+
+  private async run(worker: Worker, queued: Queued): Promise<PrepareOutcome> {
+    try {
+      await worker.ready;
+    } catch (err) {
+      this.retire(worker);
+      return { kind: 'infrastructure', note: `the type checker could not start: ${(err as Error).message}` };
+    }
+    const id = this.nextId++;
+    const job: PrepareJob = { ...queued.job, id };
+    const cpuAtStart = worker.meter.fresh() ?? 0;
+    const wallAtStart = Date.now();
+    const budget = this.cpuMs;
+    return new Promise<PrepareOutcome>((resolve) => {
+      let settled = false;
+      const finish = (o: PrepareOutcome, retire = false): void => {
+        if (settled) return;
+        settled = true;
+        clearInterval(watch);
+        worker.child.off('message', onMessage);
+        worker.child.off('exit', onExit);
+        if (retire) this.retire(worker);
+        resolve(o);
+      };
+      const onMessage = (m: PrepareReply): void => {
+        if (m.id !== id) return;
+        if (m.ok) finish({ kind: 'done', diagnostics: m.diagnostics, code: m.code, errors: m.errors });
+        else finish({ kind: 'infrastructure', note: `the type checker failed: ${m.error}` }, true);
+      };
+      const onExit = (code: number | null, signal: string | null): void => {
+        const stderr = worker.stderr();
+        if (/heap out of memory|Allocation failed|Reached heap limit/i.test(stderr) || signal === 'SIGABRT' || code === 134) {
+          finish({ kind: 'limit', note: `type checking and bundling this code exceeded ${this.memoryMB} MB of memory` }, true);
+        } else {
+          finish({ kind: 'infrastructure', note: `the type checker stopped unexpectedly (${signal ?? `exit ${code}`})` }, true);
+        }
+      };
+      // CPU time decides (a busy machine must not fail anyone); ten budgets of wall time back it up.
+      const watch = setInterval(() => {
+        const used = (worker.meter.fresh() ?? 0) - cpuAtStart;
+        if (used > budget || Date.now() - wallAtStart > budget * 10) {
+          finish({ kind: 'limit', note: `type checking and bundling this code exceeded ${formatSeconds(budget)} of CPU time` }, true);
+        }
+      }, Math.min(250, budget / 4));
+      worker.child.on('message', onMessage);
+      worker.child.once('exit', onExit);
+      worker.child.send(job);
+    });
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}

@@ -1,0 +1,102 @@
+// A process as the engine keeps it: its mailbox, the channels that feed it, its links,
+// monitors, timers and names. Nothing here is reachable from process code: the context a
+// process gets holds its Proc in a JavaScript-private field.
+import type { Behavior } from '../behavior.ts';
+import type { ProcessContext } from '../context.ts';
+import type { ExitReason } from '../exit.ts';
+import { Queue } from '../queue.ts';
+import type { Ref } from '../ref.ts';
+import type { Source } from '../scheduler.ts';
+import type { Timer } from '../timers.ts';
+import type { Engine } from './engine.ts';
+import type { Envelope } from './envelope.ts';
+
+/** A pending receive, select or ask: `select` says which clause an envelope matches (-1: none). */
+export interface Wait {
+  readonly select: (env: Envelope) => number;
+  readonly take: (env: Envelope, clause: number) => void;
+  timer?: Timer;
+}
+
+/** A timer started by key (Akka's TimerScheduler): starting the key again replaces it. */
+export interface KeyedTimer {
+  readonly key: string | symbol;
+  /** Its messages carry this id; a message whose id is no longer current is discarded. */
+  readonly id: number;
+  /** Pending: undefined once a single timer has fired. */
+  timer: Timer | undefined;
+  /** Periodic timers: the interval. */
+  readonly interval: number | undefined;
+  readonly msg: unknown;
+}
+
+/** Inbound channels a process keeps before the idle ones are swept. */
+export const SWEEP_AT = 64;
+
+/** The messages from one sender to one receiver, in order. */
+export class Channel implements Source {
+  readyIndex = -1;
+  /** Used since the last sweep of its receiver's channels. */
+  used = true;
+  readonly queue = new Queue<Envelope>();
+  constructor(private readonly deliver: (to: Proc, env: Envelope) => void, readonly to: Proc) {}
+  fire(): boolean {
+    const env = this.queue.shift()!;
+    this.deliver(this.to, env);
+    return this.queue.length > 0;
+  }
+}
+
+export class Proc {
+  readonly mailbox = new Queue<Envelope>();
+  readonly waits: Wait[] = [];
+  readonly inbound = new Map<number, Channel>();
+  /** The channel used last, and its sender: most processes hear from one peer at a time. */
+  lastFrom = -1;
+  lastChannel: Channel | undefined;
+  /** Inbound channels beyond which empty ones are swept away. */
+  sweepAt = SWEEP_AT;
+  /** Linked processes: pid → ref (pids are unique across kernels: one scheduler, or disjoint shares of them). */
+  readonly links = new Map<number, Ref>();
+  /** Monitors held by this process: monitor id → target (and the ask it serves, if any). */
+  readonly watching = new Map<number, { target: Ref; ask?: number }>();
+  /** Monitors on this process: monitor id → watcher. */
+  readonly watchers = new Map<number, Ref>();
+  readonly aliases = new Set<number>();
+  readonly timers = new Set<Timer>();
+  readonly names = new Set<string>();
+  trapExit = false;
+  exited = false;
+  reason: ExitReason | undefined;
+  started = false;
+  /** What runs in it: an async loop, a behaviour, or (a harness sink) nothing. */
+  code: 'loop' | 'behavior' | 'none' = 'none';
+  /** Behaviour processes: the current behaviour, and whether a handler is still running. */
+  behavior: Behavior<unknown> | undefined;
+  busy = false;
+  resumeQueued = false;
+  /** Behaviour processes: the message whose handler is running (what `stash` stashes). */
+  handling: Envelope | undefined;
+  /** Messages put aside by `stash`, in order (allocated on first use, as are the fields below). */
+  stash: Envelope[] | undefined;
+  /** Keyed timers by key, and by id (to tell a current message from a stale one). */
+  keyed: Map<string | symbol, KeyedTimer> | undefined;
+  keyedIds: Map<number, KeyedTimer> | undefined;
+  /** A receive timeout: `msg` arrives after `ms` without a message. */
+  receiveTimeout: { readonly ms: number; readonly msg: unknown } | undefined;
+  /** Woken when the process's code has started (start_link waits for this). */
+  readonly startWaiters: (() => void)[] = [];
+  /** A harness-owned process that hands every delivery to the test side instead of running code. */
+  sink: ((env: Envelope) => void) | undefined;
+  /** The context its code gets (made when its code starts). */
+  ctx: ProcessContext | undefined;
+
+  constructor(
+    readonly kernel: Engine,
+    readonly pid: number,
+    readonly ref: Ref,
+    readonly name: string | undefined,
+    /** The process that spawned it (the kernel's 'outside' for a process spawned from outside). */
+    readonly parent: Ref,
+  ) {}
+}

@@ -1,0 +1,109 @@
+// Waiting: selective receive (one pattern, or select's several clauses), ask (request/reply
+// with a one-shot reply alias and a monitor), and sleep. A process that has ended waits for
+// ever: its leftover code stops at its next wait and nothing it does reaches anyone.
+import { AskTargetExitedError, AskTimeoutError } from '../errors.ts';
+import type { DownMessage } from '../exit.ts';
+import type { Matcher } from '../pattern.ts';
+import { makeRef, type Ref } from '../ref.ts';
+import { resolve as resolveName, send } from './delivery.ts';
+import type { Engine } from './engine.ts';
+import type { Envelope } from './envelope.ts';
+import { resumeWith, taken } from './execution.ts';
+import type { Proc, Wait } from './proc.ts';
+import { startTimer } from './process-timers.ts';
+import { demonitor, monitor } from './signals.ts';
+
+/** What the code of a process that has ended gets from a wait: a promise that never settles. */
+export function never<T>(): Promise<T> {
+  return new Promise<T>(() => {});
+}
+
+/**
+ * Waits for the first message (in mailbox order) for which `select` gives a clause (>= 0), and
+ * resolves to `take(message, clause)`; after `after` ms without one, to undefined. Each message
+ * is tested once per wait: a pattern with side effects runs once per message.
+ */
+export function receive<T>(k: Engine, proc: Proc, select: (msg: unknown) => number, after: number, take: (msg: unknown, clause: number) => T): Promise<T | undefined> {
+  if (proc.exited) return never();
+  let found = -1;
+  const i = proc.mailbox.findIndex((env) => env.ask === undefined && (found = select(env.msg)) >= 0);
+  if (i >= 0) {
+    const env = proc.mailbox.removeAt(i);
+    k.trace?.received(proc.pid, env.id);
+    taken(k, proc, env);
+    return Promise.resolve(take(env.msg, found));
+  }
+  if (after <= 0) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const wait: Wait = {
+      select: (env) => (env.ask === undefined ? select(env.msg) : -1),
+      take: (env, clause) => resumeWith(k, resolve, take(env.msg, clause)),
+    };
+    if (after !== Infinity) {
+      wait.timer = startTimer(k, proc, after, () => {
+        removeWait(proc, wait);
+        resumeWith(k, resolve, undefined);
+      });
+    }
+    proc.waits.push(wait);
+  });
+}
+
+/** The usual receive: one matcher, the message itself. */
+export function receiveMatching(k: Engine, proc: Proc, match: Matcher, after: number): Promise<unknown> {
+  return receive(k, proc, (msg) => (match(msg) ? 0 : -1), after, identity);
+}
+
+function identity(msg: unknown): unknown {
+  return msg;
+}
+
+export function sleep(k: Engine, proc: Proc, ms: number): Promise<void> {
+  if (proc.exited) return never();
+  return new Promise((resolve) => {
+    startTimer(k, proc, ms, () => resumeWith(k, resolve, undefined));
+  });
+}
+
+export function ask(k: Engine, proc: Proc, to: Ref | string, make: (replyTo: Ref) => unknown, timeout: number): Promise<unknown> {
+  if (proc.exited) return never();
+  const target = resolveName(k, to);
+  const askId = k.scheduler.nextId();
+  const replyTo = makeRef(k.id, proc.pid, askId);
+  const request = make(replyTo);
+  proc.aliases.add(askId);
+  const mon = monitor(k, proc, target, askId);
+  try {
+    send(k, proc, target, request);
+  } catch (err) {
+    proc.aliases.delete(askId);
+    demonitor(k, proc, mon);
+    return Promise.reject(err);
+  }
+  const label = k.label(target);
+  return new Promise((resolve, reject) => {
+    const finish = () => {
+      proc.aliases.delete(askId);
+      demonitor(k, proc, mon);
+    };
+    const wait: Wait = {
+      select: (env) => (env.ask === askId ? 0 : -1),
+      take: (env: Envelope) => {
+        finish();
+        if (env.kind === 'down') resumeWith(k, reject, new AskTargetExitedError(label, (env.msg as DownMessage).reason));
+        else resumeWith(k, resolve, env.msg);
+      },
+    };
+    wait.timer = startTimer(k, proc, timeout, () => {
+      removeWait(proc, wait);
+      finish();
+      resumeWith(k, reject, new AskTimeoutError(label, timeout));
+    });
+    proc.waits.push(wait);
+  });
+}
+
+function removeWait(proc: Proc, wait: Wait): void {
+  const i = proc.waits.indexOf(wait);
+  if (i >= 0) proc.waits.splice(i, 1);
+}
