@@ -139,7 +139,9 @@ async function submissions(m: Manifest, dir: string): Promise<Map<string, string
 
 /** Grades the class folder through the real pipeline (sandboxed kernels, manifest seeds). */
 async function graded(m: Manifest, cls: string, out: string, options: SelftestOptions): Promise<Outcomes> {
-  const summary = await gradeClass({ paths: [cls], out, exercises: [m.id], force: true, jobs: options.jobs, progress: options.progress });
+  // The solution is one of the submissions, judged below: no separate canary. The kit's own
+  // code needs no sandbox, so a host without bubblewrap can still test the kit.
+  const summary = await gradeClass({ paths: [cls], out, exercises: [m.id], force: true, jobs: options.jobs, progress: options.progress, canary: false, allowWeakSandbox: true });
   const outcomes: Outcomes = new Map();
   for (const r of summary.results) {
     const e = r.exercises[0]!;
@@ -147,7 +149,10 @@ async function graded(m: Manifest, cls: string, out: string, options: SelftestOp
     for (const t of e.tests) {
       tests.set(t.id, { run: t.seeds.run, failed: t.status === 'passed' ? [] : t.seeds.failed.length > 0 ? t.seeds.failed : t.seeds.run.length > 0 ? t.seeds.run : m.seeds, error: t.status === 'error' ? t.message ?? 'error' : undefined });
     }
-    outcomes.set(r.student, { tests, error: e.status === 'graded' ? undefined : `${e.status}${e.reason ? `: ${e.reason}` : ''}` });
+    // A grading error (the machinery failed, not the code) says nothing about the code: it is a miss of the run.
+    const machinery = e.tests.find((t) => t.status === 'grading-error');
+    const error = e.status !== 'graded' ? `${e.status}${e.reason ? `: ${e.reason}` : ''}` : machinery ? `grading error in ${machinery.id}: ${machinery.message ?? ''}` : undefined;
+    outcomes.set(r.student, { tests, error });
   }
   return outcomes;
 }
