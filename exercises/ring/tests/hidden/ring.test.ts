@@ -213,7 +213,7 @@ t.property('ring.timeout-each', 'each question\'s timeout runs from its own arri
     const restartedBy = sends(trace, (e) => e.from === s.self.pid && e.t > 0 && e.t + timeout === first[0]!.t)[0];
     ctx.fail(`question 1 arrived at t=0 and got "unavailable" at t=${first[0]!.t}; expected t=${timeout}: a question's timeout counts from its own arrival. ` +
       `Questions ${n > 2 ? `2..${n}` : '2'} arrived meanwhile (at t=${arrive.slice(1).join(', ')})` +
-      (restartedBy ? `, and t=${first[0]!.t} is exactly ${timeout} ms after the ${typeOf(restartedBy.msg)} the test sent at t=${restartedBy.t}: the wait restarted when that message came` : ''));
+      (restartedBy ? `, and t=${first[0]!.t} is exactly ${timeout} ms after the "${typeOf(restartedBy.msg)}" message the test sent at t=${restartedBy.t}: the wait restarted when that message came` : ''));
   }
   for (let id = 2; id <= n; id++) {
     const mine = replies.filter((x) => x.r.id === id);
