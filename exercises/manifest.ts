@@ -5,6 +5,7 @@
 //   tests/public/    tests students get (run with `npm test` in the student pack)
 //   tests/hidden/    tests only the grader runs
 //   mutants/         known-bad variants, each of which must lose the marks of its group
+//                    (a mutant's files replace the solution's; see AUTHORING.md)
 // and `starter/<id>/`, `solutions/<id>/` hold the skeleton and the reference solution, laid
 // out exactly as a student submits them (e.g. `ring/ring.ts`).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -33,8 +34,13 @@ export const Mutant = z.object({
   description: z.string().min(1),
   /** Files replacing the solution's: submission path → path inside the exercise folder. */
   files: z.record(relPath, relPath),
-  /** Rubric groups this mutant must lose marks in. */
+  /** Rubric groups this mutant must lose marks in: exactly these, no others. */
   loses: z.array(id).min(1),
+  /**
+   * The test written for the property this mutant breaks (in one of `loses`): it must fail
+   * under every manifest seed, not by luck and not only through a neighbouring test.
+   */
+  test: testId,
 }).strict();
 export type Mutant = z.infer<typeof Mutant>;
 
@@ -49,8 +55,11 @@ export const Manifest = z.object({
   entry: relPath,
   /** Simulated kernels each test's system gets unless the test asks for more. */
   kernels: z.number().int().min(1).max(16).default(1),
-  /** Fixed seeds: every test runs under each; it earns its points only if all pass. */
-  seeds: z.array(z.number().int().nonnegative()).min(1).max(20),
+  /**
+   * Fixed seeds: every test runs under each; it earns its points only if all pass. Choose
+   * them with `npx grader selftest --explore N`; more seeds cost grading time.
+   */
+  seeds: z.array(z.number().int().nonnegative()).min(1).max(100).refine((s) => new Set(s).size === s.length, 'each seed once'),
   budgets: z.object({
     /** Real-time ms the kernel may take to answer one harness command before it is declared stuck. */
     commandMs: z.number().int().positive().default(2000),
@@ -71,9 +80,17 @@ export const Manifest = z.object({
     }
   });
   const groups = new Set(m.groups.map((g) => g.id));
-  m.mutants.forEach((mu, i) => mu.loses.forEach((g, j) => {
-    if (!groups.has(g)) ctx.addIssue({ code: 'custom', path: ['mutants', i, 'loses', j], message: `no rubric group "${g}"` });
-  }));
+  const mutantIds = new Set<string>();
+  m.mutants.forEach((mu, i) => {
+    if (mutantIds.has(mu.id)) ctx.addIssue({ code: 'custom', path: ['mutants', i, 'id'], message: `mutant "${mu.id}" is listed twice` });
+    mutantIds.add(mu.id);
+    mu.loses.forEach((g, j) => {
+      if (!groups.has(g)) ctx.addIssue({ code: 'custom', path: ['mutants', i, 'loses', j], message: `no rubric group "${g}"` });
+    });
+    const home = seen.get(mu.test);
+    if (home === undefined) ctx.addIssue({ code: 'custom', path: ['mutants', i, 'test'], message: `no test "${mu.test}" in the rubric` });
+    else if (!mu.loses.includes(home)) ctx.addIssue({ code: 'custom', path: ['mutants', i, 'test'], message: `"${mu.test}" is in group "${home}", which "loses" does not name` });
+  });
 });
 export type Manifest = z.infer<typeof Manifest>;
 

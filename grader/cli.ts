@@ -7,7 +7,7 @@ import { UserError } from './errors.ts';
 import { gradeClass } from './grade.ts';
 import { mergeReports } from './merge.ts';
 import { progress } from './progress.ts';
-import { selftest } from './selftest.ts';
+import { exploreText, selftest } from './selftest.ts';
 import { isWithheld, type Result } from './result.ts';
 
 const USAGE = `Usage:
@@ -27,9 +27,14 @@ const USAGE = `Usage:
       to install or change.
   npx grader merge <dir>... --out DIR
       Combines the outputs of sharded runs into one class report.
-  npx grader selftest [--exercise ID]...
-      Reference solutions get full marks, every mutant loses its group's marks, starters are
-      graded without error. Prints a table; exits non-zero on any miss.
+  npx grader selftest [--exercise ID]... [--explore N]
+      Reference solutions get full marks, every mutant loses exactly its groups' marks and
+      fails the test meant for it under every manifest seed, starters score nothing, handouts
+      agree with the manifests. Prints a table; exits non-zero on any miss. --explore N also
+      runs everything under N seeds beyond the manifest's and prints kill rates per test.
+  npx grader new <id>
+      Scaffolds a new exercise that selftest passes: handout, protocol, manifest, a public and
+      a hidden test, a starter, a solution and a mutant. See exercises/AUTHORING.md.
   npx grader pack [--out DIR] [--zip] [--exercise ID]...
       Builds the student pack in DIR (default student-pack): runtime, handouts, protocols,
       public tests, starters, README.md, REFLECTION.md; npm test / check / submit. No hidden
@@ -62,8 +67,10 @@ async function main(argv: string[]): Promise<number> {
       return marks(rest);
     case 'doctor':
       return (await import('./doctor.ts')).doctor(rest);
+    case 'new':
+      return scaffold(rest);
     default:
-      throw new UsageError(`unknown command "${command}" (try: grade, merge, selftest, pack, marks, doctor)`);
+      throw new UsageError(`unknown command "${command}" (try: grade, merge, selftest, pack, marks, doctor, new)`);
   }
 }
 
@@ -149,11 +156,14 @@ async function merge(args: string[]): Promise<number> {
 }
 
 async function runSelftest(args: string[]): Promise<number> {
-  const { values } = parse(args, { exercise: { type: 'string', multiple: true }, jobs: { type: 'string' } });
+  const { values } = parse(args, { exercise: { type: 'string', multiple: true }, jobs: { type: 'string' }, explore: { type: 'string' } });
   const jobs = values.jobs === undefined ? undefined : positiveInt('--jobs', values.jobs as string);
-  const report = await selftest({ exercises: values.exercise as string[] | undefined, jobs, progress: progress(process.stderr) });
+  const explore = values.explore === undefined ? undefined : positiveInt('--explore', values.explore as string);
+  const report = await selftest({ exercises: values.exercise as string[] | undefined, jobs, explore, progress: progress(process.stderr) });
+  for (const e of report.explored) console.log(`${exploreText(e)}\n\nREADME footer:\n${e.markdown}\n`);
   console.log(report.table);
-  console.log(report.ok ? '\nselftest passed' : `\nselftest FAILED: ${report.misses} miss(es)`);
+  const flagged = report.warnings > 0 ? ` (${report.warnings} flagged with !)` : '';
+  console.log(report.ok ? `\nselftest passed${flagged}` : `\nselftest FAILED: ${report.misses} miss(es)${flagged}`);
   return report.ok ? 0 : 1;
 }
 
@@ -179,6 +189,16 @@ async function marks(args: string[]): Promise<number> {
   const verb = values['dry-run'] ? 'would import' : 'imported';
   console.log(`${verb} ${summary.imported} mark${summary.imported === 1 ? '' : 's'} for ${summary.students.length} student${summary.students.length === 1 ? '' : 's'}`);
   if (summary.stillAwaiting.length > 0) console.log(`still awaiting marking (not counted as zero): ${summary.stillAwaiting.join(', ')}`);
+  return 0;
+}
+
+async function scaffold(args: string[]): Promise<number> {
+  const { positionals } = parse(args, {});
+  if (positionals.length !== 1) throw new UsageError('new needs exactly one exercise id, e.g. npx grader new echo');
+  const { scaffoldExercise } = await import('./scaffold/scaffold.ts');
+  const made = await scaffoldExercise(positionals[0]!);
+  for (const f of made.files) console.log(`created ${f}`);
+  console.log(`\nNext: npx grader selftest --exercise ${made.id}   (then read exercises/AUTHORING.md)`);
   return 0;
 }
 

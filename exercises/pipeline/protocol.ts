@@ -78,8 +78,9 @@ const Delay = z.number().int().nonnegative();
  *  - xor:       every byte b becomes b ^ key
  *  - add:       every byte b becomes (b + n) & 255
  *  - reverse:   the bytes in reverse order
- *  - poison-on: bytes unchanged, but the transform throws an Error on the item whose seq
- *               is `seq` (it stands for any bug or bad input in a real transform)
+ *  - poison-on: bytes unchanged, but the transform throws new Error(`item ${seq} is poisoned`)
+ *               on the item whose seq is `seq` (it stands for any bug or bad input in a real
+ *               transform); the `failed` that reports it has that message as its reason
  * A stage is data, not a function: functions cannot be sent in messages.
  */
 export const StageSpec = z.discriminatedUnion('op', [

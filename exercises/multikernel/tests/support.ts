@@ -3,7 +3,7 @@
 // trace. Clients talk to the monitor of their own kernel (that message never crosses the
 // network, so faults hit only the monitors' own traffic) and get replies there.
 import { formatReason, isRef, type Ref } from '#runtime';
-import { NoReplyError, type PropertyContext, type Session, type TraceRecord } from '#harness';
+import { lastSeq, NoReplyError, sends as sendsOf, systemMessages as betweenProcesses, testPids as testers, type PropertyContext, type Session, type TraceRecord } from '#harness';
 import type { UpdateReply, Value } from '../protocol.ts';
 
 export type NetworkOptions = NonNullable<Parameters<PropertyContext['open']>[0]>['network'];
@@ -46,7 +46,7 @@ export function describeReply(r: Reply | undefined): string {
 
 export class Cluster {
   readonly ops = new Map<number, ClientOp>();
-  private nextId = 1;
+  private nextId: number;
   private clock = 0;
   /** Kernels the test crashed. */
   readonly crashed = new Set<number>();
@@ -58,11 +58,18 @@ export class Cluster {
     readonly monitors: Ref[],
     /** The test's own process on each kernel: clients' replies go there. */
     readonly clients: Ref[],
-  ) {}
+    firstId = 1,
+  ) {
+    this.nextId = firstId;
+  }
 
-  /** Starts a monitor on each kernel, sends every one the `peers` list, and checks that each answers a read. */
-  static async boot(ctx: PropertyContext, options: { kernels: number; network?: NetworkOptions; retry?: number }): Promise<Cluster> {
-    const s = await ctx.open({ kernels: options.kernels, network: options.network });
+  /**
+   * Starts a monitor on each kernel, sends every one the `peers` list, and checks that each
+   * answers a read. With `session`, a second cluster (a second table) in a system that has
+   * one already; `firstId` keeps its requests' ids apart from the first's.
+   */
+  static async boot(ctx: PropertyContext, options: { kernels: number; network?: NetworkOptions; retry?: number; session?: Session; firstId?: number }): Promise<Cluster> {
+    const s = options.session ?? await ctx.open({ kernels: options.kernels, network: options.network });
     const monitors: Ref[] = [];
     for (let k = 0; k < options.kernels; k++) {
       const ref = await s.startOn<unknown>(k, 'startMonitor', { kernel: k, retry: options.retry ?? RETRY });
@@ -88,7 +95,7 @@ export class Cluster {
       }
       clients.push(client!);
     }
-    return new Cluster(ctx, s, options.kernels, monitors, clients);
+    return new Cluster(ctx, s, options.kernels, monitors, clients, options.firstId);
   }
 
   get live(): number[] {
@@ -135,10 +142,11 @@ export class Cluster {
     }
   }
 
-  /** Takes every reply already received. */
+  /** Takes every reply to this cluster's requests already received (another cluster's stay). */
   private async drain(): Promise<void> {
-    while (this.s.inbox.some(isReply)) {
-      const m = await this.s.receive<Reply>(isReply, { timeout: 0 });
+    const mine = (m: unknown): m is Reply => isReply(m) && this.ops.has(m.id);
+    while (this.s.inbox.some(mine)) {
+      const m = await this.s.receive<Reply>(mine, { timeout: 0 });
       if (m === undefined) break;
       this.record(m);
     }
@@ -206,6 +214,27 @@ export class Cluster {
     }
   }
 
+  /**
+   * The update of `page` that `kernel`'s monitor got a prepare of, from any sender, and no
+   * commit of after it, in words: why a read of that page there waits. Undefined if none.
+   */
+  async stuckUpdate(kernel: number, page: number): Promise<string | undefined> {
+    const trace = await this.s.trace();
+    const to = this.monitors[kernel]!.pid;
+    // Only what arrived counts: a commit lost by the network is no commit.
+    const delivered = new Set<number>();
+    for (const e of trace.events) if (e.kind === 'deliver' && e.to === to) delivered.add(e.id as number);
+    let open: SendEvent | undefined;
+    for (const e of sends(trace)) {
+      if (e.to !== to || !delivered.has(e.id as number)) continue;
+      const update = e.msg?.update as { page?: number } | undefined;
+      if (e.msg?.type === 'prepare' && update?.page === page) open = e;
+      else if (e.msg?.type === 'commit' && open !== undefined && e.msg.seq === open.msg.seq) open = undefined;
+    }
+    if (open === undefined) return undefined;
+    return `: kernel ${kernel} got a prepare of update ${String(open.msg.seq)} (page ${page}) at t=${open.t} and no commit of it since, so its reads of page ${page} wait for a commit that never came`;
+  }
+
   /** Runs until the system is idle (or `maxTime`): returns how it stopped and the timers left. */
   async idle(maxTime = 10_000): Promise<{ idle: boolean; now: number; pendingTimers: number }> {
     const r = await this.s.runUntilIdle({ maxTime, maxSteps: 500_000 });
@@ -227,13 +256,18 @@ export class Cluster {
     }
   }
 
-  /** Reads `pages` at every live kernel, at once; returns kernel → page → frame. */
-  async readAll(pages: readonly number[], within = 1000): Promise<Map<number, Map<number, number | null>>> {
+  /** Reads `pages` at every live kernel, at once; returns kernel → page → frame. `hint` adds words about a kernel whose read got no reply. */
+  async readAll(pages: readonly number[], within = 1000, hint?: (kernel: number) => Promise<string>): Promise<Map<number, Map<number, number | null>>> {
     const issued: ClientOp[] = [];
     for (const k of this.live) for (const p of pages) issued.push(await this.read(k, p));
     const open = await this.await(issued, within);
-    this.ctx.check(open.length === 0, () => `${plural(open.length, 'read')} got no reply within ${within} ms, e.g. ${describeOp(open[0]!)}: ` +
-      'a read must be answered from the local replica (it may wait only while an update of that page is between prepare and commit)');
+    if (open.length > 0) {
+      const o = open[0]!;
+      const stuck = await this.stuckUpdate(o.kernel, o.page);
+      this.ctx.fail(`${plural(open.length, 'read')} got no reply within ${within} ms, e.g. ${describeOp(o)}` +
+        (stuck ?? ': a read is answered at once from the local replica; it may wait only while an update of that page is between prepare and commit') +
+        (hint ? await hint(o.kernel) : ''));
+    }
     const out = new Map<number, Map<number, number | null>>();
     for (const op of issued) {
       if (!out.has(op.kernel)) out.set(op.kernel, new Map());
@@ -264,15 +298,13 @@ export interface Trace {
 
 /** Pids of the test's own processes (one per kernel, named 'test'). */
 export function testPids(trace: Trace): Set<number> {
-  const out = new Set<number>();
-  for (const [pid, name] of Object.entries(trace.names)) if (/^test(#\d+)?$/.test(name)) out.add(Number(pid));
-  return out;
+  return testers({ ...trace, truncated: 0 });
 }
 
 export type SendEvent = TraceRecord & { kind: 'send'; from: number; to: number; msg: Record<string, unknown> };
 
 export function sends(trace: Trace): SendEvent[] {
-  return trace.events.filter((e) => e.kind === 'send') as SendEvent[];
+  return sendsOf({ ...trace, truncated: 0 }) as SendEvent[];
 }
 
 /**
@@ -280,14 +312,12 @@ export function sends(trace: Trace): SendEvent[] {
  * test, not a timer message a process sends itself), after trace position `after`.
  */
 export function systemMessages(trace: Trace, after = -1): SendEvent[] {
-  const tests = testPids(trace);
-  return sends(trace).filter((e) => e.seq > after && e.from !== e.to && !tests.has(e.from) && !tests.has(e.to));
+  return betweenProcesses({ ...trace, truncated: 0 }, after) as SendEvent[];
 }
 
 /** The trace position of the last event so far. */
 export async function tracePosition(s: Session): Promise<number> {
-  const t = await s.trace();
-  return t.events.length > 0 ? t.events[t.events.length - 1]!.seq : -1;
+  return lastSeq(await s.trace());
 }
 
 /** The table after the acknowledged updates, applied in the order of their seq numbers. */

@@ -23,7 +23,8 @@ export function transform(spec: StageSpec, seq: number, bytes: Uint8Array): void
       // TODO: the bytes in reverse order (typed arrays have a reverse() that works in place)
       return;
     case 'poison-on':
-      // TODO: throw new Error(...) when seq === spec.seq; otherwise leave the bytes alone
+      // TODO: throw new Error(`item ${seq} is poisoned`) when seq === spec.seq; otherwise leave
+      // the bytes alone
       return;
   }
 }
@@ -51,8 +52,8 @@ async function stage(self: Context<StageMessage | Wire>, index: number, spec: St
       case 'item':
         // TODO: take `spec.delay` ms (await self.sleep(spec.delay)), transform the payload in
         // place (new Uint8Array(msg.payload) is a view onto it), and keep the item until
-        // there is credit to send it. If transform throws: send failed downstream and
-        // cancel upstream, then stop (return).
+        // there is credit to send it. If transform throws: send failed downstream (its
+        // reason is the error's message) and cancel upstream, then stop (return).
         break;
       case 'end':
         // TODO: the upstream has finished: pass end on once every item before it is passed on

@@ -33,14 +33,18 @@ export interface BankOptions {
   readonly network?: { drop?: number; duplicate?: number; latency?: { min: number; max: number } };
   /** Start an auditor (on kernel 0) over all the accounts. */
   readonly auditor?: boolean;
+  /** Open the bank in this session instead of a fresh one (a second bank in the same system). */
+  readonly session?: Session;
+  /** Account names are `${prefix}acc-0`, … (default no prefix). */
+  readonly prefix?: string;
 }
 
 export async function openBank(ctx: PropertyContext, o: BankOptions): Promise<Bank> {
-  const s = await ctx.open({ kernels: o.kernels, network: o.network });
+  const s = o.session ?? await ctx.open({ kernels: o.kernels, network: o.network });
   const accounts: Account[] = [];
   for (let i = 0; i < o.balances.length; i++) {
     const kernel = o.place ? o.place(i) : i % o.kernels;
-    const config: AccountConfig = { name: `acc-${i}`, balance: o.balances[i]!, retryMs: o.retryMs, timeoutMs: o.timeoutMs };
+    const config: AccountConfig = { name: `${o.prefix ?? ''}acc-${i}`, balance: o.balances[i]!, retryMs: o.retryMs, timeoutMs: o.timeoutMs };
     const ref = await s.startOn<Ref>(kernel, 'startAccount', config);
     ctx.check(isRef(ref), `startAccount(...) returned ${JSON.stringify(ref)}; it must return the Ref of the account process it spawned`);
     accounts.push({ name: config.name, ref, kernel, opening: config.balance });
@@ -235,12 +239,15 @@ export interface TxStory {
 /** For each planned transfer: requests, replies, and how its credit / credited messages fared on the network. */
 export async function stories(bank: Bank, plan: readonly Planned[]): Promise<Map<string, TxStory>> {
   const trace = await bank.s.trace();
+  // Only this bank's traffic: another bank in the same system may use the same transfer ids.
+  const mine = new Set(bank.accounts.map((a) => a.ref.pid));
   const byTx = new Map<string, TxStory>();
   const fresh = (): MessageCounts => ({ sent: 0, lost: 0, duplicated: 0, delivered: 0 });
   for (const p of plan) byTx.set(p.tx, { plan: p, requests: 0, replies: [], credit: fresh(), credited: fresh() });
   const idTx = new Map<number, { tx: string; kind: 'credit' | 'credited' }>();
   for (const e of trace.events) {
     if (e.kind === 'send') {
+      if (!mine.has(e.from as number) && !mine.has(e.to as number)) continue;
       const msg = e.msg as { type?: string; tx?: string; reason?: string } | undefined;
       const story = msg?.tx !== undefined ? byTx.get(msg.tx) : undefined;
       if (story) {

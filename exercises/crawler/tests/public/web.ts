@@ -10,7 +10,7 @@
 //  - a *black hole* never answers;
 //  - a *poison* page answers at once, but its HTML makes `parseLinks` throw.
 import type { Ref } from '#runtime';
-import type { PropertyContext, Session } from '#harness';
+import { crashed, exits, maxOverlap, messagesOf, nameOf, restarts, type PropertyContext, type Session, type TraceJson } from '#harness';
 import type { Random } from '#runtime/prng';
 import { parseLinks } from '../../parse.ts';
 import type { Aborted, CrawlerConfig, CrawlResult, Fetch, Report, WebReply } from '../../protocol.ts';
@@ -274,6 +274,8 @@ export interface CrawlOptions {
   /** Give up after this much virtual time (default 60 s) or this many fetches (default 4 per URL + 40: a correct crawl needs far fewer). */
   readonly maxTime?: number;
   readonly maxFetches?: number;
+  /** Crawl in this session (a second crawler in a system that already ran one) instead of a fresh one. */
+  readonly session?: Session;
 }
 
 export interface CrawlRun {
@@ -300,6 +302,10 @@ export interface CrawlRun {
   now: number;
   /** After the result: did the system go idle (no timers, nothing running)? */
   idleAfter?: boolean;
+  /** Virtual time the crawler was started. */
+  startedAt: number;
+  /** Every job the frontier sent, in order (from the trace): which URL, at which depth, when. */
+  jobs: { t: number; url: string; depth: number }[];
   fetchCount(url: string): number;
 }
 
@@ -310,9 +316,8 @@ export async function crawl(ctx: PropertyContext, options: CrawlOptions): Promis
   const fetchTimeout = options.fetchTimeout ?? FETCH_TIMEOUT;
   const random = ctx.random.fork('latency');
   const latency = options.latency ?? (() => 1 + random.int(20));
-  const maxTime = options.maxTime ?? 60_000;
   const maxFetches = options.maxFetches ?? 4 * options.web.size + 40;
-  const s = await ctx.open();
+  const s = options.session ?? await ctx.open();
   const config: CrawlerConfig = {
     web: s.self,
     roots: [...options.web.roots],
@@ -328,12 +333,15 @@ export async function crawl(ctx: PropertyContext, options: CrawlOptions): Promis
   const run: CrawlRun = {
     s, config, options,
     frontier: undefined as unknown as Ref,
-    extraResults: [], fetches: [], lateFetches: [], kills: [],
+    extraResults: [], fetches: [], lateFetches: [], kills: [], jobs: [], startedAt: 0,
     maxInFlight: 0, end: 'idle', now: 0,
     fetchCount: (url) => counts.get(url) ?? 0,
   };
   run.frontier = await s.start<Ref>('startCrawler', config);
   run.now = (await s.advance(0)).now;
+  const maxTime = run.now + (options.maxTime ?? 60_000);
+  const startedAt = run.now;
+  run.startedAt = startedAt;
 
   const toKill: FetchSeen[] = [];
   const take = (m: unknown): void => {
@@ -372,11 +380,6 @@ export async function crawl(ctx: PropertyContext, options: CrawlOptions): Promis
       }
       continue; // the crawler reacts at once
     }
-    const inFlight = run.fetches.filter((f) => f.answeredAt === undefined && f.killed === undefined && run.now - f.at < fetchTimeout);
-    if (inFlight.length > run.maxInFlight) {
-      run.maxInFlight = inFlight.length;
-      run.crowded = { at: run.now, urls: inFlight.map((f) => f.url) };
-    }
     if (run.result !== undefined) break;
     if (run.fetches.length > maxFetches) { run.end = 'fetches'; break; }
     if (options.onQuiet && await options.onQuiet(run)) continue;
@@ -405,6 +408,11 @@ export async function crawl(ctx: PropertyContext, options: CrawlOptions): Promis
     }
   }
 
+  // Fetches in flight: from the fetch until the answer, the worker's timeout, or its death.
+  const busiest = maxOverlap(run.fetches.map((f) => ({ start: f.at, end: Math.min(f.answeredAt ?? Infinity, f.killed ?? Infinity, f.at + fetchTimeout), item: f.url })));
+  run.maxInFlight = busiest.count;
+  if (busiest.at !== undefined) run.crowded = { at: busiest.at, urls: busiest.items };
+  run.jobs = messagesOf(await s.trace(), 'job').filter((e) => e.t >= startedAt).map((e) => ({ t: e.t, url: String((e.msg as { url: string }).url), depth: Number((e.msg as { depth: number }).depth) }));
   if (run.result !== undefined) {
     run.end = 'result';
     // Let the system wind down, and see whether anything still happens.
@@ -450,7 +458,43 @@ export async function mustReport(ctx: PropertyContext, run: CrawlRun): Promise<R
       (open.length > 0 ? `; ${open.length} ${open.length === 1 ? 'was' : 'were'} still waiting for an answer` : '') +
       (unanswered.length > 0 ? `; ${listUrls(new Set(unanswered.map((f) => f.url)))} never answers (a worker must time out after fetchTimeout = ${run.config.fetchTimeout} ms)` : '') +
       '. The report is due once nothing is queued, nothing is in flight and every worker is waiting for work (a lost URL, or a job sent to a worker that is gone, keeps a crawl from ending).';
-  return ctx.fail(`no report arrived: ${what}. ${detail}`);
+  return ctx.fail(`no report arrived: ${what}. ${detail}${await stoppedHolding(run)}`);
+}
+
+/** What each worker was holding: the URL of its last job if it sent no done for it (from the trace). */
+export function holdings(trace: TraceJson): Map<number, string> {
+  const held = new Map<number, string>();
+  for (const e of trace.events) {
+    if (e.kind !== 'send') continue;
+    const msg = e.msg as { type?: string; url?: string };
+    if (msg?.type === 'job') held.set(e.to as number, String(msg.url));
+    else if (msg?.type === 'done' && held.get(e.from as number) === msg.url) held.delete(e.from as number);
+  }
+  return held;
+}
+
+/**
+ * Workers that were stopped (not crashed: reason 'shutdown') while holding a URL, before any
+ * result: a supervisor that stops the siblings of a crashed worker loses their work.
+ */
+async function stoppedHolding(run: CrawlRun): Promise<string> {
+  const trace = await run.s.trace();
+  const ended = exits(trace);
+  const stopped: string[] = [];
+  const held = new Map<number, string>();
+  for (const e of trace.events) {
+    if (e.kind === 'send') {
+      const msg = e.msg as { type?: string; url?: string };
+      if (msg?.type === 'job') held.set(e.to as number, String(msg.url));
+      else if (msg?.type === 'done') held.delete(e.from as number);
+    } else if (e.kind === 'exit' && e.reason === 'shutdown' && held.has(e.pid as number) && e.pid !== run.frontier.pid) {
+      const crash = [...ended].find(([pid, x]) => x.t === e.t && crashed(x.reason) && pid !== e.pid);
+      stopped.push(`${nameOf(trace, e.pid as number)} (holding ${held.get(e.pid as number)}) at t=${e.t}${crash ? `, when ${nameOf(trace, crash[0])} crashed` : ''}`);
+    }
+  }
+  if (stopped.length === 0) return '';
+  return ` Workers were stopped by their supervisor (reason "shutdown") while they held a URL: ${stopped.slice(0, 4).join('; ')}${stopped.length > 4 ? `; and ${stopped.length - 4} more` : ''}. ` +
+    'The frontier does not count a shutdown as a crash, so those URLs were never handed out again: the pool should restart only the worker that crashed (one_for_one), not its siblings';
 }
 
 /** Why the most-fetched URL keeps coming back: not de-duplicated, or retried for ever. */
@@ -492,7 +536,7 @@ export function checkReport(ctx: PropertyContext, run: CrawlRun, report: Report,
 function whyLost(run: CrawlRun, report: Report, url: string, want: Expected): string {
   const n = run.fetchCount(url);
   const d = want.depth.get(url);
-  if (n === 0) return `: ${url} (depth ${d}) was never fetched`;
+  if (n === 0) return `: ${url} (depth ${d}) was never fetched${neverFetched(run, url, want)}`;
   const killed = run.fetches.filter((f) => f.url === url && f.killed !== undefined).length;
   if (report.quarantined.includes(url) && !want.quarantined.has(url)) {
     return `: ${url} was quarantined after it was fetched ${n}× (its worker was killed ${killed}×), but maxCrashes is ${run.config.maxCrashes}: quarantine a URL only at its maxCrashes-th crash`;
@@ -525,7 +569,7 @@ export async function checkQuarantine(ctx: PropertyContext, run: CrawlRun, repor
       ctx.fail(`${what}${url} is ${why}, yet ${report.indexed.includes(url) ? 'the report lists it as indexed' : 'no worker was ever restarted'}: ` +
         `the worker must not catch ${crashWord}. Let it crash: the supervisor restarts it, and the frontier (which monitors workers) counts the crash against the URL`);
     }
-    if (n === 0) ctx.fail(`${what}${url} (${why}, depth ${want.depth.get(url)}) was never fetched`);
+    if (n === 0) ctx.fail(`${what}${url} (${why}, depth ${want.depth.get(url)}) was never fetched${neverFetched(run, url, want)}`);
     const quarantined = report.quarantined.includes(url);
     if (n < k && quarantined) {
       ctx.fail(`${what}${url} is ${why}; it was quarantined after ${n} crash${n === 1 ? '' : 'es'}, expected exactly maxCrashes = ${k}: hand it out again until it has crashed a worker k times`);
@@ -539,6 +583,41 @@ export async function checkQuarantine(ctx: PropertyContext, run: CrawlRun, repor
     }
     ctx.check(quarantined, `${what}${url} is ${why}; it was fetched ${k}× but the report does not list it in "quarantined"`);
   }
+}
+
+/**
+ * Why a URL within reach was never fetched, from the order things happened: the page that
+ * links to it on its shortest path was handed out as deeper than it is, or the report came
+ * first. Empty when the trace shows neither.
+ */
+function neverFetched(run: CrawlRun, url: string, want: Expected): string {
+  const d = want.depth.get(url);
+  if (d === undefined || d === 0) return '';
+  // The shortest path from a root, by the model's depths.
+  const path = [url];
+  for (let at = url, depth = d; depth > 0; depth--) {
+    const parent = [...run.options.web.pages.values()].find((p) => want.depth.get(p.url) === depth - 1 && p.links.includes(at))?.url;
+    if (parent === undefined) break;
+    path.unshift(parent);
+    at = parent;
+  }
+  const parent = path.length > 1 ? path[path.length - 2]! : undefined;
+  return ` (its shortest path from a root: ${path.join(' → ')})` + (parent ? orderHint(run, parent, want) : '');
+}
+
+function orderHint(run: CrawlRun, parent: string, want: Expected): string {
+  const jobs = run.jobs.filter((j) => j.url === parent);
+  const wantDepth = want.depth.get(parent)!;
+  const deeper = jobs.find((j) => j.depth > wantDepth);
+  if (deeper) {
+    return `; the frontier handed out ${parent} at t=${deeper.t} as depth ${deeper.depth}, but it is ${wantDepth} hops from a root: it was found first by a longer path and kept that depth, so its links looked too deep`;
+  }
+  if (jobs.length === 0 && run.resultAt !== undefined) return `; ${parent} itself was never handed out before the report (t=${run.resultAt})`;
+  const lost = run.fetches.filter((f) => f.url === parent);
+  if (lost.length > 0 && lost.every((f) => f.killed !== undefined || f.when !== 'soon' || f.poison)) {
+    return `; ${parent}, which links to it, was fetched ${lost.length}× and each time its worker ${lost.every((f) => f.killed !== undefined) ? 'was killed' : 'crashed'} before it was done, and it was never handed out again`;
+  }
+  return '';
 }
 
 /** No fetch beyond maxDepth; with no faults, nothing fetched twice. */
@@ -593,6 +672,42 @@ export async function unexpectedCrashes(run: CrawlRun): Promise<string> {
   return ` ${who} crashed with "${what}", which the web did not cause`;
 }
 
+/**
+ * Why fewer restarts than crashes, in words, from the trace: crashes the web caused that never
+ * ended a worker (caught), or workers that ended and were never replaced (the crawl stopped
+ * first). Empty when neither shows.
+ */
+export async function missingRestarts(run: CrawlRun): Promise<string> {
+  const trace = await run.s.trace();
+  const ended = exits(trace);
+  const timeout = run.config.fetchTimeout;
+  // Each crash the web caused, and what became of the worker that should have crashed.
+  for (const f of run.fetches) {
+    if (f.killed !== undefined || (f.when === 'soon' && !f.poison) || f.at + timeout > run.now) continue;
+    const end = ended.get(f.worker.pid);
+    if (end !== undefined && crashed(end.reason)) continue;
+    const after = end === undefined ? 'it was still running at the end' : `it ended at t=${end.t} with reason "${typeof end.reason === 'string' ? end.reason : 'error'}"`;
+    if (f.poison) {
+      return ` ${nameOf(trace, f.worker.pid)} fetched the poison page ${f.url} at t=${f.at} and did not crash (${after}): the parser's error was caught. ` +
+        'Do not catch errors in the worker: a try/catch around the parser hides the crash from the supervisor';
+    }
+    if (f.due !== undefined && end?.t !== f.at + timeout) {
+      return ` ${nameOf(trace, f.worker.pid)} fetched ${f.url} at t=${f.at}, which answered only at t=${f.due}, and did not crash at its timeout, t=${f.at + timeout} (${after}): ` +
+        'it waited longer than fetchTimeout, or caught the ask\'s timeout error';
+    }
+    return ` ${nameOf(trace, f.worker.pid)} fetched ${f.url} at t=${f.at}, which never answers, and did not crash (${after}): its ask's timeout error was caught, or it has no timeout`;
+  }
+  const replaced = new Set(restarts(trace).map((r) => r.old));
+  const lost = [...ended].filter(([pid, x]) => x.t >= run.startedAt && pid !== run.frontier.pid && (crashed(x.reason) || x.reason === 'killed') && !replaced.has(pid));
+  if (lost.length === 0) return '';
+  const [pid, x] = lost[lost.length - 1]!;
+  const report = run.resultAt !== undefined ? ` The report was sent at t=${run.resultAt}` : '';
+  return ` ${nameOf(trace, pid)} ended at t=${x.t} (${crashed(x.reason) ? 'crashed' : 'killed'}) and was never restarted${lost.length > 1 ? `, and ${lost.length - 1} more like it` : ''}.${report}` +
+    (run.resultAt !== undefined && run.resultAt >= x.t
+      ? ': the frontier reported (and stopped, and the pool with it) before the pool had replaced that worker. The report is due only once every worker (config.workers of them) is waiting for work'
+      : '');
+}
+
 /** How the worker that sent each fetch ended (from the trace), or undefined if it did not. */
 export async function workerEnds(run: CrawlRun, fetches: readonly FetchSeen[]): Promise<({ t: number; reason: string } | undefined)[]> {
   const trace = await run.s.trace();
@@ -607,9 +722,10 @@ export async function workerEnds(run: CrawlRun, fetches: readonly FetchSeen[]): 
 
 /** Fails unless every worker that waited for a page that came too late (or never) crashed exactly fetchTimeout after its fetch. */
 export async function checkGaveUp(ctx: PropertyContext, run: CrawlRun, url: string): Promise<void> {
-  const waits = run.fetches.filter((f) => f.url === url && f.when !== 'soon' && f.killed === undefined);
-  const ends = await workerEnds(run, waits);
   const timeout = run.config.fetchTimeout;
+  // Only waits whose timeout had run out before the crawl stopped say anything.
+  const waits = run.fetches.filter((f) => f.url === url && f.when !== 'soon' && f.killed === undefined && f.at + timeout <= run.now);
+  const ends = await workerEnds(run, waits);
   waits.forEach((f, i) => {
     const end = ends[i];
     const answered = f.due === undefined ? 'never answers' : `answers only ${f.due - f.at} ms after a fetch`;
@@ -623,6 +739,5 @@ export async function checkGaveUp(ctx: PropertyContext, run: CrawlRun, url: stri
 
 /** Restart events the supervisors recorded in the trace. */
 export async function restartEvents(run: CrawlRun): Promise<{ count: number }> {
-  const trace = await run.s.trace();
-  return { count: trace.events.filter((e) => e.kind === 'restart').length };
+  return { count: restarts(await run.s.trace()).filter((r) => r.t >= run.startedAt).length };
 }

@@ -20,15 +20,35 @@ function randomUpdate(ctx: PropertyContext, c: Cluster, page: number, frame: num
 }
 
 /** Every live replica holds exactly the model's table on `pages`. */
-async function checkReplicas(ctx: PropertyContext, c: Cluster, pages: number[], model: Map<number, number>, why: string): Promise<void> {
-  const seen = await c.readAll(pages, 2000);
+async function checkReplicas(ctx: PropertyContext, c: Cluster, pages: number[], model: Map<number, number>, why: string, hint?: (kernel: number) => Promise<string>): Promise<void> {
+  const seen = await c.readAll(pages, 2000, hint);
   for (const [k, table] of seen) {
     for (const p of pages) {
       const got = table.get(p), want = model.get(p) ?? null;
-      ctx.check(got === want, `${why}, kernel ${k} serves page ${p} as ${frameText(got)}; the acknowledged updates, in seq order, leave it ${frameText(want)}. ` +
-        'Replicas must apply the same updates in the same order');
+      if (got !== want) {
+        ctx.fail(`${why}, kernel ${k} serves page ${p} as ${frameText(got)}; the acknowledged updates, in seq order, leave it ${frameText(want)}. ` +
+          `Replicas must apply the same updates in the same order${hint ? await hint(k) : ''}`);
+      }
     }
   }
+}
+
+/**
+ * Kernels the sequencer (kernel 0's monitor) sent no prepare or commit after the heal at
+ * `since`, while it sent them to others, although they never crashed: it stopped waiting
+ * for them. In words; empty when it kept sending to every kernel.
+ */
+async function cutOff(c: Cluster, since: number, kernels: readonly number[]): Promise<string> {
+  const trace = await c.s.trace();
+  const seq = c.monitors[0]!.pid;
+  const phases = sends(trace).filter((e) => e.from === seq && (e.msg?.type === 'prepare' || e.msg?.type === 'commit'));
+  const last = (k: number) => phases.filter((e) => e.to === c.monitors[k]!.pid).at(-1);
+  const silent = kernels.filter((k) => k !== 0 && !c.crashed.has(k) && (last(k)?.t ?? -1) < since);
+  const after = phases.filter((e) => e.t >= since);
+  if (silent.length === 0 || after.length === 0) return '';
+  return `. After the heal (t=${since}) the sequencer sent prepare and commit (${after.length} of them) but none to kernel${silent.length === 1 ? '' : 's'} ${silent.join(', ')}` +
+    ` (the last at t=${silent.map((k) => last(k)?.t ?? 'never').join(', ')}): it stopped waiting for ${silent.length === 1 ? 'a replica' : 'replicas'} it could not reach. ` +
+    'A partitioned replica has not crashed (no DOWN came): it is still live; keep resending to it until it answers';
 }
 
 /** Seq numbers acknowledged to clients must be distinct. */
@@ -97,6 +117,33 @@ t.property('multikernel.unmap-shootdown', 'right after an update is acknowledged
   }
 });
 
+t.property('multikernel.two-tables', 'two tables in one system, a monitor of each on every kernel, keep their mappings and their sequences apart', async (ctx: PropertyContext) => {
+  const a = await Cluster.boot(ctx, { kernels: 3 });
+  const b = await Cluster.boot(ctx, { kernels: 3, session: a.s, firstId: 100_000 });
+  const opsA: ClientOp[] = [], opsB: ClientOp[] = [];
+  for (let i = 0; i < 10; i++) {
+    // The same pages in both tables, different frames: A maps to 100+, B to 200+.
+    const page = 1 + ctx.random.int(3);
+    if (i % 2 === ctx.random.int(2)) opsA.push(await randomUpdate(ctx, a, page, 100 + i));
+    else opsB.push(await randomUpdate(ctx, b, page, 200 + i));
+    await a.advance(ctx.random.int(8));
+  }
+  if (opsA.length === 0) opsA.push(await a.map(1, 1, 150));
+  if (opsB.length === 0) opsB.push(await b.map(2, 1, 250));
+  const what = `with two tables A and B in one system (a monitor of each on every kernel; ${opsA.length} updates to A, ${opsB.length} to B, on the same pages)`;
+  for (const [c, ops, name] of [[a, opsA, 'A'], [b, opsB, 'B']] as const) {
+    const open = await c.await(ops, 3000);
+    ctx.check(open.length === 0, () => `${what}, ${describeOp(open[0]!)} in table ${name} got no reply within 3 s`);
+    for (const o of ops) ctx.check(o.reply?.type === 'done', `${what}, ${describeOp(o)} in table ${name} was answered ${describeReply(o.reply)}; expected done`);
+    const seqs = ops.map((o) => (o.reply as { seq: number }).seq).sort((x, y) => x - y);
+    ctx.check(seqs.join() === ops.map((_, i) => i + 1).join(), `${what}, table ${name}'s updates were numbered ${seqs.join(', ')}; expected 1 to ${ops.length}: each table's sequencer numbers its own updates` +
+      (seqs.some((q) => q > ops.length) ? ' (these numbers count the other table\'s updates too: state shared between the two monitors of a kernel, such as a module-level variable)' : ''));
+  }
+  for (const [c, ops, name] of [[a, opsA, 'A'], [b, opsB, 'B']] as const) {
+    await checkReplicas(ctx, c, [1, 2, 3], modelTable(ops), `${what}, in table ${name}`);
+  }
+});
+
 t.property('multikernel.agreement', 'replicas end with the same table: the acknowledged updates in seq order, each applied in order', async (ctx: PropertyContext) => {
   const c = await Cluster.boot(ctx, { kernels: 4, network: LOSSY });
   const ops: ClientOp[] = [];
@@ -147,12 +194,11 @@ t.property('multikernel.ack-after-apply', 'done is sent only after every live re
 // ---- Linearizability -------------------------------------------------------------------
 
 /**
- * A steady stream of reads at every kernel, one every ms or two, while `updates` updates of
- * two pages are issued every `gap` ms; the reads go on until every update is answered (or
- * `maxTime` passes). Whenever an update is between its first and its last replica, some
- * kernel is being read.
+ * A steady stream of reads at every kernel, every ms or two, while `updates` updates of two
+ * pages are issued every `gap` ms; the reads go on until every update is answered (or
+ * `maxTime` passes).
  */
-async function readHeavyWorkload(ctx: PropertyContext, c: Cluster, options: { updates: number; gap: { min: number; max: number }; maxTime: number }): Promise<ClientOp[]> {
+async function readHeavyWorkload(ctx: PropertyContext, c: Cluster, options: { updates: number; gap: { min: number; max: number }; maxTime: number; everyKernel: boolean }): Promise<ClientOp[]> {
   const ops: ClientOp[] = [];
   const updates: ClientOp[] = [];
   const start = c.now;
@@ -166,12 +212,41 @@ async function readHeavyWorkload(ctx: PropertyContext, c: Cluster, options: { up
     } else if (updates.length === options.updates && updates.every((u) => u.reply !== undefined)) {
       break;
     }
+    // everyKernel: every kernel is read at every step, so that while an update is between its
+    // first and its last replica each kernel's view is sampled every ms or two (a one-phase
+    // protocol is caught on every seed). Otherwise one kernel per step, in turn.
     const live = c.live;
-    ops.push(await c.read(live[i % live.length]!, 1 + ctx.random.int(2)));
+    if (options.everyKernel) for (const k of live) ops.push(await c.read(k, 1 + ((i + k) % 2)));
+    else ops.push(await c.read(live[i % live.length]!, 1 + ctx.random.int(2)));
     await c.advance(1 + ctx.random.int(2));
   }
   return ops;
 }
+
+t.property('multikernel.pending-read', 'a read of a page whose update is prepared but not committed waits for the commit, then answers the new frame', async (ctx: PropertyContext) => {
+  const c = await Cluster.boot(ctx, { kernels: 3, network: { reorder: true } });
+  await mustUpdate(ctx, c, c.map(ctx.random.int(3), 1, 10));
+  const s2 = await mustUpdate(ctx, c, c.map(ctx.random.int(3), 2, 20));
+  await c.idle();
+  // The test plays the sequencer for the next update at kernels 1 and 2, one after the other.
+  for (const k of [1, 2]) {
+    const from = c.clients[k]!, seq = s2 + 1, frame = 50 + k;
+    await c.s.send(c.monitors[k]!, { type: 'prepare', seq, update: { op: 'map', page: 1, frame }, from }, { kernel: k });
+    const ack = await c.s.receive<Prepared>({ type: 'prepared' }, { timeout: 200 });
+    ctx.check(ack !== undefined && ack.seq === seq, `kernel ${k} has applied updates up to ${s2} and got a prepare of update ${seq} (the next one: map page 1 → frame ${frame}); it answered ${ack ? JSON.stringify(ack) : 'nothing'}; expected { type: 'prepared', seq: ${seq}, kernel: ${k} }`);
+    const blocked = await c.read(k, 1), other = await c.read(k, 2);
+    await c.await([other], 200);
+    ctx.check(other.reply !== undefined, `while update ${seq} of page 1 was prepared at kernel ${k}, a read of page 2 there got no reply within 200 ms: only reads of the page being updated wait`);
+    await c.advance(100 + ctx.random.int(100));
+    ctx.check(blocked.reply === undefined, () => `while update ${seq} (map page 1 → frame ${frame}) was prepared but not committed at kernel ${k}, a read of page 1 there answered ${describeReply(blocked.reply)} at t=${blocked.repliedAt}: ` +
+      'it must wait until the commit. Otherwise one kernel can serve the new frame while another, asked later, still serves the old one: no single order explains that');
+    await c.s.send(c.monitors[k]!, { type: 'commit', seq, from }, { kernel: k });
+    await c.await([blocked], 200);
+    const reply = blocked.reply as ClientOp['reply']; // (the check above narrowed it; the commit changed it)
+    const got = reply?.type === 'value' ? reply.frame : undefined;
+    ctx.check(got === frame, `kernel ${k} got the commit of update ${seq} (map page 1 → frame ${frame}); the read of page 1 that waited then answered ${reply ? describeReply(reply) : 'nothing within 200 ms'}; expected frame ${frame}`);
+  }
+});
 
 async function checkLinearizable(ctx: PropertyContext, c: Cluster, ops: ClientOp[]): Promise<void> {
   const open = await c.await(ops, 5000);
@@ -199,13 +274,13 @@ async function checkLinearizable(ctx: PropertyContext, c: Cluster, ops: ClientOp
 
 t.property('multikernel.linearizable', 'concurrent reads and updates at all kernels are linearizable', async (ctx: PropertyContext) => {
   const c = await Cluster.boot(ctx, { kernels: 3, network: { latency: { min: 1, max: 10 } } });
-  const ops = await readHeavyWorkload(ctx, c, { updates: 10, gap: { min: 10, max: 30 }, maxTime: 2000 });
+  const ops = await readHeavyWorkload(ctx, c, { updates: 10, gap: { min: 10, max: 30 }, maxTime: 2000, everyKernel: true });
   await checkLinearizable(ctx, c, ops);
 });
 
 t.property('multikernel.linearizable-faults', 'reads and updates stay linearizable when messages are lost, duplicated and reordered', async (ctx: PropertyContext) => {
   const c = await Cluster.boot(ctx, { kernels: 4, network: LOSSY });
-  const ops = await readHeavyWorkload(ctx, c, { updates: 8, gap: { min: 10, max: 40 }, maxTime: 3000 });
+  const ops = await readHeavyWorkload(ctx, c, { updates: 8, gap: { min: 10, max: 40 }, maxTime: 3000, everyKernel: false });
   await checkLinearizable(ctx, c, ops);
 });
 
@@ -226,14 +301,21 @@ t.property('multikernel.partition-heals', 'updates issued during a partition com
   await c.s.heal();
   const healedAt = c.now;
   const open = await c.await(ops, 2000);
-  ctx.check(open.length === 0, () => `the partition {${side[0]!.join(',')}} | {${side[1]!.join(',')}} healed at t=${healedAt}, but ${plural(open.length, 'update')} still had no reply 2 s later, e.g. ${describeOp(open[0]!)}. ` +
-    'Keep resending unanswered messages: a partition loses everything sent across it until it heals');
+  if (open.length > 0) {
+    const trace = await c.s.trace();
+    const resent = sends(trace).filter((e) => e.t > healedAt && e.from !== e.to && ['submit', 'prepare', 'commit'].includes(String(e.msg?.type))).length;
+    const stopped = await cutOff(c, healedAt, [0, 1, 2, 3]);
+    ctx.fail(`the partition {${side[0]!.join(',')}} | {${side[1]!.join(',')}} healed at t=${healedAt}, but ${plural(open.length, 'update')} still had no reply 2 s later, e.g. ${describeOp(open[0]!)}` +
+      (stopped || (resent === 0
+        ? `. Nothing (no submit, prepare or commit) was sent again after the heal: keep resending unanswered messages every retry ms; a partition loses everything sent across it until it heals`
+        : `. ${resent} submit, prepare and commit messages were sent after the heal`)));
+  }
   c.checkSingleReplies();
   for (const o of ops) ctx.check(o.reply?.type === 'done', `${describeOp(o)} was answered ${describeReply(o.reply)}; expected done (no kernel crashed)`);
   checkDistinctSeqs(ctx, ops);
   const idle = await c.idle();
   ctx.check(idle.idle, 'after every update was answered the system kept running for 10 s: stop resending once an answer has come');
-  await checkReplicas(ctx, c, [1, 2, 3, 4], modelTable(ops), 'after the partition healed');
+  await checkReplicas(ctx, c, [1, 2, 3, 4], modelTable(ops), 'after the partition healed', () => cutOff(c, healedAt, [0, 1, 2, 3]));
 });
 
 t.property('multikernel.replica-crash', 'when a replica\'s kernel crashes, updates at the other kernels still complete', async (ctx: PropertyContext) => {
@@ -340,6 +422,9 @@ t.property('multikernel.future-messages', 'a prepare or commit from the future i
     await c.s.send(c.monitors[k]!, { type: 'commit', seq: s2 + 1, from }, { kernel: k });
     const r = await c.read(k, 7);
     await c.await([r], 300);
+    const answered = c.s.inbox.filter((m) => ((m as Prepared).type === 'prepared' || (m as Committed).type === 'committed') && (m as Prepared).kernel === k && (m as Prepared).seq > s2) as (Prepared | Committed)[];
+    ctx.check(answered.length === 0, () => `kernel ${k} has applied updates up to ${s2}; it got a prepare and a commit of update ${s2 + 2} and a commit of update ${s2 + 1} (never prepared there), and answered ${answered.map((m) => `${m.type} ${m.seq}`).join(', ')}: ` +
+      'a message from the future, or a commit of an update it does not hold, gets no answer (an answer tells the sequencer the replica holds or applied it)');
     ctx.check(r.reply !== undefined, `kernel ${k} has applied updates up to ${s2}; after it got a prepare and a commit of update ${s2 + 2} (from the future), a read of page 7 there got no reply within 300 ms: ` +
       `a message from the future is not for now: ignore it (the sequencer will send it again when its turn comes)`);
     const got = r.reply.type === 'value' ? r.reply.frame : undefined;

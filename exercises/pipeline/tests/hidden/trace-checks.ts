@@ -133,11 +133,16 @@ export function mailboxViolation(trace: TraceJson, chain: Chain, window: number)
  * the received buffer intact.
  */
 export function ownershipViolation(trace: TraceJson, chain: Chain, inputs: readonly Uint8Array[]): string | undefined {
+  // (stage pid, seq) of every item a stage passed on: only those buffers must be detached.
+  const passed = new Set<string>();
+  for (const e of trace.events) {
+    if (e.kind === 'send' && (e.msg as Msg).type === 'item' && chain.pids.includes(e.from as number)) passed.add(`${e.from}:${(e.msg as Msg).seq}`);
+  }
   for (const e of trace.events) {
     if (e.kind !== 'send') continue;
     const msg = e.msg as Msg;
     const i = chain.pids.indexOf(e.to as number);
-    if (msg.type !== 'item' || i < 0) continue;
+    if (msg.type !== 'item' || i < 0 || !passed.has(`${e.to}:${msg.seq}`)) continue;
     const left = msg.payload?.$bytes ?? -1;
     if (left !== 0) {
       return `${stageName(chain, e.to as number, 'sink')} received item ${msg.seq} (a ${inputs[msg.seq!]?.length ?? '?'}-byte buffer) and passed the item on, ` +

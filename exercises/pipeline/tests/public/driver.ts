@@ -280,21 +280,6 @@ export async function endedStages(s: Session, stages: readonly StageSpec[]): Pro
   return out;
 }
 
-/** The processes the pipeline spawned that have not ended (the harness's own 'main' and 'test' excluded). */
-export function stillRunning(trace: { names: Record<string, string>; events: TraceRecord[] }, testPid: number): string[] {
-  const alive = new Map<number, string>();
-  for (const e of trace.events) {
-    if (e.kind === 'spawn') {
-      const pid = e.pid as number;
-      const name = trace.names[String(pid)] ?? `<${pid}>`;
-      if (pid !== testPid && name !== 'main' && name !== 'test') alive.set(pid, name);
-    } else if (e.kind === 'exit') {
-      alive.delete(e.pid as number);
-    }
-  }
-  return [...alive.values()];
-}
-
 /** True if `pid` (a stage) sent `end` on: it had finished, so no cancel can be expected from it. */
 export function sentEnd(trace: { events: TraceRecord[] }, pid: number): boolean {
   return trace.events.some((e) => e.kind === 'send' && e.from === pid && (e.msg as { type?: string }).type === 'end');
