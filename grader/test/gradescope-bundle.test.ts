@@ -8,7 +8,8 @@
 // student code cannot read the bundle's hidden tests, solutions or configuration, nor write
 // Gradescope's results.
 import { execFile } from 'node:child_process';
-import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
@@ -256,5 +257,50 @@ process.send(out, () => process.exit(0));
     } finally {
       lease?.release();
     }
+  }, 60_000);
+});
+
+describe('setup.sh on a machine without Node', () => {
+  /** A folder of links to the tools setup.sh uses, and no node: as on Gradescope's base image. */
+  function pathWithoutNode(dir: string): string {
+    mkdirSync(dir, { recursive: true });
+    for (const tool of ['bash', 'sh', 'curl', 'sha512sum', 'tar', 'gzip', 'install', 'mktemp', 'mkdir', 'rm', 'ln', 'cat', 'id', 'cut', 'env']) {
+      const found = (process.env.PATH ?? '').split(':').map((d) => join(d, tool)).find((p) => existsSync(p));
+      if (found) symlinkSync(found, join(dir, tool));
+    }
+    return dir;
+  }
+
+  /** A tarball laid out as the registry's (package/…), and its sha512 as sha512sum prints it. */
+  async function tarball(dir: string, name: string, files: Record<string, string>): Promise<{ file: string; sha512: string }> {
+    const src = join(dir, `${name}-src`);
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(src, 'package', path)), { recursive: true });
+      writeFileSync(join(src, 'package', path), text, { mode: 0o755 });
+    }
+    const file = join(dir, `${name}.tgz`);
+    const made = await run('tar', ['-czf', file, '-C', src, 'package'], {}, dir);
+    expect(made.code, made.out).toBe(0);
+    return { file, sha512: createHash('sha512').update(readFileSync(file)).digest('hex') };
+  }
+
+  it('installs the pinned Node and npm only when they match their sha512, and refuses other bytes', async () => {
+    const dir = mkdtempSync(join(work, 'no-node-'));
+    const bin = pathWithoutNode(join(dir, 'bin'));
+    const node = await tarball(dir, 'node', { 'bin/node': '#!/bin/sh\n[ "$1" = --version ] && echo v24.22.3\nexit 0\n' });
+    const npm = await tarball(dir, 'npm', { 'bin/npm-cli.js': '#!/bin/sh\necho 11.19.1\n', 'bin/npx-cli.js': '#!/bin/sh\n' });
+    const script = `source ${JSON.stringify(join(root, 'source', 'setup.sh'))}; install_node`;
+    const env = (prefix: string, nodeSha: string) => ({
+      PATH: bin, MP_NODE_PREFIX: prefix, MP_NODE_URL: `file://${node.file}`, MP_NODE_SHA512: nodeSha, MP_NPM_URL: `file://${npm.file}`, MP_NPM_SHA512: npm.sha512,
+    });
+    const good = await run(join(bin, 'bash'), ['-c', script], env(join(dir, 'good'), node.sha512), dir);
+    expect(good.code, good.out).toBe(0);
+    expect(good.out).toMatch(/node: installing Node 24\.22\.3 and npm 11\.19\.1/);
+    expect(good.out).toMatch(/node: v24\.22\.3, npm 11\.19\.1/);
+    expect(existsSync(join(dir, 'good', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'))).toBe(true);
+    const bad = await run(join(bin, 'bash'), ['-c', script], env(join(dir, 'bad'), '0'.repeat(128)), dir);
+    expect(bad.code).not.toBe(0);
+    expect(bad.out).toMatch(/is not the pinned file \(sha512 differs\): refusing it/);
+    expect(existsSync(join(dir, 'bad', 'bin', 'node'))).toBe(false);
   }, 60_000);
 });
