@@ -1,9 +1,10 @@
-// The `grader` command: grade, merge, selftest, pack, marks. Every error a user can cause
+// The `grader` command: grade, merge, selftest, pack, marks, doctor, new, gradescope. Every error a user can cause
 // (a UserError: PackError and MarksError are ones) ends in one plain line and exit code 2; a
 // crash of the grader itself in a message and exit code 1.
 import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
 import { UserError } from './errors.ts';
+import { GRADESCOPE_USAGE } from './gradescope/usage.ts';
 import { gradeClass } from './grade.ts';
 import { mergeReports } from './merge.ts';
 import { progress } from './progress.ts';
@@ -41,7 +42,8 @@ const USAGE = `Usage:
       test, solution or mutant (checked). --zip also writes DIR.zip.
   npx grader marks import <csv> [--out DIR] [--dry-run]
       Merges a lecturer's marks (columns student, item, score, comment) into the results in
-      DIR (default reports): reports, grades.csv, Gradescope files. All or nothing.`;
+      DIR (default reports): reports, grades.csv, Gradescope files. All or nothing.
+${GRADESCOPE_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -69,8 +71,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./doctor.ts')).doctor(rest);
     case 'new':
       return scaffold(rest);
+    case 'gradescope':
+      return (await import('./gradescope/cli.ts')).gradescope(rest);
     default:
-      throw new UsageError(`unknown command "${command}" (try: grade, merge, selftest, pack, marks, doctor, new)`);
+      throw new UsageError(`unknown command "${command}" (try: grade, merge, selftest, pack, marks, doctor, new, gradescope)`);
   }
 }
 

@@ -19,7 +19,8 @@ import { kitRoot as defaultKitRoot, kitVersion } from '../kit.ts';
 import { importClosure } from './closure.ts';
 import { collectSecrets, findLeaks, isSecretPath, type Leak } from './leaks.ts';
 import { pruneLock, type Lockfile } from './lockfile.ts';
-import { filesUnder, packManifest, publicTestIds } from './public.ts';
+import { filesUnder, packManifest, publicTestIds, testNames } from './public.ts';
+import { STUDENT_WORKFLOW_PATH, studentWorkflow } from '../github/student-workflow.ts';
 import { GITIGNORE, REFLECTION_MD, settingsJson, studentReadme, tsconfig, VITEST_CONFIG, type ReadmeExercise } from './texts.ts';
 import { PACK_INFO, sha256, type PackExercise, type PackInfo } from './tools/local.ts';
 import { zip } from './tools/zip.ts';
@@ -203,6 +204,12 @@ export async function buildPack(options: PackOptions, kitRoot = defaultKitRoot):
   // For editors: the student's code and what it builds on (the pack's scripts are not the student's business).
   put('tsconfig.json', { text: tsconfig(['runtime', 'kernels', 'exercises', ...studentFolders]) });
   put(PACK_INFO, { text: `${JSON.stringify(packInfo, null, 2)}\n` });
+  // Public tests on every push, the preview as the job summary, Classroom's points.
+  put(STUDENT_WORKFLOW_PATH, { text: studentWorkflow(chosen.map(({ m, dir }) => {
+    const names = testNames(m.id, 'public', dir);
+    const slim = packManifest(m, publicTestIds(m, dir));
+    return { id: m.id, title: m.title, tests: slim.groups.flatMap((g) => Object.entries(g.tests).map(([id, points]) => ({ id, name: names[id] ?? id, points }))) };
+  })) });
 
   // Write.
   await prepareOut(out);
