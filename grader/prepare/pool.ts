@@ -1,22 +1,34 @@
-// The prepare pool: type checks and bundles run in worker processes, never in the grader's
+// The prepare pool: bundles and type checks run in worker processes, never in the grader's
 // own. A few KB of recursive or template-literal types can make the type checker run for
 // minutes or exhaust any heap; here that costs one job its budget, not the batch:
 //  - each job is bounded by CPU time (of the worker and the esbuild process it drives), with a
 //    wall-clock backstop, and each worker by its V8 heap;
 //  - a job over its budget kills its worker; a fresh worker takes the next job;
-//  - workers take jobs one at a time from a shared queue, so a slow job delays no other
-//    student beyond the worker it holds.
+//  - workers take jobs one at a time from a shared queue, most urgent first (the canary's, then
+//    bundles, which the tests wait for, then type checks, which only the report needs), so a
+//    slow job delays no other student beyond the worker it holds.
+// A worker keeps its compiler state between jobs: the kit's files are parsed once, and each
+// type check reuses the previous program.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BundleError } from '../../kernels/loader/bundle.ts';
 import { TreeCpu } from '../../kernels/harness/cpu-time.ts';
+import { builtFile } from '../build-info.ts';
 import type { CheckedDiagnostic } from '../pack/tools/typecheck.ts';
 
-const workerBin = fileURLToPath(new URL('./worker-bin.mjs', import.meta.url));
+/** Runs worker.ts from source (through tsx) where no pre-built grader can be made. */
+const workerFromSource = fileURLToPath(new URL('./worker-bin.mjs', import.meta.url));
+
+/** What a job does: bundle the exercise's files for the kernels, or type-check them. */
+export type PrepareKind = 'bundle' | 'typecheck';
+
+/** Lower runs first: the canary's jobs, then bundles, then type checks. */
+export const PRIORITY = { canary: 0, bundle: 1, typecheck: 2 } as const;
 
 /** One exercise of one submission. */
 export interface PrepareJob {
   readonly id: number;
+  readonly kind: PrepareKind;
   /** The exercise's entry file ('ring/ring.ts'). */
   readonly entry: string;
   /** The exercise's files: only these are seen by the type checker and the bundler. */
@@ -26,15 +38,18 @@ export interface PrepareJob {
 }
 
 export type PrepareReply =
-  | { readonly id: number; readonly ok: true; readonly diagnostics: CheckedDiagnostic[]; readonly code?: string; readonly errors?: BundleError[] }
+  | { readonly id: number; readonly ok: true; readonly diagnostics?: CheckedDiagnostic[]; readonly code?: string; readonly errors?: BundleError[] }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
-export type PrepareOutcome =
+/** `ms`: how long the job took in its worker (wall clock): part of the student's own time. */
+export type PrepareOutcome = (
+  /** A bundle: `code`, or `errors` (syntax, refused imports); a type check: `diagnostics`. */
   | { readonly kind: 'done'; readonly diagnostics: CheckedDiagnostic[]; readonly code?: string; readonly errors?: BundleError[] }
   /** The submission exhausted a budget: its fault, a plain note for its report. */
   | { readonly kind: 'limit'; readonly note: string }
   /** The machinery failed: never a mark. */
-  | { readonly kind: 'infrastructure'; readonly note: string };
+  | { readonly kind: 'infrastructure'; readonly note: string }
+) & { readonly ms: number };
 
 export interface PoolOptions {
   /** Worker processes (default 1). */
@@ -56,6 +71,7 @@ interface Worker {
 
 interface Queued {
   readonly job: Omit<PrepareJob, 'id'>;
+  readonly priority: number;
   readonly resolve: (o: PrepareOutcome) => void;
 }
 
@@ -67,6 +83,7 @@ export class PreparePool {
   private readonly size: number;
   private readonly cpuMs: number;
   private readonly memoryMB: number;
+  private bin: Promise<string> | undefined;
 
   constructor(options: PoolOptions = {}) {
     this.size = Math.max(1, options.workers ?? 1);
@@ -74,11 +91,14 @@ export class PreparePool {
     this.memoryMB = options.memoryMB ?? 1024;
   }
 
-  /** Type-checks and bundles one exercise of a submission. Never rejects. */
-  prepare(job: Omit<PrepareJob, 'id'>): Promise<PrepareOutcome> {
+  /** Bundles or type-checks one exercise of a submission, lower `priority` first. Never rejects. */
+  prepare(job: Omit<PrepareJob, 'id'>, priority: number = PRIORITY[job.kind]): Promise<PrepareOutcome> {
     return new Promise((resolve) => {
-      this.queue.push({ job, resolve });
-      this.pump();
+      // Stable: after every job of the same or a more urgent priority.
+      let at = this.queue.length;
+      while (at > 0 && this.queue[at - 1]!.priority > priority) at--;
+      this.queue.splice(at, 0, { job, priority, resolve });
+      void this.pump();
     });
   }
 
@@ -87,23 +107,24 @@ export class PreparePool {
     for (const w of this.workers.splice(0)) w.child.kill('SIGKILL');
   }
 
-  private pump(): void {
+  private async pump(): Promise<void> {
+    const bin = await (this.bin ??= builtFile('prepare-worker.cjs').then((f) => f ?? workerFromSource));
     while (this.queue.length > 0 && !this.closed) {
       let worker = this.workers.find((w) => !w.busy);
-      if (!worker && this.workers.length < this.size) worker = this.spawn();
+      if (!worker && this.workers.length < this.size) worker = this.spawn(bin);
       if (!worker) return;
       const next = this.queue.shift()!;
       worker.busy = true;
       void this.run(worker, next).then((outcome) => {
         next.resolve(outcome);
         worker.busy = false;
-        this.pump();
+        void this.pump();
       });
     }
   }
 
-  private spawn(): Worker {
-    const child = fork(workerBin, [], {
+  private spawn(bin: string): Worker {
+    const child = fork(bin, [], {
       execArgv: [`--max-old-space-size=${this.memoryMB}`, '--stack-size=4000'],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
@@ -134,42 +155,44 @@ export class PreparePool {
       await worker.ready;
     } catch (err) {
       this.retire(worker);
-      return { kind: 'infrastructure', note: `the type checker could not start: ${(err as Error).message}` };
+      return { kind: 'infrastructure', note: `the prepare worker could not start: ${(err as Error).message}`, ms: 0 };
     }
     const id = this.nextId++;
     const job: PrepareJob = { ...queued.job, id };
     const cpuAtStart = worker.meter.fresh() ?? 0;
     const wallAtStart = Date.now();
     const budget = this.cpuMs;
+    const doing = queued.job.kind === 'bundle' ? 'bundling' : 'type checking';
     return new Promise<PrepareOutcome>((resolve) => {
       let settled = false;
-      const finish = (o: PrepareOutcome, retire = false): void => {
+      type Found = PrepareOutcome extends infer O ? (O extends unknown ? Omit<O, 'ms'> : never) : never;
+      const finish = (o: Found, retire = false): void => {
         if (settled) return;
         settled = true;
         clearInterval(watch);
         worker.child.off('message', onMessage);
         worker.child.off('exit', onExit);
         if (retire) this.retire(worker);
-        resolve(o);
+        resolve({ ...o, ms: Date.now() - wallAtStart } as PrepareOutcome);
       };
       const onMessage = (m: PrepareReply): void => {
         if (m.id !== id) return;
-        if (m.ok) finish({ kind: 'done', diagnostics: m.diagnostics, code: m.code, errors: m.errors });
-        else finish({ kind: 'infrastructure', note: `the type checker failed: ${m.error}` }, true);
+        if (m.ok) finish({ kind: 'done', diagnostics: m.diagnostics ?? [], code: m.code, errors: m.errors });
+        else finish({ kind: 'infrastructure', note: `the ${queued.job.kind === 'bundle' ? 'bundler' : 'type checker'} failed: ${m.error}` }, true);
       };
       const onExit = (code: number | null, signal: string | null): void => {
         const stderr = worker.stderr();
         if (/heap out of memory|Allocation failed|Reached heap limit/i.test(stderr) || signal === 'SIGABRT' || code === 134) {
-          finish({ kind: 'limit', note: `type checking and bundling this code exceeded ${this.memoryMB} MB of memory` }, true);
+          finish({ kind: 'limit', note: `${doing} this code exceeded ${this.memoryMB} MB of memory` }, true);
         } else {
-          finish({ kind: 'infrastructure', note: `the type checker stopped unexpectedly (${signal ?? `exit ${code}`})` }, true);
+          finish({ kind: 'infrastructure', note: `the ${queued.job.kind === 'bundle' ? 'bundler' : 'type checker'} stopped unexpectedly (${signal ?? `exit ${code}`})` }, true);
         }
       };
       // CPU time decides (a busy machine must not fail anyone); ten budgets of wall time back it up.
       const watch = setInterval(() => {
         const used = (worker.meter.fresh() ?? 0) - cpuAtStart;
         if (used > budget || Date.now() - wallAtStart > budget * 10) {
-          finish({ kind: 'limit', note: `type checking and bundling this code exceeded ${formatSeconds(budget)} of CPU time` }, true);
+          finish({ kind: 'limit', note: `${doing} this code exceeded ${formatSeconds(budget)} of CPU time` }, true);
         }
       }, Math.min(250, budget / 4));
       worker.child.on('message', onMessage);
