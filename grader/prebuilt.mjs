@@ -2,7 +2,8 @@
 // esbuild into three JavaScript files: the command (cli.mjs), a prepare worker
 // (prepare-worker.cjs: CommonJS, because Node loads the TypeScript compiler through require()
 // in half the time an ES import takes) and a grading slot (slot.mjs, which drives vitest).
-// Node starts them in a fraction of what a TypeScript loader needs on every start.
+// Node starts them in a fraction of what a TypeScript loader needs on every start; the report
+// templates come precompiled in the command.
 //
 // The build lives in <kit>/node_modules/.cache/mp-grader/ (made by `npm ci`, through the
 // package's `prepare` script, or on first use). It never runs stale: every start hashes each
@@ -21,7 +22,7 @@ export const kitRoot = fileURLToPath(new URL('..', import.meta.url));
 const cacheDir = join(kitRoot, 'node_modules', '.cache', 'mp-grader');
 const CURRENT = join(cacheDir, 'current.json');
 /** Bump when the options below change: a build made with other options is stale. */
-const RECIPE = 3;
+const RECIPE = 4;
 
 /** What is built: name, source (relative to the kit) and module format. */
 const ENTRIES = [
@@ -85,16 +86,37 @@ function pinMetaUrl() {
   };
 }
 
+const TEMPLATES = 'grader/report/templates';
+
+/**
+ * The report templates precompiled, as the banner of the command's bundle: each template
+ * file becomes an input of the build (a changed template rebuilds it).
+ */
+async function precompiledTemplates(inputs) {
+  const { default: Handlebars } = await import('handlebars');
+  const dir = join(kitRoot, TEMPLATES);
+  const specs = [];
+  for (const name of readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.hbs')).sort()) {
+    const rel = name.split(sep).join('/');
+    const text = readFileSync(join(dir, name), 'utf8');
+    inputs[`${TEMPLATES}/${rel}`] = sha(text);
+    specs.push(`${JSON.stringify(rel)}: ${Handlebars.precompile(text, { strict: true })}`);
+  }
+  return `const __MP_TEMPLATES__ = {\n${specs.join(',\n')}\n};`;
+}
+
 async function build() {
   const { build: esbuild } = await import('esbuild');
   mkdirSync(cacheDir, { recursive: true });
   const dir = mkdtempSync(join(cacheDir, 'build-'));
   const inputs = {};
+  const templates = await precompiledTemplates(inputs);
   for (const entry of ENTRIES) {
     // __MP_BUILD__: the folder this file runs from (grader/build-info.ts), to find its siblings.
-    const banner = entry.format === 'esm'
+    const banner = (entry.format === 'esm'
       ? "const __MP_BUILD__ = new URL('.', import.meta.url).href;"
-      : "const __MP_BUILD__ = require('node:url').pathToFileURL(__dirname + '/').href;";
+      : "const __MP_BUILD__ = require('node:url').pathToFileURL(__dirname + '/').href;") +
+      (entry.name === 'cli.mjs' ? `\n${templates}` : '');
     const result = await esbuild({
       absWorkingDir: kitRoot,
       entryPoints: [entry.source],

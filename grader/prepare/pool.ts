@@ -5,8 +5,12 @@
 //    wall-clock backstop, and each worker by its V8 heap;
 //  - a job over its budget kills its worker; a fresh worker takes the next job;
 //  - workers take jobs one at a time from a shared queue, most urgent first (the canary's, then
-//    bundles, which the tests wait for, then type checks, which only the report needs), so a
-//    slow job delays no other student beyond the worker it holds.
+//    bundles, which the tests wait for, then type checks, which only the report needs);
+//  - the pool starts with one worker (a worker's first type check parses the standard library,
+//    the runtime and zod's types: seconds of CPU time a second worker would pay again) and adds
+//    one, up to its size, for a backlog of jobs, or whenever a job waits while every worker is
+//    held by a slow job, so a slow job (a type-check bomb) delays no other student beyond the
+//    worker it holds.
 // A worker keeps its compiler state between jobs: the kit's files are parsed once, and each
 // type check reuses the previous program.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -21,6 +25,9 @@ const workerFromSource = fileURLToPath(new URL('./worker-bin.mjs', import.meta.u
 
 /** What a job does: bundle the exercise's files for the kernels, or type-check them. */
 export type PrepareKind = 'bundle' | 'typecheck';
+
+/** Jobs waiting that justify another worker (its first type check costs seconds of CPU time). */
+const BACKLOG = 4;
 
 /** Lower runs first: the canary's jobs, then bundles, then type checks. */
 export const PRIORITY = { canary: 0, bundle: 1, typecheck: 2 } as const;
@@ -52,8 +59,10 @@ export type PrepareOutcome = (
 ) & { readonly ms: number };
 
 export interface PoolOptions {
-  /** Worker processes (default 1). */
+  /** Worker processes at most (default 1). */
   readonly workers?: number;
+  /** A job that has used this much CPU time (ms) is slow: a job waiting behind it gets a new worker (default 4000; a first type check takes 2–3 s). */
+  readonly slowMs?: number;
   /** CPU time one job may use, in ms (default 20 s). */
   readonly cpuMs?: number;
   /** Heap of a worker, in MB (default 1024). */
@@ -67,6 +76,8 @@ interface Worker {
   readonly ready: Promise<void>;
   readonly meter: TreeCpu;
   busy: boolean;
+  /** The current job has used more than `slowMs` of CPU time. */
+  slow: boolean;
 }
 
 interface Queued {
@@ -83,12 +94,14 @@ export class PreparePool {
   private readonly size: number;
   private readonly cpuMs: number;
   private readonly memoryMB: number;
+  private readonly slowMs: number;
   private bin: Promise<string> | undefined;
 
   constructor(options: PoolOptions = {}) {
     this.size = Math.max(1, options.workers ?? 1);
     this.cpuMs = options.cpuMs ?? 20_000;
     this.memoryMB = options.memoryMB ?? 1024;
+    this.slowMs = options.slowMs ?? 4000;
   }
 
   /** Bundles or type-checks one exercise of a submission, lower `priority` first. Never rejects. */
@@ -111,13 +124,16 @@ export class PreparePool {
     const bin = await (this.bin ??= builtFile('prepare-worker.cjs').then((f) => f ?? workerFromSource));
     while (this.queue.length > 0 && !this.closed) {
       let worker = this.workers.find((w) => !w.busy);
-      if (!worker && this.workers.length < this.size) worker = this.spawn(bin);
+      // Another worker when there is none, when every one is held by a slow job, or for a backlog.
+      const stuck = this.workers.every((w) => w.slow);
+      if (!worker && this.workers.length < this.size && (this.workers.length === 0 || stuck || this.queue.length >= BACKLOG)) worker = this.spawn(bin);
       if (!worker) return;
       const next = this.queue.shift()!;
       worker.busy = true;
       void this.run(worker, next).then((outcome) => {
         next.resolve(outcome);
         worker.busy = false;
+        worker.slow = false;
         void this.pump();
       });
     }
@@ -139,7 +155,7 @@ export class PreparePool {
       child.once('exit', (code, signal) => reject(new Error(`the prepare worker exited while starting (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').slice(-2).join(' / ')}`)));
     });
     ready.catch(() => {});
-    const worker: Worker = { child, stderr: () => stderr, ready, meter: new TreeCpu(child.pid), busy: false };
+    const worker: Worker = { child, stderr: () => stderr, ready, meter: new TreeCpu(child.pid), busy: false, slow: false };
     this.workers.push(worker);
     return worker;
   }
@@ -189,8 +205,16 @@ export class PreparePool {
         }
       };
       // CPU time decides (a busy machine must not fail anyone); ten budgets of wall time back it up.
+      // Finding the worker's process tree scans all of /proc: a cheap reading of the known
+      // members most of the time, a fresh scan every 2 s and before any verdict.
+      let ticks = 0;
       const watch = setInterval(() => {
-        const used = (worker.meter.fresh() ?? 0) - cpuAtStart;
+        let used = ((++ticks % 8 === 0 ? worker.meter.fresh() : worker.meter.now()) ?? 0) - cpuAtStart;
+        if (used > Math.min(budget, this.slowMs)) used = (worker.meter.fresh() ?? 0) - cpuAtStart;
+        if (!worker.slow && used > this.slowMs) {
+          worker.slow = true;
+          void this.pump(); // a job waiting behind this one gets a worker of its own
+        }
         if (used > budget || Date.now() - wallAtStart > budget * 10) {
           finish({ kind: 'limit', note: `${doing} this code exceeded ${formatSeconds(budget)} of CPU time` }, true);
         }

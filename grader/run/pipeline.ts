@@ -60,6 +60,7 @@ export interface PipelineOptions {
   readonly slots: number;
   /** A private folder of this grading run (mode 0711). */
   readonly dir: string;
+  /** Bundles and type checks: one pool, bundles first (one worker does both, with the compiler loaded once). */
   readonly pool: PreparePool;
   readonly kernelScript: string;
   readonly node: string;
@@ -97,6 +98,7 @@ export class Pipeline {
   private readonly bundling = new Map<string, number>();
   /** (submission, exercise) pairs not yet handed to a slot. */
   private undispatched = 0;
+  private candidates = 0;
   private admitted = 0;
   private readonly admitLimit: number;
   private readonly admitQueue: (() => void)[] = [];
@@ -108,7 +110,6 @@ export class Pipeline {
 
   constructor(private readonly options: PipelineOptions) {
     this.slots = Array.from({ length: Math.max(1, options.slots) }, () => new Slot(options.dir));
-    for (const slot of this.slots) slot.warm();
     for (const m of options.manifests) {
       this.ready.set(m.id, []);
       this.bundling.set(m.id, 0);
@@ -142,6 +143,8 @@ export class Pipeline {
         },
       };
       this.undispatched += this.options.manifests.length;
+      // A slot starts its vitest as soon as there may be work for it: one per submission, up to all.
+      this.slots[this.candidates++]?.warm();
       this.prepare(entry).catch((err: Error) => this.fail(err));
     });
   }

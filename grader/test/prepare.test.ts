@@ -23,8 +23,8 @@ afterAll(async () => {
 });
 
 describe('prepare pool', () => {
-  it('a bomb hits its CPU budget while the neighbour beside it is prepared; the next job gets a fresh worker', async () => {
-    const pool = new PreparePool({ workers: 2, cpuMs: 6000, memoryMB: 2048 });
+  it('a bomb hits its CPU budget while the neighbour queued behind it gets a worker of its own; the next job gets a fresh worker', async () => {
+    const pool = new PreparePool({ workers: 2, cpuMs: 6000, memoryMB: 2048, slowMs: 1000 });
     pools.push(pool);
     const finished: string[] = [];
     const bombed = pool.prepare(job(bomb)).then((o) => (finished.push('bomb'), o));
