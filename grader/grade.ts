@@ -193,7 +193,7 @@ async function gradeCandidates(
     const testing = new Set<string>();
     pipeline = new Pipeline({
       manifests, slots, dir, pool,
-      kernelScript: await kernelChildScript(),
+      kernelScript: kernelChildScript(),
       node: nodeFor(SOME_OTHER_UID),
       prefer: options.prefer,
       maxChunk: options.chunk,
@@ -260,7 +260,7 @@ export async function runCanary(options: Pick<GradeOptions, 'exercises' | 'jobs'
   const slots = Math.max(1, options.jobs ?? availableParallelism());
   const dir = privateDir('mp-canary-', 0o711);
   const pool = new PreparePool({ workers: slots });
-  const pipeline = new Pipeline({ manifests, slots, dir, pool, kernelScript: await kernelChildScript(), node: nodeFor(SOME_OTHER_UID), prefer: options.prefer });
+  const pipeline = new Pipeline({ manifests, slots, dir, pool, kernelScript: kernelChildScript(), node: nodeFor(SOME_OTHER_UID), prefer: options.prefer });
   try {
     return await canary(pipeline, manifests, options.progress ?? makeProgress(process.stderr, true));
   } finally {

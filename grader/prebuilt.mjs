@@ -1,7 +1,8 @@
 // The grader runs pre-built: its TypeScript (and the kit modules it imports) bundled by
-// esbuild into three JavaScript files: the command (cli.mjs), a prepare worker
-// (prepare-worker.cjs: CommonJS, because Node loads the TypeScript compiler through require()
-// in half the time an ES import takes) and a grading slot (slot.mjs, which drives vitest).
+// esbuild into JavaScript files: the command (cli.mjs), a prepare worker (prepare-worker.cjs:
+// CommonJS, because Node loads the TypeScript compiler through require() in half the time an
+// ES import takes), a grading slot (slot.mjs, which drives vitest) and the test harness as
+// grading runs use it (harness.mjs).
 // Node starts them in a fraction of what a TypeScript loader needs on every start; the report
 // templates come precompiled in the command.
 //
@@ -22,13 +23,17 @@ export const kitRoot = fileURLToPath(new URL('..', import.meta.url));
 const cacheDir = join(kitRoot, 'node_modules', '.cache', 'mp-grader');
 const CURRENT = join(cacheDir, 'current.json');
 /** Bump when the options below change: a build made with other options is stale. */
-const RECIPE = 4;
+const RECIPE = 5;
 
 /** What is built: name, source (relative to the kit) and module format. */
 const ENTRIES = [
   { name: 'cli.mjs', source: 'grader/cli.ts', format: 'esm' },
   { name: 'prepare-worker.cjs', source: 'grader/prepare/worker.ts', format: 'cjs' },
   { name: 'slot.mjs', source: 'grader/run/slot.ts', format: 'esm' },
+  // The test harness as grading runs load it (run/vitest.grading.config.ts): one module Node
+  // loads natively instead of forty vite transforms and evaluates in every test run; the
+  // TypeScript compiler, which only local runs of the harness use, left out.
+  { name: 'harness.mjs', source: 'kernels/harness/index.ts', format: 'esm', alias: { typescript: './grader/run/no-typescript.ts' } },
 ];
 
 const sha = (data) => createHash('sha256').update(data).digest('hex');
@@ -131,6 +136,7 @@ async function build() {
       metafile: true,
       logLevel: 'silent',
       banner: { js: banner },
+      ...(entry.alias ? { alias: entry.alias } : {}),
       plugins: [pinMetaUrl()],
     });
     for (const input of Object.keys(result.metafile.inputs)) {

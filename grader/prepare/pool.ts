@@ -115,6 +115,13 @@ export class PreparePool {
     });
   }
 
+  /** Starts the first worker now, before any job (its start-up then overlaps other work). */
+  warm(): void {
+    void (this.bin ??= builtFile('prepare-worker.cjs').then((f) => f ?? workerFromSource)).then((bin) => {
+      if (this.workers.length === 0 && !this.closed) this.spawn(bin);
+    });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const w of this.workers.splice(0)) w.child.kill('SIGKILL');

@@ -62,7 +62,8 @@ export interface PipelineOptions {
   readonly dir: string;
   /** Bundles and type checks: one pool, bundles first (one worker does both, with the compiler loaded once). */
   readonly pool: PreparePool;
-  readonly kernelScript: string;
+  /** The pre-built kernel program (a promise: it is built while the slots start). */
+  readonly kernelScript: string | Promise<string>;
   readonly node: string;
   readonly prefer?: 'auto' | 'fallback';
   /** At most this many submissions in one test run (default 4). */
@@ -110,6 +111,9 @@ export class Pipeline {
 
   constructor(private readonly options: PipelineOptions) {
     this.slots = Array.from({ length: Math.max(1, options.slots) }, () => new Slot(options.dir));
+    // The first slot and prepare worker start now, while the kernel program is built.
+    this.slots[0]!.warm();
+    options.pool.warm();
     for (const m of options.manifests) {
       this.ready.set(m.id, []);
       this.bundling.set(m.id, 0);
@@ -144,7 +148,7 @@ export class Pipeline {
       };
       this.undispatched += this.options.manifests.length;
       // A slot starts its vitest as soon as there may be work for it: one per submission, up to all.
-      this.slots[this.candidates++]?.warm();
+      if (this.candidates++ > 0) this.slots[this.candidates - 1]?.warm();
       this.prepare(entry).catch((err: Error) => this.fail(err));
     });
   }
@@ -294,7 +298,7 @@ export class Pipeline {
       exercise: manifest.id,
       kernel: 'process',
       prefer: this.options.prefer,
-      kernelScript: this.options.kernelScript,
+      kernelScript: await this.options.kernelScript,
       node: this.options.node,
       stopAfter: manifest.budgets.stopAfter,
       submissions: members.map((r): PlannedSubmission => ({ id: r.entry.candidate.source.student, bundle: r.bundle, uid: r.entry.lease?.uid })),

@@ -116,11 +116,12 @@ export class Slot {
     const dir = await mkdtemp(join(this.dir, 'slot-'));
     await chmod(dir, 0o711); // what the slot stages for its kernels must stay reachable by their uids
     const bin = (await builtFile('slot.mjs')) ?? slotFromSource;
+    const harness = await builtFile('harness.mjs');
     const wrap = setpriv && process.platform === 'linux';
     const child = fork(bin, [], {
       ...(wrap ? { execPath: setpriv, execArgv: ['--pdeathsig', 'SIGKILL', '--', process.execPath] } : {}),
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
-      env: { ...process.env, MP_RUN: join(dir, 'plan.json'), TMPDIR: dir, FORCE_COLOR: '0' },
+      env: { ...process.env, MP_RUN: join(dir, 'plan.json'), TMPDIR: dir, FORCE_COLOR: '0', ...(harness ? { MP_HARNESS: harness } : {}) },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       detached: true,
       serialization: 'advanced',

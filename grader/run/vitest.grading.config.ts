@@ -20,8 +20,14 @@ class InPathOrder {
 
 export default defineConfig({
   root,
-  // Bundles come ready from the grader: the harness never needs the compiler here.
-  resolve: { alias: { typescript: fileURLToPath(new URL('./no-typescript.ts', import.meta.url)) } },
+  resolve: {
+    alias: {
+      // Bundles come ready from the grader: the harness never needs the compiler here.
+      typescript: fileURLToPath(new URL('./no-typescript.ts', import.meta.url)),
+      // The pre-built harness (grader/prebuilt.mjs, made from the same sources) when the slot has one.
+      ...(process.env.MP_HARNESS ? { '#harness': process.env.MP_HARNESS } : {}),
+    },
+  },
   test: {
     include: ['exercises/*/tests/**/*.test.ts'],
     pool: 'forks',
