@@ -4,8 +4,9 @@
 //  - each job is bounded by CPU time (of the worker and the esbuild process it drives), with a
 //    wall-clock backstop, and each worker by its V8 heap;
 //  - a job over its budget kills its worker; a fresh worker takes the next job;
-//  - workers take jobs one at a time from a shared queue, most urgent first (the canary's, then
-//    bundles, which the tests wait for, then type checks, which only the report needs);
+//  - workers take jobs one at a time from a shared queue, most urgent first: bundles (the
+//    tests wait for them) before type checks (only the report needs them), the canary's
+//    before the students';
 //  - the pool starts with one worker (a worker's first type check parses the standard library,
 //    the runtime and zod's types: seconds of CPU time a second worker would pay again) and adds
 //    one, up to its size, for a backlog of jobs, or whenever a job waits while every worker is
@@ -29,8 +30,8 @@ export type PrepareKind = 'bundle' | 'typecheck';
 /** Jobs waiting that justify another worker (its first type check costs seconds of CPU time). */
 const BACKLOG = 4;
 
-/** Lower runs first: the canary's jobs, then bundles, then type checks. */
-export const PRIORITY = { canary: 0, bundle: 1, typecheck: 2 } as const;
+/** Lower runs first: the canary's bundle, bundles, the canary's type check, type checks. */
+export const PRIORITY = { canaryBundle: 0, bundle: 1, canaryTypecheck: 2, typecheck: 3 } as const;
 
 /** One exercise of one submission. */
 export interface PrepareJob {
@@ -105,7 +106,7 @@ export class PreparePool {
   }
 
   /** Bundles or type-checks one exercise of a submission, lower `priority` first. Never rejects. */
-  prepare(job: Omit<PrepareJob, 'id'>, priority: number = PRIORITY[job.kind]): Promise<PrepareOutcome> {
+  prepare(job: Omit<PrepareJob, 'id'>, priority: number = job.kind === 'bundle' ? PRIORITY.bundle : PRIORITY.typecheck): Promise<PrepareOutcome> {
     return new Promise((resolve) => {
       // Stable: after every job of the same or a more urgent priority.
       let at = this.queue.length;

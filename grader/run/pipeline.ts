@@ -206,13 +206,13 @@ export class Pipeline {
         return;
       }
       const job = { entry: m.entry, files: m.files, texts: candidate.taken.files };
-      const urgent = candidate.canary ? PRIORITY.canary : undefined;
+      const canary = candidate.canary === true;
       // The type check runs beside the tests, unless the manifest makes type errors fail the exercise.
-      const typeChecked = pool.prepare({ ...job, kind: 'typecheck' }, urgent ?? (m.typeErrors === 'fail' ? PRIORITY.bundle : PRIORITY.typecheck));
+      const typeChecked = pool.prepare({ ...job, kind: 'typecheck' }, canary ? PRIORITY.canaryTypecheck : m.typeErrors === 'fail' ? PRIORITY.bundle : PRIORITY.typecheck);
       this.bundling.set(m.id, this.bundling.get(m.id)! + 1);
       let bundled: PrepareOutcome;
       try {
-        bundled = await pool.prepare({ ...job, kind: 'bundle' }, urgent ?? PRIORITY.bundle);
+        bundled = await pool.prepare({ ...job, kind: 'bundle' }, canary ? PRIORITY.canaryBundle : PRIORITY.bundle);
       } finally {
         this.bundling.set(m.id, this.bundling.get(m.id)! - 1);
       }

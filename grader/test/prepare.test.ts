@@ -68,7 +68,7 @@ describe('prepare pool', () => {
     const jobs = [
       pool.prepare(job(solution, 'typecheck')).then(() => order.push('typecheck')),
       pool.prepare(job(solution, 'bundle')).then(() => order.push('bundle')),
-      pool.prepare(job(solution, 'typecheck'), PRIORITY.canary).then(() => order.push('canary')),
+      pool.prepare(job(solution, 'bundle'), PRIORITY.canaryBundle).then(() => order.push('canary')),
     ];
     await Promise.all([busy, ...jobs]);
     expect(order.filter((o) => o !== 'first')).toEqual(['canary', 'bundle', 'typecheck']);
