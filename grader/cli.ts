@@ -177,9 +177,10 @@ async function grade(args: string[]): Promise<number> {
     allowWeakSandbox: values['allow-weak-sandbox'] as boolean,
     progress: progress(process.stderr, values.quiet as boolean),
   });
+  // Grading errors first, loudly: a lecturer must not publish those rows.
+  printGradingErrors(summary.results);
   console.log(exercisesLine(summary.exercises));
   for (const s of summary.skipped) console.error(`not graded: ${relative(process.cwd(), s.path) || s.path}: ${s.reason}`);
-  printGradingErrors(summary.results);
   printTable(summary.results);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`\n${summary.results.length} submissions (${summary.graded} graded, ${summary.cached} already graded) in ${seconds} s`);

@@ -235,6 +235,7 @@ export async function importMarks(options: ImportOptions): Promise<ImportSummary
 }
 
 async function importLocked(options: ImportOptions): Promise<ImportSummary> {
+  const ledger = await readLedger(options.out); // a damaged marks.json stops the import first
   const text = await readFile(options.csv, 'utf8');
   const { rows, problems } = parseMarks(text);
   const results = await readAll(options.out);
@@ -271,7 +272,6 @@ async function importLocked(options: ImportOptions): Promise<ImportSummary> {
   }
   if (problems.length > 0) throw new MarksError(`${options.csv}: ${problems.length} problem${problems.length > 1 ? 's' : ''}; nothing was imported:`, problems);
 
-  const ledger = await readLedger(options.out);
   const marks: Record<string, Record<string, Mark>> = { ...ledger.marks };
   const ignoreUndefined = (m: Mark): Mark => Object.fromEntries(Object.entries(m).filter(([, v]) => v !== undefined)) as Mark;
   for (const a of accepted) marks[a.student] = { ...marks[a.student], [a.item]: ignoreUndefined(a.mark) };
