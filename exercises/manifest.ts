@@ -65,7 +65,18 @@ export const Manifest = z.object({
     commandMs: z.number().int().positive().default(2000),
     /** Real-time ms for one test under all seeds (a backstop; the command budget catches hangs first). */
     testMs: z.number().int().positive().default(60_000),
-  }).strict().default({ commandMs: 2000, testMs: 60_000 }),
+    /**
+     * The grader stops testing a submission whose kernel failed (hung, crashed) in this many
+     * tests in a row: the tests left score 0, and the report says why. 0: run every test.
+     */
+    stopAfter: z.number().int().min(0).default(3),
+  }).strict().default({ commandMs: 2000, testMs: 60_000, stopAfter: 3 }),
+  /**
+   * What a type error costs. `report` (default): it is shown at the top of the report and the
+   * tests run as usual (the code is bundled without types). `fail`: code with type errors
+   * counts as not compiling, and the exercise scores 0.
+   */
+  typeErrors: z.enum(['report', 'fail']).default('report'),
   groups: z.array(Group).min(1),
   mutants: z.array(Mutant).default([]),
   manual: z.array(ManualItem).default([]),

@@ -1,6 +1,15 @@
 #!/usr/bin/env node
-// The `grader` command. The kit is TypeScript; tsx runs it without a build step.
-import { register } from 'tsx/esm/api';
+// The `grader` command. It runs pre-built (see prebuilt.mjs: built by `npm ci`, or now if the
+// sources changed since); where no build can be made, from source through tsx.
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ensureBuilt } from './prebuilt.mjs';
 
-register();
-await import('./cli.ts');
+const dir = await ensureBuilt();
+if (dir) {
+  await import(pathToFileURL(join(dir, 'cli.mjs')).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./cli.ts');
+}

@@ -1,49 +1,114 @@
-// The `grader` command: grade, merge, selftest, pack, marks, doctor, new, gradescope. Every error a user can cause
-// (a UserError: PackError and MarksError are ones) ends in one plain line and exit code 2; a
-// crash of the grader itself in a message and exit code 1.
+// The `grader` command: grade, merge, marks, doctor, selftest, pack, new, gradescope; each has --help. Every
+// error a user can cause (a UserError: PackError, MarksError, MergeError, LockedError are
+// ones) ends in one plain line and exit code 2; a crash of the grader itself in a message and
+// exit code 1.
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { relative } from 'node:path';
 import { UserError } from './errors.ts';
-import { GRADESCOPE_USAGE } from './gradescope/usage.ts';
-import { gradeClass } from './grade.ts';
+import { gradeClass, type ExerciseChoice } from './grade.ts';
 import { mergeReports } from './merge.ts';
 import { progress } from './progress.ts';
+import { ATTENTION_LABEL, type AttentionKind } from './report/attention.ts';
 import { exploreText, selftest } from './selftest.ts';
-import { isWithheld, type Result } from './result.ts';
+import { GRADESCOPE_USAGE } from './gradescope/usage.ts';
+import { isWithheld, Summary, type Result } from './result.ts';
 
-const USAGE = `Usage:
-  npx grader grade <path>... [--out DIR] [--exercise ID]... [--jobs N] [--force] [--shard I/N]
-                   [--no-canary] [--allow-weak-sandbox]
-      A path is one submission (a folder, .zip or .tar.gz) or a folder holding one per student
-      (the entry's name is the student id). Writes DIR/students/<student>/report.html,
-      report.md, result.json, results.json (Gradescope), and DIR/index.html, grades.csv,
-      summary.json. Default --out reports. Already graded submissions (same files, same kit)
-      are skipped unless --force. First grades the reference solutions (the canary) and
-      stops if they do not get full marks (--no-canary skips that). Refuses a sandbox that
-      leaves the network open unless --allow-weak-sandbox. Exit 3 when some student's marks
-      are withheld because the grading machinery failed (a grading error, never a 0).
-  npx grader doctor
-      One screen on this host's readiness: node, the sandbox level and why, whether
-      bubblewrap can run this node, the canary's result and time per submission, and what
-      to install or change.
-  npx grader merge <dir>... --out DIR
-      Combines the outputs of sharded runs into one class report.
-  npx grader selftest [--exercise ID]... [--explore N]
-      Reference solutions get full marks, every mutant loses exactly its groups' marks and
-      fails the test meant for it under every manifest seed, starters score nothing, handouts
-      agree with the manifests. Prints a table; exits non-zero on any miss. --explore N also
-      runs everything under N seeds beyond the manifest's and prints kill rates per test.
-  npx grader new <id>
-      Scaffolds a new exercise that selftest passes: handout, protocol, manifest, a public and
-      a hidden test, a starter, a solution and a mutant. See exercises/AUTHORING.md.
-  npx grader pack [--out DIR] [--zip] [--exercise ID]...
-      Builds the student pack in DIR (default student-pack): runtime, handouts, protocols,
-      public tests, starters, README.md, REFLECTION.md; npm test / check / submit. No hidden
-      test, solution or mutant (checked). --zip also writes DIR.zip.
-  npx grader marks import <csv> [--out DIR] [--dry-run]
-      Merges a lecturer's marks (columns student, item, score, comment) into the results in
-      DIR (default reports): reports, grades.csv, Gradescope files. All or nothing.
-${GRADESCOPE_USAGE}`;
+const USAGE = `Usage: npx grader <command> [options]
+
+Commands:
+  grade <path>...           grade a class: reports per student, a class dashboard, grades.csv
+  merge <dir>... --out DIR  combine the folders of a class graded in shards (--shard I/N)
+  marks import <csv>        add hand marks (student,item,score,comment) to graded results
+  doctor                    is this machine ready to grade? what to install
+  selftest                  after editing tests: solutions full marks, mutants lose marks
+  pack                      build the student pack (no hidden test, solution or mutant)
+  new <id>                  scaffold a new exercise that selftest passes
+  gradescope                build the autograder zip for Gradescope
+
+Run "npx grader <command> --help" for a command's options.`;
+
+/** Each command's --help. */
+const HELP: Record<string, string> = {
+  grade: `Usage: npx grader grade <path>... [options]
+
+Grades every submission: a path is one submission (a folder, .zip or .tar.gz) or a folder
+holding one per student (the entry's name is the student id). Writes, in the --out folder:
+  students/<student>/report.html, report.md   the student's feedback
+  students/<student>/result.json, results.json   the marks; Gradescope's file
+  index.html   the class dashboard (who needs attention first)
+  grades.csv, summary.json   for a gradebook; everything in one file
+Before anyone, the reference solutions are graded the same way (the canary): if they do not
+get full marks, nothing is written.
+
+Options:
+  --out DIR             output folder (default: reports)
+  --exercise ID         grade this exercise (repeatable; default: the exercises whose files
+                        the submissions hold, and the command says which)
+  --jobs N              test runs at once (default: the number of cores)
+  --force               grade again even submissions already graded with this kit
+  --shard I/N           grade only the I-th of N parts of the class (merge them afterwards)
+  --chunk N             at most N submissions in one test run (default 4; 1: one at a time)
+  --no-canary           skip grading the reference solutions first
+  --allow-weak-sandbox  grade even where the sandbox cannot close the network
+  --quiet               no progress line
+
+Exit status: 0 all graded; 2 a usage, canary or sandbox problem (nothing graded); 3 some
+marks withheld because the grading machinery failed (a grading error, never a 0).`,
+  merge: `Usage: npx grader merge <dir>... --out DIR [--partial]
+
+Combines the output folders of a class graded in shards (grade --shard I/N) into one class
+report in DIR, with every shard's hand marks (marks.json). Refuses, writing nothing, when the
+folders are not the whole class: a shard missing or given twice, shards of different classes,
+exercises or kit versions, a shard stopped before it finished.
+
+Options:
+  --out DIR     output folder (required)
+  --partial     merge what is there anyway, with a warning for each problem`,
+  marks: `Usage: npx grader marks import <csv> [--out DIR] [--dry-run]
+
+Merges a lecturer's marks into the graded results in DIR (default: reports): the reports,
+grades.csv and the Gradescope files. The CSV has the columns student, item, score, comment
+(a header row names them; a few synonyms are understood). An item is "<exercise>.<item>" as
+in result.json, or just the item or its title when unambiguous; an empty score un-marks it.
+All or nothing: any problem is listed with its line and nothing is written. The marks are
+kept in DIR/marks.json (the previous copy in marks.json.bak) and survive a regrade.
+
+Options:
+  --out DIR     the graded class (default: reports)
+  --dry-run     check everything, write nothing`,
+  doctor: `Usage: npx grader doctor [--exercise ID]... [--no-canary]
+
+One screen on this machine's readiness: node, the sandbox level a class would get and why,
+whether bubblewrap can run this node, the canary's result and time, and what to install.
+
+Options:
+  --exercise ID   run the canary for this exercise only (repeatable)
+  --no-canary     skip grading the reference solutions`,
+  selftest: `Usage: npx grader selftest [--exercise ID]... [--jobs N] [--explore N]
+
+Checks the kit after its tests change: each reference solution gets full marks, each mutant
+loses exactly the marks of its groups and fails the test meant for it under every manifest
+seed, starters score nothing, handouts agree with the manifests. Prints a table; exits 1 on
+any miss.
+
+Options:
+  --exercise ID   check this exercise only (repeatable)
+  --jobs N        test runs at once (default: the number of cores)
+  --explore N     also run everything under N seeds beyond the manifest's and print each
+                  test's kill rate (a README footer for the handout)`,
+  new: `Usage: npx grader new <id>
+
+Scaffolds a new exercise in exercises/<id> that selftest passes: handout, protocol, manifest,
+a public and a hidden test, a starter, a solution and a mutant. See exercises/AUTHORING.md.`,
+  gradescope: `Usage:
+${GRADESCOPE_USAGE}`,
+  pack: `Usage: npx grader pack [--out DIR] [--zip] [--exercise ID]...
+
+Builds the student pack in DIR (default: student-pack): the runtime, handouts, protocols,
+public tests, starters, README.md and REFLECTION.md, with npm test / check / submit. No
+hidden test, solution or mutant (checked). --zip also writes DIR.zip.`,
+};
 
 class UsageError extends Error {}
 
@@ -53,8 +118,13 @@ const USER_FS_ERRORS = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM'
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    console.log(USAGE);
+    const topic = command === 'help' ? rest[0] : undefined;
+    console.log(topic !== undefined && topic in HELP ? HELP[topic] : USAGE);
     return command === undefined ? 2 : 0;
+  }
+  if (command in HELP && (rest.includes('--help') || rest.includes('-h'))) {
+    console.log(HELP[command]);
+    return 0;
   }
   switch (command) {
     case 'grade':
@@ -74,19 +144,23 @@ async function main(argv: string[]): Promise<number> {
     case 'gradescope':
       return (await import('./gradescope/cli.ts')).gradescope(rest);
     default:
-      throw new UsageError(`unknown command "${command}" (try: grade, merge, selftest, pack, marks, doctor, new, gradescope)`);
+      throw new UsageError(`unknown command "${command}" (the commands: grade, merge, marks, doctor, selftest, pack, new, gradescope)`);
   }
 }
+
+/** The command being parsed, for the usage hint after a mistake. */
+let current = '';
 
 function parse(args: string[], options: NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument starting with a '-'.*$/s, ''));
   }
 }
 
 async function grade(args: string[]): Promise<number> {
+  current = 'grade';
   const { values, positionals } = parse(args, {
     out: { type: 'string', default: 'reports' },
     exercise: { type: 'string', multiple: true },
@@ -123,17 +197,58 @@ async function grade(args: string[]): Promise<number> {
     allowWeakSandbox: values['allow-weak-sandbox'] as boolean,
     progress: progress(process.stderr, values.quiet as boolean),
   });
-  for (const s of summary.skipped) console.error(`skipped ${s.path}: ${s.reason}`);
+  // Grading errors first, loudly: a lecturer must not publish those rows.
   printGradingErrors(summary.results);
+  console.log(exercisesLine(summary.exercises));
+  for (const s of summary.skipped) console.error(`not graded: ${relative(process.cwd(), s.path) || s.path}: ${s.reason}`);
   printTable(summary.results);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`\n${summary.results.length} submissions (${summary.graded} graded, ${summary.cached} already graded) in ${seconds} s`);
-  console.log(`Class dashboard: ${relative(process.cwd(), summary.index) || summary.index}`);
+  printAttention(summary.index);
+  console.log(`Class dashboard: ${summary.index}`);
   if (summary.gradingErrors.length > 0) {
     console.error(`\ngrader: GRADING ERRORS: the marks of ${summary.gradingErrors.length} student(s) are withheld (${summary.gradingErrors.join(', ')}); fix the cause and run the same command again.`);
     return 3;
   }
   return 0;
+}
+
+/** Which exercises were graded, and why those: a lecturer who named none must see what was chosen. */
+function exercisesLine(choice: ExerciseChoice): string {
+  if (!choice.inferred) return `Exercise${choice.ids.length > 1 ? 's' : ''}: ${choice.ids.join(', ')}`;
+  const found = Object.entries(choice.found).filter(([, n]) => n > 0);
+  if (found.length === 0) return `No --exercise given, and no submission holds a file of any exercise: graded against all of them (${choice.ids.join(', ')}).`;
+  const left = Object.entries(choice.found).filter(([, n]) => n === 0).map(([id]) => id);
+  return `No --exercise given: grading ${found.map(([id, n]) => `${id} (its files are in ${n} of ${choice.submissions} submissions)`).join(', ')}` +
+    (left.length > 0 ? `; not ${left.join(', ')} (no submission holds their files). Name exercises with --exercise to choose.` : '.');
+}
+
+/** "Who needs help?" in the terminal: the dashboard's list, from summary.json. */
+function printAttention(index: string): void {
+  let summary: Summary;
+  try {
+    summary = Summary.parse(JSON.parse(readFileSync(join(dirname(index), 'summary.json'), 'utf8')));
+  } catch {
+    return;
+  }
+  if (summary.duplicates.length > 0) {
+    console.log(`\nSubmissions not graded (a second one for the same student):`);
+    for (const d of summary.duplicates) for (const n of d.notes) console.log(`  ${d.student}: ${n}`);
+  }
+  if (summary.attention.length === 0) return;
+  console.log(`\nNeeds attention (${summary.attention.length}):`);
+  const width = Math.min(24, Math.max(...summary.attention.map((a) => a.student.length)));
+  for (const a of summary.attention) {
+    const [first, ...rest] = a.reasons;
+    console.log(`  ${a.student.padEnd(width)}  ${label(first!)}`);
+    for (const r of rest) console.log(`  ${' '.repeat(width)}  ${label(r)}`);
+  }
+  console.log('');
+}
+
+function label(r: { kind: string; text: string }): string {
+  const text = r.text.length > 110 ? `${r.text.slice(0, 109)}…` : r.text;
+  return `${ATTENTION_LABEL[r.kind as AttentionKind] ?? r.kind}: ${text}`;
 }
 
 /** Grading errors first, loudly: a lecturer must not publish those rows. */
@@ -149,17 +264,21 @@ function printGradingErrors(results: readonly Result[]): void {
 }
 
 async function merge(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { out: { type: 'string' } });
+  current = 'merge';
+  const { values, positionals } = parse(args, { out: { type: 'string' }, partial: { type: 'boolean', default: false } });
   if (positionals.length === 0) throw new UsageError('merge needs the output folders of the shards');
   if (!values.out) throw new UsageError('merge needs --out DIR');
-  const { results, index, conflicts } = await mergeReports(positionals, values.out as string);
+  const { results, index, conflicts } = await mergeReports(positionals, values.out as string, { partial: values.partial as boolean });
   for (const c of conflicts) console.error(`warning: ${c}`);
   printTable(results);
-  console.log(`\nMerged ${results.length} submissions. Class dashboard: ${relative(process.cwd(), index) || index}`);
+  console.log(`\nMerged ${results.length} submissions.`);
+  printAttention(index);
+  console.log(`Class dashboard: ${index}`);
   return 0;
 }
 
 async function runSelftest(args: string[]): Promise<number> {
+  current = 'selftest';
   const { values } = parse(args, { exercise: { type: 'string', multiple: true }, jobs: { type: 'string' }, explore: { type: 'string' } });
   const jobs = values.jobs === undefined ? undefined : positiveInt('--jobs', values.jobs as string);
   const explore = values.explore === undefined ? undefined : positiveInt('--explore', values.explore as string);
@@ -171,7 +290,19 @@ async function runSelftest(args: string[]): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
+async function scaffold(args: string[]): Promise<number> {
+  current = 'new';
+  const { positionals } = parse(args, {});
+  if (positionals.length !== 1) throw new UsageError('new needs exactly one exercise id, e.g. npx grader new echo');
+  const { scaffoldExercise } = await import('./scaffold/scaffold.ts');
+  const made = await scaffoldExercise(positionals[0]!);
+  for (const f of made.files) console.log(`created ${f}`);
+  console.log(`\nNext: npx grader selftest --exercise ${made.id}   (then read exercises/AUTHORING.md)`);
+  return 0;
+}
+
 async function pack(args: string[]): Promise<number> {
+  current = 'pack';
   const { values, positionals } = parse(args, { out: { type: 'string', default: 'student-pack' }, zip: { type: 'boolean', default: false }, exercise: { type: 'string', multiple: true } });
   if (positionals.length > 0) throw new UsageError(`pack takes no paths (got "${positionals[0]}"); use --out DIR`);
   const { buildPack } = await import('./pack/build.ts');
@@ -184,6 +315,7 @@ async function pack(args: string[]): Promise<number> {
 }
 
 async function marks(args: string[]): Promise<number> {
+  current = 'marks';
   const [sub, ...rest] = args;
   if (sub !== 'import') throw new UsageError(sub === undefined ? 'marks needs a subcommand: marks import <csv>' : `unknown marks subcommand "${sub}" (try: marks import <csv>)`);
   const { values, positionals } = parse(rest, { out: { type: 'string', default: 'reports' }, 'dry-run': { type: 'boolean', default: false } });
@@ -196,21 +328,13 @@ async function marks(args: string[]): Promise<number> {
   return 0;
 }
 
-async function scaffold(args: string[]): Promise<number> {
-  const { positionals } = parse(args, {});
-  if (positionals.length !== 1) throw new UsageError('new needs exactly one exercise id, e.g. npx grader new echo');
-  const { scaffoldExercise } = await import('./scaffold/scaffold.ts');
-  const made = await scaffoldExercise(positionals[0]!);
-  for (const f of made.files) console.log(`created ${f}`);
-  console.log(`\nNext: npx grader selftest --exercise ${made.id}   (then read exercises/AUTHORING.md)`);
-  return 0;
-}
-
 function positiveInt(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number ≥ 1, got "${value}"`);
   return n;
 }
+
+const STATUS = { missing: 'not submitted', unreadable: 'could not read', 'compile-error': 'does not compile', error: 'grading error' } as const;
 
 function printTable(results: readonly Result[]): void {
   if (results.length === 0) {
@@ -221,7 +345,7 @@ function printTable(results: readonly Result[]): void {
   const header = ['student', ...ids, 'total'];
   const rows = results.map((r) => [
     r.student,
-    ...r.exercises.map((e) => (e.status === 'graded' ? `${fmt(e.score)}/${fmt(e.max)}` : e.status === 'error' ? 'grading error' : e.status)),
+    ...r.exercises.map((e) => (e.status === 'graded' ? `${fmt(e.score)}/${fmt(e.max)}` : STATUS[e.status])),
     isWithheld(r) ? 'withheld' : `${fmt(r.total.score)}/${fmt(r.total.max)}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -242,7 +366,7 @@ main(process.argv.slice(2)).then(
   (err) => {
     if (err instanceof UsageError || err instanceof UserError || (err as Error)?.name === 'ManifestError') {
       console.error(`grader: ${(err as Error).message}`);
-      if (err instanceof UsageError) console.error('Run "npx grader --help" for usage.');
+      if (err instanceof UsageError) console.error(`Run "npx grader ${current && current in HELP ? `${current} --help` : '--help'}" for usage.`);
       process.exitCode = 2;
     } else if (USER_FS_ERRORS.has((err as NodeJS.ErrnoException)?.code ?? '')) {
       // A path the user gave that cannot be read or written: their mistake, said in one line.

@@ -2,9 +2,9 @@
 // killed midway leaves either the old file or the new one, never half of one.
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderClass, renderGradescope, renderStudentReport, STUDENTS, studentFolder } from './report/index.ts';
+import { renderClass, renderGradescope, renderStudentReport, STUDENTS, studentFolder, type ClassRun } from './report/index.ts';
 import { classProgress } from './progress-log/store.ts';
-import { Result } from './result.ts';
+import { Result, Summary } from './result.ts';
 import { writeAtomic } from './write-atomic.ts';
 
 /** Per student: result.json (written last: its presence marks the student as done), report.html, report.md, results.json (Gradescope). */
@@ -46,13 +46,25 @@ export async function readAll(out: string): Promise<Result[]> {
   return results.sort((a, b) => a.student.localeCompare(b.student));
 }
 
-/** The class files: index.html (dashboard), grades.csv, summary.json. */
-export async function writeClass(out: string, results: readonly Result[], title?: string): Promise<string> {
+export type { ClassRun };
+
+/** The class files: index.html (dashboard), grades.csv, summary.json. `run`: what this run found beside the results. */
+export async function writeClass(out: string, results: readonly Result[], run?: ClassRun): Promise<string> {
   await mkdir(out, { recursive: true });
   const progress = await classProgress(out, results.map((r) => r.student));
-  const report = renderClass(results, { title, progress });
+  // Rewritten without a grading run (marks import): what the last run knew stays.
+  const report = renderClass(results, { progress, run: run ?? (await previousRun(out)) });
   await writeAtomic(join(out, 'index.html'), report.indexHtml);
   await writeAtomic(join(out, 'grades.csv'), report.gradesCsv);
   await writeAtomic(join(out, 'summary.json'), `${JSON.stringify(report.summary, null, 2)}\n`);
   return join(out, 'index.html');
+}
+
+/** The grading run's information in an existing summary.json, if any. */
+async function previousRun(out: string): Promise<ClassRun | undefined> {
+  try {
+    return Summary.shape.run.parse(JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')).run);
+  } catch {
+    return undefined;
+  }
 }

@@ -93,7 +93,7 @@ export const Diagnostic = z.object({
 });
 export type Diagnostic = z.infer<typeof Diagnostic>;
 
-export const ExerciseStatus = z.enum(['graded', 'missing', 'compile-error', 'error']);
+export const ExerciseStatus = z.enum(['graded', 'missing', 'unreadable', 'compile-error', 'error']);
 export type ExerciseStatus = z.infer<typeof ExerciseStatus>;
 
 export const ExerciseResult = z.object({
@@ -102,12 +102,16 @@ export const ExerciseResult = z.object({
   score,
   max: score,
   /**
-   * `graded`: tests ran; `missing`: not submitted; `compile-error`: see diagnostics and reason;
+   * `graded`: tests ran; `missing`: not submitted; `unreadable`: the submission could not be
+   * read (a corrupt archive, a bomb: see reason); `compile-error`: see diagnostics and reason;
    * `error`: a grading error (the machinery failed, see reason): the exercise's marks are withheld.
    */
   status: ExerciseStatus,
   reason: z.string().optional(),
+  /** Compiler messages: syntax errors, refused imports, type errors (shown whatever the status). */
   diagnostics: z.array(Diagnostic),
+  /** How many of `diagnostics` are type errors (absent in results of older kits). */
+  typeErrors: count.optional(),
   groups: z.array(GroupResult),
   tests: z.array(TestResult),
 });
@@ -148,6 +152,11 @@ export const Result = z.object({
   warnings: z.array(z.string()),
   /** Intake notes: rejected files, ignored extras, archive problems. */
   notes: z.array(z.string()),
+  /**
+   * Other submissions found for this student (the same id, or one equal to it but for letter
+   * case) that were not graded: each says which file was graded and which was not.
+   */
+  duplicates: z.array(z.string()).optional(),
 });
 export type Result = z.infer<typeof Result>;
 
@@ -220,6 +229,18 @@ export const Summary = z.object({
    * first by every view; left out of the totals, histogram and statistics until regraded).
    */
   gradingErrors: z.array(z.object({ student: z.string(), exercises: z.array(z.string()), reason: z.string() })),
+  /** What the grading run knew beside the results: which exercises (named, or inferred from the submissions), entries not taken. */
+  run: z.object({
+    exercises: z.object({ ids: z.array(z.string()), inferred: z.boolean() }).optional(),
+    skipped: z.array(z.object({ entry: z.string(), reason: z.string() })).default([]),
+  }).optional(),
+  /** Students for whom more than one submission was found: which was graded, which not. */
+  duplicates: z.array(z.object({ student: z.string(), notes: z.array(z.string()) })).default([]),
+  /** "Who needs help?": students to look at first, most urgent first, each with why (report/attention.ts). */
+  attention: z.array(z.object({
+    student: z.string(),
+    reasons: z.array(z.object({ kind: z.string(), text: z.string() })),
+  })).default([]),
   histogram: z.object({ binWidth: z.number(), bins: z.array(HistogramBin) }),
   students: z.array(
     z.object({
@@ -230,7 +251,9 @@ export const Summary = z.object({
       /** A grading error: `score` is not a mark. */
       withheld: z.boolean(),
       manual: z.object({ score, max: score, awaiting: score }),
-      exercises: z.record(z.string(), z.object({ score, max: score, status: ExerciseStatus })),
+      exercises: z.record(z.string(), z.object({ score, max: score, status: ExerciseStatus, typeErrors: count.default(0) })),
+      /** Kinds of attention reason (see `attention`); empty when none. */
+      attention: z.array(z.string()).default([]),
     }),
   ),
   exercises: z.array(
@@ -242,7 +265,9 @@ export const Summary = z.object({
       mean: z.number(),
       median: z.number(),
       fullMarks: count,
-      status: z.object({ graded: count, missing: count, 'compile-error': count, error: count }),
+      status: z.object({ graded: count, missing: count, unreadable: count.default(0), 'compile-error': count, error: count }),
+      /** Students whose code has type errors in this exercise. */
+      typeErrors: count.default(0),
     }),
   ),
   tests: z.array(
@@ -262,6 +287,8 @@ export const Summary = z.object({
       passRate: z.number().min(0).max(1),
       /** Properties most often reported broken, most frequent first (at most 3). */
       failedProperties: z.array(z.object({ property: z.string(), students: count })),
+      /** The students who did not pass it (failed or errored), in id order. */
+      failedStudents: z.array(z.string()).default([]),
     }),
   ),
   warnings: z.array(z.string()),

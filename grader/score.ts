@@ -2,11 +2,29 @@
 // ids the manifest knows are scored; exit codes and `success` flags are never consulted.
 // A test the machinery could not run (no outcome: student code never runs in the process
 // that reports; or a kernel that could not start) is a grading error: the exercise's marks
-// are withheld, never recorded as 0.
-import type { Manifest } from '../exercises/manifest.ts';
+// are withheld, never recorded as 0. Tests not run because the submission's own kernel kept
+// failing (run/stop-early.ts) are failures of the submission: they score 0, and say why.
+import { exerciseDir, type Manifest } from '../exercises/manifest.ts';
 import type { PropertyOutcome } from '../kernels/harness/property.ts';
 import type { PreparedExercise } from './prepare/prepare.ts';
 import type { Redactor } from './redact.ts';
+import { testNames } from './pack/public.ts';
+import type { StoppedEarly } from './run/pipeline.ts';
+
+const names = new Map<string, Record<string, string>>();
+/** A test's name as its file gives it (for tests that left no outcome to name them); else its id. */
+function nameOf(m: Manifest, id: string): string {
+  let known = names.get(m.id);
+  if (!known) {
+    try {
+      known = { ...testNames(m.id, 'hidden', exerciseDir(m.id)), ...testNames(m.id, 'public', exerciseDir(m.id)) };
+    } catch {
+      known = {};
+    }
+    names.set(m.id, known);
+  }
+  return known[id] ?? id;
+}
 import type { ExerciseResult, GroupResult, TestResult } from './result.ts';
 
 export function scoreExercise(
@@ -15,9 +33,17 @@ export function scoreExercise(
   outcomes: ReadonlyMap<string, PropertyOutcome>,
   redact: Redactor,
   jobError?: string,
+  stopped?: StoppedEarly,
 ): ExerciseResult {
   const tests: TestResult[] = [];
   const groups: GroupResult[] = [];
+  // Tests without an outcome are the ones stop-early skipped only if the counts agree;
+  // otherwise something else lost them, and that is the machinery's fault.
+  const ids = m.groups.flatMap((g) => Object.keys(g.tests));
+  const unanswered = ids.filter((id) => !outcomes.has(id)).length;
+  const notRunMessage = stopped && stopped.notRun === unanswered
+    ? `Not run: your code stopped responding or crashed in ${stopped.after.length} tests in a row just before this one, so the rest of this exercise's tests were not run (each would have waited for it again).`
+    : undefined;
   // Why the tests did not run; the exercise's `reason` says it once, the reports derive "Not run" per test.
   const notRun = prepared.status === 'ready' ? undefined : prepared.reason;
   for (const g of m.groups) {
@@ -27,13 +53,18 @@ export function scoreExercise(
       groupMax += points;
       const o = outcomes.get(id);
       const base = { id, group: g.id, visibility: g.visibility, max: points };
+      const name = nameOf(m, id);
       if (notRun !== undefined) {
-        tests.push({ ...base, name: id, status: 'failed', score: 0, seeds: { run: [], failed: [] } });
+        tests.push({ ...base, name, status: 'failed', score: 0, seeds: { run: [], failed: [] } });
+        continue;
+      }
+      if (o === undefined && notRunMessage !== undefined) {
+        tests.push({ ...base, name, status: 'failed', score: 0, seeds: { run: [], failed: [] }, message: notRunMessage });
         continue;
       }
       if (o === undefined) {
         const why = jobError ? `the test run failed: ${redact.text(jobError).split('\n')[0]}` : 'this test reported no result';
-        tests.push({ ...base, name: id, status: 'grading-error', score: 0, seeds: { run: [], failed: [] }, message: `Grading error (${why}); this mark is withheld.` });
+        tests.push({ ...base, name, status: 'grading-error', score: 0, seeds: { run: [], failed: [] }, message: `Grading error (${why}); this mark is withheld.` });
         continue;
       }
       if (o.infrastructure !== undefined) {
@@ -78,6 +109,7 @@ export function scoreExercise(
     status,
     reason,
     diagnostics: prepared.diagnostics.map((d) => ({ ...d, message: redact.text(d.message) })),
+    ...(prepared.typeErrors !== undefined ? { typeErrors: prepared.typeErrors } : {}),
     groups,
     tests,
   };

@@ -2,7 +2,7 @@ import { decodeText } from './text.ts';
 import { EntryError } from './errors.ts';
 import { formatBytes } from './limits.ts';
 import { listNames, type Notes } from './notes.ts';
-import { isJunkPath, safePath } from './paths.ts';
+import { isJunkPath, quote, safePath } from './paths.ts';
 import type { IntakeLimits, ListedEntry, Listing } from './types.ts';
 import type { CheckedWanted } from './wanted.ts';
 
@@ -18,8 +18,10 @@ export interface Selection {
  *    silently, links and special files are noted and never read.
  * 2. The submission root is either the top level or ONE top-level wrapper folder: the
  *    candidate holding the most wanted paths wins, the top level on a tie (`alice/ring/ring.ts`
- *    and `exercise3/ring/ring.ts` both give `ring/ring.ts`). Deeper nesting is not guessed:
- *    it yields a "found … instead" hint.
+ *    and `exercise3/ring/ring.ts` both give `ring/ring.ts`). A wanted file missing from its
+ *    folder but lying loose at the root (`bank.ts` for `bank/bank.ts`) is taken, with a note,
+ *    when that is unambiguous: no other file of that name anywhere, and no other wanted path
+ *    of that name. Deeper nesting is not guessed: it yields a "found … instead" hint.
  * 3. Each wanted file is checked against the per-file and total limits before it is read,
  *    read with a byte bound, and decoded as UTF-8.
  * An `IntakeFatal` thrown by a read (a crafted archive) passes through.
@@ -71,8 +73,13 @@ export async function selectWanted(listing: Listing, wanted: CheckedWanted, limi
   const used = new Set<string>();
   let total = 0;
 
+  const loose = looseFiles(files, prefix, wanted);
   for (const w of wanted.all) {
-    const full = prefix + w;
+    let full = prefix + w;
+    if (!files.has(full) && loose.has(w)) {
+      full = loose.get(w)!;
+      notes.add(`Took ${quote(full)} as ${quote(w)}: the exercise expects it in the folder ${quote(w.slice(0, w.lastIndexOf('/') + 1))}.`);
+    }
     used.add(full);
     const entry = files.get(full);
     const required = wanted.files.includes(w);
@@ -116,7 +123,8 @@ export async function selectWanted(listing: Listing, wanted: CheckedWanted, limi
 
 /** "" (the top level) or "folder/" for the one wrapper folder holding the most wanted paths. */
 function chooseRoot(present: Set<string>, topFolders: Set<string>, wanted: CheckedWanted, notes: Notes): string {
-  const score = (prefix: string): number => wanted.all.filter((w) => present.has(prefix + w)).length;
+  // A wanted file counts in place, or loose at that root (`bank.ts` for `bank/bank.ts`).
+  const score = (prefix: string): number => wanted.all.filter((w) => present.has(prefix + w) || (present.has(prefix + w.slice(w.lastIndexOf('/') + 1)) && prefix.toLowerCase() !== w.slice(0, w.lastIndexOf('/') + 1).toLowerCase())).length;
   let best = '';
   let bestScore = score('');
   const tied: string[] = [];
@@ -135,6 +143,28 @@ function chooseRoot(present: Set<string>, topFolders: Set<string>, wanted: Check
     notes.add(`The exercise files appear in several top-level folders (${listNames(tied)}); the files in "${tied[0]}" were used.`);
   }
   return best;
+}
+
+/**
+ * Wanted paths in a folder whose file lies loose at the root instead (`bank.ts` for
+ * `bank/bank.ts`), where unambiguous: the only file of that name in the listing, and the only
+ * wanted path of that name.
+ */
+function looseFiles(files: Map<string, ListedEntry>, prefix: string, wanted: CheckedWanted): Map<string, string> {
+  const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+  const out = new Map<string, string>();
+  for (const w of wanted.all) {
+    if (!w.includes('/') || files.has(prefix + w)) continue;
+    // `Ring/ring.ts` is a misnamed folder (names must match exactly), not a wrapper around a loose file.
+    if (prefix !== '' && prefix.toLowerCase() === w.slice(0, w.lastIndexOf('/') + 1).toLowerCase()) continue;
+    const name = base(w);
+    const candidate = prefix + name;
+    if (!files.has(candidate)) continue;
+    const sameName = [...files.keys()].filter((p) => base(p) === name);
+    const wantedSameName = wanted.all.filter((x) => base(x) === name);
+    if (sameName.length === 1 && wantedSameName.length === 1 && !wanted.all.includes(name)) out.set(w, candidate);
+  }
+  return out;
 }
 
 /** Same path ignoring case, the wanted path under other folders, or the same file name elsewhere. */

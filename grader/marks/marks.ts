@@ -12,29 +12,37 @@
 // out of range, the same item twice) is reported with its line and nothing is written.
 //
 // Marks are also kept in `<out>/marks.json`, so that they survive a regrade: the grader applies
-// them to every freshly graded result (grade.ts calls applyStoredMarks before writing it).
-import { readFile } from 'node:fs/promises';
+// them to every freshly graded result (grade.ts calls applyStoredMarks before writing it), and
+// `merge` carries each shard's into the merged folder. marks.json is validated whenever it is
+// read: a damaged one stops the command (it is never read as empty, which would let the next
+// import drop every earlier mark); it is written atomically and flushed to disk, the previous
+// copy kept as marks.json.bak; the output folder is locked while a command writes it.
+import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { UserError } from '../errors.ts';
+import { lockFolder } from '../lock.ts';
 import { readAll, writeClass, writeStudent } from '../outputs.ts';
 import type { ManualItem, Result } from '../result.ts';
 import { writeAtomic } from '../write-atomic.ts';
 import { CsvError, parseCsv, type CsvRow } from './csv.ts';
 
-export interface Mark {
+export const Mark = z.object({
   /** Undefined: explicitly not marked (awaiting). */
-  readonly score?: number;
-  readonly comment?: string;
+  score: z.number().finite().min(0).optional(),
+  comment: z.string().optional(),
   /** When it was imported (ISO) and from which file. */
-  readonly at: string;
-  readonly source: string;
-}
+  at: z.string(),
+  source: z.string(),
+}).strict();
+export type Mark = z.infer<typeof Mark>;
 
-export interface Ledger {
-  readonly version: 1;
+export const Ledger = z.object({
+  version: z.literal(1),
   /** student → item id ("<exercise>.<item>") → mark. */
-  readonly marks: Record<string, Record<string, Mark>>;
-}
+  marks: z.record(z.string(), z.record(z.string(), Mark)),
+}).strict();
+export type Ledger = z.infer<typeof Ledger>;
 
 export const LEDGER = 'marks.json';
 
@@ -153,14 +161,44 @@ export function applyMarks(result: Result, marks: Readonly<Record<string, Mark>>
   };
 }
 
+/** The marks kept in `out` (none yet: empty). Throws MarksError when marks.json is damaged. */
 export async function readLedger(out: string): Promise<Ledger> {
+  const file = join(out, LEDGER);
+  let text: string;
   try {
-    const parsed = JSON.parse(await readFile(join(out, LEDGER), 'utf8')) as Ledger;
-    if (parsed.version === 1 && typeof parsed.marks === 'object' && parsed.marks !== null) return parsed;
-  } catch {
-    // none yet
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, marks: {} };
+    throw err;
   }
-  return { version: 1, marks: {} };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw damaged(file, (err as Error).message);
+  }
+  const parsed = Ledger.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw damaged(file, `${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+function damaged(file: string, why: string): MarksError {
+  return new MarksError(
+    `${file} is damaged (${why}), so no hand mark in it can be trusted and nothing was changed. ` +
+      `Fix it, or put back the previous copy (${LEDGER}.bak beside it), then run the command again.`,
+  );
+}
+
+/** Writes the ledger atomically (flushed to disk), keeping the previous one as marks.json.bak. */
+export async function writeLedger(out: string, ledger: Ledger): Promise<void> {
+  const file = join(out, LEDGER);
+  await copyFile(file, `${file}.bak`).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+  await writeAtomic(file, `${JSON.stringify(Ledger.parse(ledger), null, 2)}\n`);
 }
 
 /** For the grader: a freshly graded result with the marks already imported for its student. */
@@ -188,6 +226,16 @@ export interface ImportSummary {
 }
 
 export async function importMarks(options: ImportOptions): Promise<ImportSummary> {
+  const release = options.dryRun ? () => {} : lockFolder(options.out, 'marks import');
+  try {
+    return await importLocked(options);
+  } finally {
+    release();
+  }
+}
+
+async function importLocked(options: ImportOptions): Promise<ImportSummary> {
+  const ledger = await readLedger(options.out); // a damaged marks.json stops the import first
   const text = await readFile(options.csv, 'utf8');
   const { rows, problems } = parseMarks(text);
   const results = await readAll(options.out);
@@ -224,13 +272,13 @@ export async function importMarks(options: ImportOptions): Promise<ImportSummary
   }
   if (problems.length > 0) throw new MarksError(`${options.csv}: ${problems.length} problem${problems.length > 1 ? 's' : ''}; nothing was imported:`, problems);
 
-  const ledger = await readLedger(options.out);
   const marks: Record<string, Record<string, Mark>> = { ...ledger.marks };
-  for (const a of accepted) marks[a.student] = { ...marks[a.student], [a.item]: a.mark };
+  const ignoreUndefined = (m: Mark): Mark => Object.fromEntries(Object.entries(m).filter(([, v]) => v !== undefined)) as Mark;
+  for (const a of accepted) marks[a.student] = { ...marks[a.student], [a.item]: ignoreUndefined(a.mark) };
   const changed = [...new Set(accepted.map((a) => a.student))].sort();
   const updated = results.map((r) => (changed.includes(r.student) ? applyMarks(r, marks[r.student]) : r));
   if (!options.dryRun) {
-    await writeAtomic(join(options.out, LEDGER), `${JSON.stringify({ version: 1, marks } satisfies Ledger, null, 2)}\n`);
+    await writeLedger(options.out, { version: 1, marks });
     for (const r of updated) if (changed.includes(r.student)) await writeStudent(options.out, r);
     await writeClass(options.out, updated);
   }

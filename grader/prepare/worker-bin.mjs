@@ -1,4 +1,5 @@
-// Starts a prepare worker (worker.ts) through tsx, like the grader itself (bin.mjs).
+// Starts a prepare worker (worker.ts) from source, through tsx: only where no pre-built
+// grader can be made (see ../prebuilt.mjs).
 import { register } from 'tsx/esm/api';
 
 register();

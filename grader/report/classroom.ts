@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { isWithheld, type Result, type Summary } from '../result.ts';
+import { ATTENTION_KINDS, ATTENTION_LABEL, attentionRank, type AttentionKind } from './attention.ts';
 import { byStudent, renderGradesCsv, type AwaitingPolicy } from './csv.ts';
 import { renderHistogramSvg } from './histogram-svg.ts';
 import { computeSummary } from './summary.ts';
@@ -17,7 +18,17 @@ export interface ExerciseProgress {
   firstFailedProperties: { property: string; students: number }[];
 }
 
+/** What a grading run knew beside the results (kept in summary.json, so later rewrites keep it). */
+export interface ClassRun {
+  /** The exercises graded, and whether the submissions decided them (no --exercise). */
+  exercises?: { ids: string[]; inferred: boolean };
+  /** Entries of class folders that were not taken: not a submission (a loose file), or another submission for a student already taken. */
+  skipped?: { entry: string; reason: string }[];
+}
+
 export interface ClassOptions {
+  /** What the grading run knew beside the results. */
+  run?: ClassRun;
   /** Page title; default "Message-passing exercises: class results". */
   title?: string;
   /** ISO time written into summary.json and the page; default now. */
@@ -60,12 +71,13 @@ export function studentHref(student: string): string {
   return `./${STUDENTS}/${encodeURIComponent(studentDir(student))}/report.html`;
 }
 
-const STATUS_LABEL = { graded: '', missing: 'not submitted', 'compile-error': 'does not compile', error: 'grading error' } as const;
+const STATUS_LABEL = { graded: '', missing: 'not submitted', unreadable: 'could not read', 'compile-error': 'does not compile', error: 'grading error' } as const;
 
 export function renderClass(results: readonly Result[], opts: ClassOptions = {}): ClassReport {
   const generatedAt = opts.generatedAt ?? new Date().toISOString();
-  const summary = computeSummary(results, generatedAt);
+  const summary = computeSummary(results, generatedAt, opts.run && { ...opts.run, skipped: opts.run.skipped ?? [] });
   const exTitle = new Map(summary.exercises.map((e) => [e.id, e.title]));
+  const attentionOf = new Map(summary.attention.map((a) => [a.student, a.reasons]));
 
   const tests = [...summary.tests]
     .map((t, i) => ({ t, i, rate: t.n === 0 ? 1 : t.passed / t.n }))
@@ -83,26 +95,44 @@ export function renderClass(results: readonly Result[], opts: ClassOptions = {})
       barWidth: `${Math.round(rate * 100)}%`,
       errors: t.error > 0 ? plural(t.error, 'error') : null,
       topProperty: t.failedProperties[0] ? `${oneLine(t.failedProperties[0].property)} (${t.failedProperties[0].students})` : null,
+      failedCount: t.failedStudents.length > 0 ? `${plural(t.failedStudents.length, 'student')} did not pass` : null,
+      failed: t.failedStudents.map((student) => ({ student: oneLine(student), href: studentHref(student) })),
     }));
 
-  const students = byStudent(results).map((r) => ({
-    student: oneLine(r.student),
-    href: studentHref(r.student),
-    withheld: isWithheld(r),
-    total: isWithheld(r) ? '—' : num(r.total.score),
-    max: num(r.total.max),
-    percent: isWithheld(r) ? 'withheld' : percent(r.total.score, r.total.max),
-    awaiting: r.total.awaiting > 0 ? num(r.total.awaiting) : null,
-    exercises: summary.exercises.map((e) => {
-      const x = r.exercises.find((y) => y.id === e.id);
-      return x
-        ? { score: x.status === 'error' ? '—' : num(x.score), note: STATUS_LABEL[x.status] || null, cls: x.status === 'graded' ? '' : x.status === 'error' ? 'withheld' : 'bad' }
-        : { score: '–', note: null, cls: '' };
-    }),
-    sandboxWeaker: r.sandbox.level !== 'bwrap',
-    sandbox: r.sandbox.level,
-    issues: r.warnings.length + r.notes.length > 0 ? plural(r.warnings.length + r.notes.length, 'warning or note', 'warnings or notes') : null,
-  }));
+  const students = byStudent(results).map((r) => {
+    const reasons = attentionOf.get(r.student) ?? [];
+    const withheld = isWithheld(r);
+    return {
+      student: oneLine(r.student),
+      href: studentHref(r.student),
+      withheld,
+      total: withheld ? '—' : num(r.total.score),
+      max: num(r.total.max),
+      percent: withheld ? 'withheld' : percent(r.total.score, r.total.max),
+      // Sort keys (the table sorts in the browser): a withheld total sorts below every mark.
+      sortTotal: withheld ? '-1' : String(r.total.score),
+      sortRank: String(attentionRank(reasons)),
+      kinds: reasons.map((x) => x.kind).join(' '),
+      awaiting: r.total.awaiting > 0 ? num(r.total.awaiting) : null,
+      exercises: summary.exercises.map((e) => {
+        const x = r.exercises.find((y) => y.id === e.id);
+        return x
+          ? {
+            score: x.status === 'error' ? '—' : num(x.score),
+            sort: x.status === 'error' ? '-1' : String(x.score),
+            note: STATUS_LABEL[x.status] || null,
+            typeErrors: x.status === 'graded' && (x.typeErrors ?? 0) > 0 ? plural(x.typeErrors!, 'type error') : null,
+            cls: x.status === 'graded' ? '' : x.status === 'error' ? 'withheld' : 'bad',
+          }
+          : { score: '–', sort: '-2', note: null, typeErrors: null, cls: '' };
+      }),
+      reasons: reasons.map((x) => ({ label: ATTENTION_LABEL[x.kind as AttentionKind] ?? x.kind, cls: x.kind })),
+      sandboxWeaker: r.sandbox.level !== 'bwrap',
+      sandbox: r.sandbox.level,
+      issues: r.warnings.length + r.notes.length > 0 ? plural(r.warnings.length + r.notes.length, 'warning or note', 'warnings or notes') : null,
+      duplicate: (r.duplicates ?? []).length > 0,
+    };
+  });
 
   const progress = opts.progress
     ? Object.entries(opts.progress).map(([id, p]) => ({
@@ -114,11 +144,17 @@ export function renderClass(results: readonly Result[], opts: ClassOptions = {})
       }))
     : null;
 
+  const kindsPresent = ATTENTION_KINDS.filter((k) => summary.attention.some((a) => a.reasons.some((x) => x.kind === k)));
+  const exercisesLine = summary.run?.exercises
+    ? `${summary.run.exercises.ids.map((id) => exTitle.get(id) ?? id).join(', ')}${summary.run.exercises.inferred ? ' (found in the submissions: no exercise was named)' : ''}`
+    : summary.exercises.map((e) => e.title).join(', ');
+
   const view = {
     title: opts.title ?? 'Message-passing exercises: class results',
     generatedAt: utc(generatedAt),
     kitVersions: summary.kitVersions.join(', ') || '–',
     studentCount: plural(summary.studentCount, 'student'),
+    exercisesLine: oneLine(exercisesLine),
     warnings: summary.warnings,
     // With every mark withheld there is nothing to average: a dash, not a 0.
     totals: summary.studentCount > summary.gradingErrors.length
@@ -131,6 +167,17 @@ export function renderClass(results: readonly Result[], opts: ClassOptions = {})
       exercises: g.exercises.join(', '),
       reason: oneLine(g.reason),
     })),
+    attention: summary.attention.map((a) => ({
+      student: oneLine(a.student),
+      href: studentHref(a.student),
+      reasons: a.reasons.map((x) => ({ label: ATTENTION_LABEL[x.kind as AttentionKind] ?? x.kind, cls: x.kind, text: oneLine(x.text) })),
+    })),
+    attentionCount: plural(summary.attention.length, 'student'),
+    attentionFilters: kindsPresent.map((k) => ({ kind: k, label: ATTENTION_LABEL[k] })),
+    notTaken: [
+      ...summary.duplicates.flatMap((d) => d.notes.map((n) => ({ href: studentHref(d.student), student: oneLine(d.student), text: oneLine(n) }))),
+      ...(summary.run?.skipped ?? []).filter((s) => !/second submission/.test(s.reason)).map((s) => ({ href: null, student: oneLine(s.entry), text: oneLine(s.reason) })),
+    ],
     histogram: safe(
       renderHistogramSvg(summary.histogram.bins, {
         id: 'hist',
@@ -151,7 +198,9 @@ export function renderClass(results: readonly Result[], opts: ClassOptions = {})
       fullMarks: String(e.fullMarks),
       graded: String(e.status.graded),
       missing: String(e.status.missing),
+      unreadable: String(e.status.unreadable),
       compileError: String(e.status['compile-error']),
+      typeErrors: String(e.typeErrors),
       error: String(e.status.error),
     })),
     tests,

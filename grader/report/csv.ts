@@ -3,8 +3,10 @@
  *
  * Columns: `student`, one column per exercise id (in the order the exercises first appear
  * across the results), `manual`, `total`, `status`.
- * - `status`: `graded`, `awaiting marking` (manual items not yet marked) or `grading error`
- *   (the machinery failed: the failed exercises and the total are empty, never 0).
+ * - `status`, the first that applies: `grading error` (the machinery failed: the failed
+ *   exercises and the total are empty, never 0), `could not read` (a damaged archive),
+ *   `not submitted` (no file of any exercise), `awaiting marking` (manual items not yet
+ *   marked), `graded`.
  * - exercise cell: the exercise's points (0 when not submitted or not compiling); empty only if
  *   that student's result does not list the exercise at all.
  * - `manual`: the sum of the marked manual items; empty when the student has no manual items.
@@ -68,8 +70,15 @@ export function renderGradesCsv(results: readonly Result[], awaiting: AwaitingPo
       }),
       blank ? null : manual,
       blank || withheld ? null : r.total.score,
-      withheld ? 'grading error' : pending ? 'awaiting marking' : 'graded',
+      rowStatus(r, withheld, pending),
     ]);
   }
   return toCsv(rows);
+}
+
+function rowStatus(r: Result, withheld: boolean, pending: boolean): string {
+  if (withheld) return 'grading error';
+  if (r.exercises.some((e) => e.status === 'unreadable')) return 'could not read';
+  if (r.exercises.length > 0 && r.exercises.every((e) => e.status === 'missing')) return 'not submitted';
+  return pending ? 'awaiting marking' : 'graded';
 }

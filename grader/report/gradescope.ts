@@ -21,6 +21,7 @@ const indent = (s: string, by = '  ') => s.split('\n').map((l) => (l ? by + l : 
 
 function notRun(ex: ExerciseResult): string | null {
   if (ex.status === 'missing') return 'Not run: this exercise was not submitted.';
+  if (ex.status === 'unreadable') return 'Not run: the submission could not be read.';
   if (ex.status === 'compile-error') return 'Not run: this exercise does not compile (the compiler messages are at the top).';
   return null;
 }
@@ -56,7 +57,7 @@ function overview(r: Result): string {
   out.push(`Sandbox: ${r.sandbox.level} (${oneLine(r.sandbox.description)})`);
   out.push(`Kit ${oneLine(r.kit.version)} · submission ${oneLine(r.submission.hash)}`);
   for (const ex of r.exercises) {
-    const status = ex.status === 'graded' ? '' : ex.status === 'missing' ? ' · not submitted' : ex.status === 'compile-error' ? ' · does not compile' : ' · could not be graded';
+    const status = ex.status === 'graded' ? ((ex.typeErrors ?? 0) > 0 ? ` · ${ex.typeErrors} type error${ex.typeErrors === 1 ? '' : 's'}` : '') : ex.status === 'missing' ? ' · not submitted' : ex.status === 'unreadable' ? ' · could not read the submission' : ex.status === 'compile-error' ? ' · does not compile' : ' · could not be graded';
     out.push('', `${oneLine(ex.title)}: ${num(ex.score)} / ${num(ex.max)}${status}`);
     if (ex.reason) out.push(indent(clean(ex.reason).trim()));
     for (const d of ex.diagnostics) out.push(indent(`${oneLine(d.file)}:${d.line}:${d.column}  ${clean(d.message).trim()}`));
@@ -69,6 +70,7 @@ function overview(r: Result): string {
   }
   if (r.warnings.length > 0) out.push('', 'Warnings:', ...r.warnings.map((w) => indent(`- ${clean(w).trim()}`)));
   if (r.notes.length > 0) out.push('', 'Notes from intake:', ...r.notes.map((w) => indent(`- ${clean(w).trim()}`)));
+  if ((r.duplicates ?? []).length > 0) out.push('', 'More than one submission was found for you; only one was graded:', ...r.duplicates!.map((w) => indent(`- ${clean(w).trim()}`)));
   return out.join('\n');
 }
 

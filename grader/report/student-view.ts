@@ -36,6 +36,8 @@ export interface TestView {
   statusClass: string;
   /** visible: message, seeds and failure details may be shown. */
   details: boolean;
+  /** Failed with the same words as other tests of the exercise: said once, in `repeated`. */
+  same: boolean;
   /** name-only and not passed: say that details are withheld. */
   withheld: boolean;
   message: string | null;
@@ -56,6 +58,24 @@ export interface GroupView {
   someHidden: boolean;
 }
 
+/** Tests of one exercise that failed with the same words: shown once. */
+export interface RepeatedFailure {
+  observed: string;
+  count: string;
+  tests: string;
+  /** Failing seed and replay command of the first of them, when it has them. */
+  seed: string | null;
+  replay: string | null;
+}
+
+/** The compiler's messages for one exercise, shown once at the top of the report. */
+export interface CompilerView {
+  title: string;
+  summary: string;
+  lines: { location: string; message: string }[];
+  diagnosticsText: string;
+}
+
 export interface ExerciseView {
   anchor: string;
   number: string;
@@ -68,11 +88,13 @@ export interface ExerciseView {
   statusLabel: string;
   statusClass: string;
   missing: boolean;
+  unreadable: boolean;
   compileError: boolean;
   error: boolean;
   reason: string | null;
-  diagnostics: { location: string; message: string }[];
-  diagnosticsText: string;
+  /** How many compiler messages are at the top of the report for this exercise ("2 type errors"). */
+  diagnosticsNote: string | null;
+  repeated: RepeatedFailure[];
   showGroups: boolean;
   groups: GroupView[];
 }
@@ -100,6 +122,10 @@ export interface StudentView {
   sandbox: { level: string; description: string; weaker: boolean; label: string };
   warnings: string[];
   notes: string[];
+  /** Other submissions of this student that were not graded. */
+  duplicates: string[];
+  /** Compiler messages (syntax, refused imports, type errors), per exercise that has any. */
+  compiler: CompilerView[];
   exercises: ExerciseView[];
   manual: { any: boolean; items: ManualView[]; score: string; max: string; awaitingCount: string | null };
 }
@@ -107,6 +133,7 @@ export interface StudentView {
 const EXERCISE_STATUS: Record<ExerciseResult['status'], { label: string; cls: string }> = {
   graded: { label: 'graded', cls: 'graded' },
   missing: { label: 'not submitted', cls: 'missing' },
+  unreadable: { label: 'could not read the submission', cls: 'bad' },
   'compile-error': { label: 'does not compile', cls: 'bad' },
   error: { label: 'grading error: marks withheld', cls: 'withheld' },
 };
@@ -144,10 +171,17 @@ function failureView(f: Failure, chartId: string): FailureView {
 }
 
 /** `notRun`: why the tests of an exercise that was not graded did not run (missing, compile error). */
-function testView(t: TestResult, visibility: Visibility, chartId: string, notRun: string | null): TestView {
+function testView(t: TestResult, visibility: Visibility, chartId: string, notRun: string | null, same: boolean): TestView {
   const passed = t.status === 'passed';
   const details = visibility === 'visible';
   const skipped = !passed && notRun !== null && !t.failure;
+  if (same) {
+    return {
+      name: oneLine(t.name), score: num(t.score), max: num(t.max), passed, symbol: '✗',
+      statusLabel: t.status === 'error' ? 'error' : 'failed', statusClass: 'fail', details, same: true,
+      withheld: false, message: null, seeds: null, failure: null,
+    };
+  }
   return {
     name: oneLine(t.name),
     score: num(t.score),
@@ -157,19 +191,60 @@ function testView(t: TestResult, visibility: Visibility, chartId: string, notRun
     statusLabel: passed ? 'passed' : t.status === 'error' ? 'error' : t.status === 'grading-error' ? 'grading error (mark withheld)' : 'failed',
     statusClass: passed ? 'pass' : 'fail',
     details,
+    same: false,
     withheld: !details && !passed,
-    message: !details ? null : t.message ? clean(t.message).trim() : skipped ? notRun : null,
+    // Tests of an exercise that was not run say nothing each: the exercise says why, once.
+    message: !details || skipped ? null : t.message ? clean(t.message).trim() : null,
     seeds: details && !passed && !skipped ? seedsLine(t) : null,
     failure: details && !passed && t.failure ? failureView(t.failure, chartId) : null,
   };
+}
+
+/** The words a student sees for a failed visible test: what groups identical failures. */
+function failureWords(t: TestResult, notRun: string | null): string | null {
+  if (t.status === 'passed') return null;
+  if (t.failure) return clean(t.failure.observed).trim();
+  if (t.message) return clean(t.message).trim();
+  return notRun;
+}
+
+function diagnosticsSummary(ex: ExerciseResult): string {
+  const types = ex.typeErrors ?? 0;
+  const other = ex.diagnostics.length - types;
+  const parts = [];
+  if (other > 0) parts.push(plural(other, ex.status === 'compile-error' ? 'error' : 'message'));
+  if (types > 0) parts.push(plural(types, 'type error'));
+  return parts.join(' and ') || plural(ex.diagnostics.length, 'message');
 }
 
 function exerciseView(ex: ExerciseResult, index: number): ExerciseView {
   const st = EXERCISE_STATUS[ex.status];
   const mark = markSymbol(ex.score, ex.max);
   let chart = 0;
-  const notRun = ex.status === 'compile-error' ? 'Not run: the code does not compile.' : ex.status === 'missing' ? 'Not run: not submitted.' : null;
-  const groups: GroupView[] = groupTests(ex).map(({ group, tests }) => {
+  const notRun = ex.status === 'compile-error' ? 'Not run: the code does not compile.' : ex.status === 'missing' ? 'Not run: not submitted.' : ex.status === 'unreadable' ? 'Not run: the submission could not be read.' : null;
+  const grouped = groupTests(ex);
+  // Visible failures with the same words (code that throws while loading fails every test
+  // alike): said once for the exercise, each such test then only named. An exercise whose
+  // tests did not run at all says why once, above.
+  const byWords = new Map<string, TestResult[]>();
+  if (notRun === null) for (const { tests } of grouped) {
+    for (const { test, visibility } of tests) {
+      const words = visibility === 'visible' ? failureWords(test, notRun) : null;
+      if (words !== null && words !== '') byWords.set(words, [...(byWords.get(words) ?? []), test]);
+    }
+  }
+  const repeatedTests = new Set([...byWords.values()].filter((ts) => ts.length > 1).flat());
+  const repeated: RepeatedFailure[] = [...byWords.entries()].filter(([, ts]) => ts.length > 1).map(([text, ts]) => {
+    const first = ts.find((t) => t.failure) ?? ts[0]!;
+    return {
+      observed: text,
+      count: plural(ts.length, 'test'),
+      tests: ts.map((t) => oneLine(t.name)).join(' · '),
+      seed: first.failure ? String(first.failure.seed) : null,
+      replay: first.failure ? oneLine(first.failure.replay) : null,
+    };
+  });
+  const groups: GroupView[] = grouped.map(({ group, tests }) => {
     const gm = markSymbol(group.score, group.max);
     const hidden = group.visibility === 'hidden';
     const shown = hidden ? [] : tests.filter((t) => t.visibility !== 'hidden');
@@ -181,10 +256,9 @@ function exerciseView(ex: ExerciseResult, index: number): ExerciseView {
       statusClass: gm.cls,
       hidden,
       someHidden: !hidden && shown.length < tests.length,
-      tests: shown.map(({ test, visibility }) => testView(test, visibility, `ex${index + 1}-chart${++chart}`, notRun)),
+      tests: shown.map(({ test, visibility }) => testView(test, visibility, `ex${index + 1}-chart${++chart}`, notRun, repeatedTests.has(test))),
     };
   });
-  const diagnostics = ex.diagnostics.map((d) => ({ location: `${oneLine(d.file)}:${d.line}:${d.column}`, message: clean(d.message).trim() }));
   return {
     anchor: `ex-${index + 1}`,
     number: String(index + 1),
@@ -197,13 +271,40 @@ function exerciseView(ex: ExerciseResult, index: number): ExerciseView {
     statusLabel: ex.status === 'graded' ? GRADED_LABEL[mark.cls] ?? st.label : st.label,
     statusClass: ex.status === 'graded' ? mark.cls : st.cls,
     missing: ex.status === 'missing',
+    unreadable: ex.status === 'unreadable',
     compileError: ex.status === 'compile-error',
     error: ex.status === 'error',
     reason: ex.reason ? clean(ex.reason).trim() : null,
-    diagnostics,
-    diagnosticsText: diagnostics.map((d) => `${d.location}  ${d.message}`).join('\n'),
-    showGroups: ex.status !== 'missing',
+    diagnosticsNote: ex.diagnostics.length > 0 ? diagnosticsSummary(ex) : null,
+    repeated,
+    showGroups: ex.status !== 'missing' && ex.status !== 'unreadable',
     groups,
+  };
+}
+
+function compilerView(ex: ExerciseResult): CompilerView {
+  // The same message in one file, many times (a missing import): once, with every place.
+  const byMessage = new Map<string, { file: string; message: string; places: { line: number; column: number }[] }>();
+  for (const d of ex.diagnostics) {
+    const message = clean(d.message).trim();
+    const key = `${d.file}\u0000${message}`;
+    const seen = byMessage.get(key);
+    if (seen) seen.places.push({ line: d.line, column: d.column });
+    else byMessage.set(key, { file: oneLine(d.file), message, places: [{ line: d.line, column: d.column }] });
+  }
+  const lines = [...byMessage.values()].map(({ file, message, places }) => {
+    const [first, ...rest] = places;
+    const more = [...new Set(rest.map((p) => p.line))];
+    return {
+      location: `${file}:${first!.line}:${first!.column}`,
+      message: more.length > 0 ? `${message} (also on line${more.length > 1 ? 's' : ''} ${more.join(', ')})` : message,
+    };
+  });
+  return {
+    title: oneLine(ex.title),
+    summary: `${diagnosticsSummary(ex)}${ex.status === 'compile-error' ? ': the code does not compile' : ex.status === 'graded' ? ': the code ran anyway (types are not checked at run time), but fix them' : ''}`,
+    lines,
+    diagnosticsText: lines.map((d) => `${d.location}  ${d.message}`).join('\n'),
   };
 }
 
@@ -245,6 +346,8 @@ export function buildStudentView(r: Result): StudentView {
     },
     warnings: r.warnings.map((w) => clean(w).trim()),
     notes: r.notes.map((w) => clean(w).trim()),
+    duplicates: (r.duplicates ?? []).map((d) => clean(d).trim()),
+    compiler: r.exercises.filter((e) => e.diagnostics.length > 0).map(compilerView),
     exercises: r.exercises.map(exerciseView),
     manual: {
       any: r.manual.length > 0,

@@ -1,5 +1,6 @@
 /** The class summary (summary.json): totals, histogram, per-exercise and per-test statistics. */
 import { isWithheld, type HistogramBin, type Result, type Summary } from '../result.ts';
+import { attentionFor, attentionRank } from './attention.ts';
 import { byStudent, exerciseIds } from './csv.ts';
 
 export function mean(xs: readonly number[]): number {
@@ -36,7 +37,7 @@ export function histogram(scores: readonly number[], max: number, maxBins = 10):
 
 const isMarked = (m: Result['manual'][number]) => m.status === 'marked' && m.score !== undefined;
 
-export function computeSummary(results: readonly Result[], generatedAt = new Date().toISOString()): Summary {
+export function computeSummary(results: readonly Result[], generatedAt = new Date().toISOString(), run?: Summary['run']): Summary {
   const sorted = byStudent(results);
   const warnings: string[] = [];
   const seen = new Set<string>();
@@ -55,7 +56,7 @@ export function computeSummary(results: readonly Result[], generatedAt = new Dat
 
   const exercises = ids.map((id) => {
     const exs = sorted.flatMap((r) => r.exercises.filter((e) => e.id === id && (e.status === 'error' || !isWithheld(r))));
-    const status = { graded: 0, missing: 0, 'compile-error': 0, error: 0 };
+    const status = { graded: 0, missing: 0, unreadable: 0, 'compile-error': 0, error: 0 };
     for (const e of exs) status[e.status]++;
     const scores = exs.filter((e) => e.status !== 'error').map((e) => e.score);
     const exMax = Math.max(0, ...exs.map((e) => e.max));
@@ -67,8 +68,12 @@ export function computeSummary(results: readonly Result[], generatedAt = new Dat
       median: round2(median(scores)),
       fullMarks: exs.filter((e) => e.status !== 'error' && e.max > 0 && e.score >= e.max).length,
       status,
+      typeErrors: exs.filter((e) => (e.typeErrors ?? 0) > 0).length,
     };
   });
+
+  const classMedian = round2(median(totals));
+  const attention = new Map(sorted.map((r) => [r.student, attentionFor(r, classMedian)]));
 
   type TestRow = Summary['tests'][number] & { props: Map<string, number> };
   const tests = new Map<string, TestRow>();
@@ -80,12 +85,13 @@ export function computeSummary(results: readonly Result[], generatedAt = new Dat
         if (!row) {
           const group = ex.groups.find((g) => g.id === t.group);
           const visibility = group?.visibility === 'hidden' || t.visibility === 'hidden' ? 'hidden' : group?.visibility === 'name-only' ? 'name-only' : t.visibility;
-          row = { exercise: ex.id, id: t.id, name: t.name, group: t.group, visibility, max: t.max, n: 0, passed: 0, failed: 0, error: 0, passRate: 0, failedProperties: [], props: new Map() };
+          row = { exercise: ex.id, id: t.id, name: t.name, group: t.group, visibility, max: t.max, n: 0, passed: 0, failed: 0, error: 0, passRate: 0, failedProperties: [], failedStudents: [], props: new Map() };
           tests.set(key, row);
         }
         if (ex.status !== 'graded' || t.status === 'grading-error') continue;
         row.n++;
         row[t.status]++;
+        if (t.status !== 'passed') row.failedStudents.push(r.student);
         if (t.status !== 'passed' && t.failure) row.props.set(t.failure.property, (row.props.get(t.failure.property) ?? 0) + 1);
       }
     }
@@ -107,6 +113,12 @@ export function computeSummary(results: readonly Result[], generatedAt = new Dat
       const failed = r.exercises.filter((e) => e.status === 'error');
       return { student: r.student, exercises: failed.map((e) => e.id), reason: failed[0]?.reason ?? 'the grading machinery failed' };
     }),
+    ...(run ? { run } : {}),
+    duplicates: sorted.filter((r) => (r.duplicates ?? []).length > 0).map((r) => ({ student: r.student, notes: [...r.duplicates!] })),
+    attention: sorted
+      .filter((r) => attention.get(r.student)!.length > 0)
+      .sort((a, b) => attentionRank(attention.get(a.student)!) - attentionRank(attention.get(b.student)!))
+      .map((r) => ({ student: r.student, reasons: attention.get(r.student)!.map((x) => ({ kind: x.kind, text: x.text })) })),
     histogram: histogram(totals, max),
     students: sorted.map((r) => {
       const marked = r.manual.filter(isMarked);
@@ -121,7 +133,8 @@ export function computeSummary(results: readonly Result[], generatedAt = new Dat
           max: r.manual.reduce((s, m) => s + m.max, 0),
           awaiting: r.manual.filter((m) => !isMarked(m)).reduce((s, m) => s + m.max, 0),
         },
-        exercises: Object.fromEntries(r.exercises.map((e) => [e.id, { score: e.score, max: e.max, status: e.status }])),
+        exercises: Object.fromEntries(r.exercises.map((e) => [e.id, { score: e.score, max: e.max, status: e.status, typeErrors: e.typeErrors ?? 0 }])),
+        attention: attention.get(r.student)!.map((x) => x.kind),
       };
     }),
     exercises,

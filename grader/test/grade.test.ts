@@ -110,11 +110,13 @@ describe('grading a class', () => {
     expect(left).toEqual([]);
   });
 
-  it('notes broken archives in the student report instead of failing the run', () => {
+  it('notes broken archives in the student report instead of failing the run: "could not read", not "not submitted"', () => {
     for (const id of ['corrupt', 'bomb']) {
       const r = byStudent(run, id);
-      expect(ring(r).status).toBe('missing');
+      expect(ring(r).status).toBe('unreadable');
+      expect(readFileSync(join(out(), 'students', id, 'report.md'), 'utf8')).not.toMatch(/not submitted/i);
     }
+    expect(readFileSync(join(out(), 'grades.csv'), 'utf8')).toMatch(/\r\ncorrupt,0,,,could not read\r\n/);
     expect(ring(byStudent(run, 'bomb')).reason).toMatch(/bomb|too (big|large)|limit|ratio/i);
     const sneaky = byStudent(run, 'sneaky');
     expect(sneaky.notes.join('\n')).toMatch(/leaves the submission/);
@@ -167,7 +169,8 @@ describe('grading again', () => {
     const paths = [join(cls, 'alice.zip'), join(cls, 'bob'), join(cls, 'dave')];
     const bin = join(kitRoot, 'grader', 'bin.mjs');
     const child = spawn(process.execPath, [bin, 'grade', ...paths, '--exercise', 'ring', '--out', resumeOut, '--jobs', '1', '--chunk', '1', '--quiet', '--no-canary'], { stdio: 'ignore', detached: true });
-    // Kill it as soon as the first student is written.
+    // Kill it as soon as the first student is written, and wait until it is gone.
+    const gone = new Promise((resolve) => child.once('exit', resolve));
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
         const done = existsSync(join(resumeOut, 'students')) ? readdirSync(join(resumeOut, 'students')).filter((d) => existsSync(join(resumeOut, 'students', d, 'result.json'))) : [];
@@ -178,6 +181,7 @@ describe('grading again', () => {
         }
       }, 100);
     });
+    await gone;
     const before = readdirSync(join(resumeOut, 'students')).filter((d) => existsSync(join(resumeOut, 'students', d, 'result.json')));
     expect(before.length).toBeGreaterThanOrEqual(1);
     const finished = await gradeClass({ paths, out: resumeOut, exercises: ['ring'], jobs: 1, canary: false });

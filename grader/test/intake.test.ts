@@ -225,6 +225,19 @@ describe('intake: good submissions', () => {
     expect(deep.notes[0]).toBe('Missing "ring/ring.ts": found "alice/exercise3/ring/ring.ts" instead, not at that path. Names must match exactly, including upper and lower case.');
   });
 
+  it('takes a wanted file lying loose at the top instead of in its folder, when that is unambiguous, with a note', async () => {
+    const loose = await intakeFile('loose.zip', makeZip([{ name: 'ring.ts', data: RING }, { name: 'REFLECTION.md', data: REFLECTION }]), 'zip');
+    expect(loose.files).toEqual({ 'ring/ring.ts': RING, 'REFLECTION.md': REFLECTION });
+    expect(loose.notes).toEqual(['Took "ring.ts" as "ring/ring.ts": the exercise expects it in the folder "ring/".']);
+    const wrapped = await intakeFile('wrapped-loose.zip', makeZip([{ name: 'alice/ring.ts', data: RING }]), 'zip');
+    expect(wrapped.files).toEqual({ 'ring/ring.ts': RING });
+    expect(wrapped.notes[0]).toBe('Took "alice/ring.ts" as "ring/ring.ts": the exercise expects it in the folder "ring/".');
+    // Two files of that name: which one is meant is a guess, so neither is taken.
+    const two = await intakeFile('two-rings.zip', makeZip([{ name: 'ring.ts', data: RING }, { name: 'old/ring.ts', data: 'old' }]), 'zip');
+    expect(two.files).toEqual({});
+    expect(two.missing).toContain('ring/ring.ts');
+  });
+
   it('reads a plain .tar, and keeps the first of two entries with the same name', async () => {
     const tar = await intakeFile('plain.tar', makeTar([{ name: 'ring/ring.ts', data: RING }, { name: 'ring/ring.ts', data: 'second\n' }]), 'tar.gz');
     expect(tar.fatal).toBeUndefined();
