@@ -85,7 +85,7 @@ whether bubblewrap can run this node, the canary's result and time, and what to 
 Options:
   --exercise ID   run the canary for this exercise only (repeatable)
   --no-canary     skip grading the reference solutions`,
-  selftest: `Usage: npx grader selftest [--exercise ID]... [--jobs N] [--explore N]
+  selftest: `Usage: npx grader selftest [--exercise ID]... [--jobs N] [--explore N] [--sandboxed]
 
 Checks the kit after its tests change: each reference solution gets full marks, each mutant
 loses exactly the marks of its groups and fails the test meant for it under every manifest
@@ -96,7 +96,9 @@ Options:
   --exercise ID   check this exercise only (repeatable)
   --jobs N        test runs at once (default: the number of cores)
   --explore N     also run everything under N seeds beyond the manifest's and print each
-                  test's kill rate (a README footer for the handout)`,
+                  test's kill rate (a README footer for the handout)
+  --sandboxed     run every submission in a sandboxed process kernel, as a class is graded
+                  (default: worker-thread kernels, the same tests and watchdog at half the CPU)`,
   new: `Usage: npx grader new <id>
 
 Scaffolds a new exercise in exercises/<id> that selftest passes: handout, protocol, manifest,
@@ -279,10 +281,10 @@ async function merge(args: string[]): Promise<number> {
 
 async function runSelftest(args: string[]): Promise<number> {
   current = 'selftest';
-  const { values } = parse(args, { exercise: { type: 'string', multiple: true }, jobs: { type: 'string' }, explore: { type: 'string' } });
+  const { values } = parse(args, { exercise: { type: 'string', multiple: true }, jobs: { type: 'string' }, explore: { type: 'string' }, sandboxed: { type: 'boolean', default: false } });
   const jobs = values.jobs === undefined ? undefined : positiveInt('--jobs', values.jobs as string);
   const explore = values.explore === undefined ? undefined : positiveInt('--explore', values.explore as string);
-  const report = await selftest({ exercises: values.exercise as string[] | undefined, jobs, explore, progress: progress(process.stderr) });
+  const report = await selftest({ exercises: values.exercise as string[] | undefined, jobs, explore, sandboxed: values.sandboxed as boolean, progress: progress(process.stderr) });
   for (const e of report.explored) console.log(`${exploreText(e)}\n\nREADME footer:\n${e.markdown}\n`);
   console.log(report.table);
   const flagged = report.warnings > 0 ? ` (${report.warnings} flagged with !)` : '';

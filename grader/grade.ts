@@ -53,6 +53,12 @@ export interface GradeOptions {
   readonly canary?: boolean;
   /** Grade even at a sandbox level that leaves the network open (default false: refuse). */
   readonly allowWeakSandbox?: boolean;
+  /**
+   * Where submissions run: 'process' (default), each in a sandboxed process; 'thread', in a
+   * worker thread of the test run, with the same watchdog but no sandbox. Only for the kit's
+   * own code (selftest grades solutions and mutants this way, at about half the CPU).
+   */
+  readonly kernel?: 'process' | 'thread';
   /** Budgets of one bundle or type check (tests make them small). */
   readonly prepare?: { readonly cpuMs?: number; readonly memoryMB?: number };
   readonly progress?: Progress;
@@ -196,6 +202,7 @@ async function gradeCandidates(
       kernelScript: kernelChildScript(),
       node: nodeFor(SOME_OTHER_UID),
       prefer: options.prefer,
+      kernel: options.kernel,
       maxChunk: options.chunk,
       onTesting: (ids, on) => {
         for (const id of ids) (on ? testing.add(id) : testing.delete(id));

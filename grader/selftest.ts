@@ -14,12 +14,10 @@
 // under the manifest's seeds plus N more, one seed per vitest run with in-process kernels
 // (the kit's own code needs no sandbox), and reports each test's kill rate over the seeds:
 // the figures for choosing the manifest's seeds.
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { exerciseDir, listExercises, loadManifest, maxPoints, type Manifest } from '../exercises/manifest.ts';
 import { prepareBundle } from '../kernels/harness/bundle-file.ts';
 import type { PropertyOutcome, RunPlan } from '../kernels/harness/property.ts';
@@ -28,6 +26,7 @@ import { kitRoot } from './kit.ts';
 import { testIdsIn } from './pack/public.ts';
 import type { Progress } from './progress.ts';
 import type { Collected } from './run/reporter.ts';
+import { Slot, testFiles, type GradingPlan } from './run/slots.ts';
 
 export interface SelftestRow {
   readonly exercise: string;
@@ -55,6 +54,11 @@ export interface SelftestOptions {
   readonly progress?: Progress;
   /** Run every submission under this many seeds beyond the manifest's (in-process kernels). */
   readonly explore?: number;
+  /**
+   * Grade in sandboxed process kernels, as a class is graded. By default the kit's own code
+   * runs in worker-thread kernels: the same tests, seeds and watchdog, at about half the CPU.
+   */
+  readonly sandboxed?: boolean;
 }
 
 /** How one test fared for one submission: the seeds it ran under and those it failed. */
@@ -109,7 +113,7 @@ export async function selftest(options: SelftestOptions = {}): Promise<SelftestR
       }
       rows.push(...judge(m, outcomes, subs));
     } finally {
-      await rm(work, { recursive: true, force: true });
+      await rm(work, { recursive: true, force: true, maxRetries: 5 });
     }
   }
   const misses = rows.filter((r) => !r.ok).length;
@@ -141,7 +145,8 @@ async function submissions(m: Manifest, dir: string): Promise<Map<string, string
 async function graded(m: Manifest, cls: string, out: string, options: SelftestOptions): Promise<Outcomes> {
   // The solution is one of the submissions, judged below: no separate canary. The kit's own
   // code needs no sandbox, so a host without bubblewrap can still test the kit.
-  const summary = await gradeClass({ paths: [cls], out, exercises: [m.id], force: true, jobs: options.jobs, progress: options.progress, canary: false, allowWeakSandbox: true });
+  const kernel = options.sandboxed ? 'process' : 'thread';
+  const summary = await gradeClass({ paths: [cls], out, exercises: [m.id], force: true, jobs: options.jobs, progress: options.progress, canary: false, allowWeakSandbox: true, kernel });
   const outcomes: Outcomes = new Map();
   for (const r of summary.results) {
     const e = r.exercises[0]!;
@@ -345,8 +350,6 @@ export function allowedImport(spec: string, file: string, m: Manifest, kitFiles:
 
 // ---- Exploring seeds ---------------------------------------------------------------------------------
 
-const gradingConfig = fileURLToPath(new URL('./run/vitest.grading.config.ts', import.meta.url));
-const vitestBin = join(kitRoot, 'node_modules', 'vitest', 'vitest.mjs');
 
 /**
  * Runs every submission under the manifest's seeds and `n` more (the first positive integers
@@ -364,7 +367,6 @@ async function explore(m: Manifest, subs: Map<string, string>, work: string, n: 
     const prepared = await prepareBundle(join(dir, m.entry), dir, join(work, 'bundles', id));
     planned.push(prepared.ok ? { id, bundle: prepared.bundle } : { id, error: `does not compile: ${prepared.errors[0]?.message ?? ''}` });
   }
-  const files = testFiles(m.id);
   const outcomes: Outcomes = new Map([...subs.keys()].map((id) => [id, { tests: new Map<string, TestRun>() }]));
   for (const p of planned) if (p.error) outcomes.get(p.id)!.error = p.error;
 
@@ -384,10 +386,15 @@ async function explore(m: Manifest, subs: Map<string, string>, work: string, n: 
   const queue = [...seeds];
   const slots = Math.max(1, options.jobs ?? availableParallelism());
   options.progress?.start(seeds.length, `explore ${m.id}`);
-  await Promise.all(Array.from({ length: slots }, async (_v, slot) => {
-    for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
-      record(seed, await runSeed(m, planned, files, seed, join(work, `job-${slot}`)));
-      options.progress?.tick(`seed ${seed}`);
+  await Promise.all(Array.from({ length: slots }, async () => {
+    const slot = new Slot(work);
+    try {
+      for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
+        record(seed, await runSeed(m, planned, slot, seed));
+        options.progress?.tick(`seed ${seed}`);
+      }
+    } finally {
+      slot.stop();
     }
   }));
   options.progress?.done();
@@ -406,32 +413,10 @@ async function explore(m: Manifest, subs: Map<string, string>, work: string, n: 
   return { outcomes, summary: { ...summary, markdown: footer(m, summary, seeds.length) } };
 }
 
-/** One `vitest run` of the exercise's tests over every submission, under one seed. */
-async function runSeed(m: Manifest, submissions: RunPlan['submissions'], files: string[], seed: number, dir: string): Promise<Collected> {
-  await mkdir(dir, { recursive: true });
-  const planFile = join(dir, 'plan.json');
-  const resultsFile = join(dir, 'results.json');
-  await rm(resultsFile, { force: true });
-  const plan: RunPlan = { exercise: m.id, kernel: 'in-process', submissions: submissions.filter((s) => s.bundle), files: files.length };
-  await writeFile(planFile, JSON.stringify(plan));
-  const run = await execa(process.execPath, [vitestBin, 'run', '--config', gradingConfig, ...files], {
-    cwd: kitRoot,
-    env: { MP_RUN: planFile, MP_RESULTS: resultsFile, TMPDIR: dir, FORCE_COLOR: '0', SEED: String(seed) },
-    reject: false,
-    all: true,
-    timeout: Math.max(600_000, plan.submissions.length * m.budgets.testMs * 4),
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  try {
-    return JSON.parse(await readFile(resultsFile, 'utf8')) as Collected;
-  } catch {
-    return { tests: [], errors: [`vitest ended without results (exit ${run.exitCode ?? run.signal})`, (run.all ?? '').split('\n').slice(-15).join('\n')] };
-  }
-}
-
-function testFiles(exercise: string): string[] {
-  const dir = join(exerciseDir(exercise), 'tests');
-  return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(dir, f));
+/** One grading job of the exercise's tests over every submission, under one seed (worker-thread kernels: the kit's own code). */
+async function runSeed(m: Manifest, submissions: RunPlan['submissions'], slot: Slot, seed: number): Promise<Collected> {
+  const plan: GradingPlan = { exercise: m.id, kernel: 'thread', submissions: submissions.filter((s) => s.bundle), seeds: [seed], stopAfter: 0 };
+  return slot.run(plan, testFiles(m.id), Math.max(600_000, plan.submissions.length * m.budgets.testMs * 4));
 }
 
 /** The README footer: how well the tests catch the shipped mutants, over how many seeds. */

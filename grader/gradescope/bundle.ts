@@ -74,7 +74,7 @@ export function kitFilesFor(exercises: readonly string[], kitRoot = defaultKitRo
   };
   under('runtime');
   under('kernels');
-  under('grader');
+  under('grader', (f) => !f.startsWith('scaffold/')); // the exercise scaffold is for authors, and holds a mutant template
   under('exercises', (f) => !f.includes('/')); // manifest.ts, vitest.config.ts
   for (const id of exercises) {
     under(`exercises/${id}`, (f) => !/^mutants\//.test(f)); // mutants are for selftest, never for grading

@@ -66,6 +66,8 @@ export interface PipelineOptions {
   readonly kernelScript: string | Promise<string>;
   readonly node: string;
   readonly prefer?: 'auto' | 'fallback';
+  /** 'thread' only for the kit's own code (see GradeOptions.kernel). */
+  readonly kernel?: 'process' | 'thread';
   /** At most this many submissions in one test run (default 4). */
   readonly maxChunk?: number;
   /** Told when submissions start (`on`) and stop being tested: the progress line names them. */
@@ -296,7 +298,7 @@ export class Pipeline {
   private async test(slot: Slot, manifest: Manifest, members: Ready[]): Promise<void> {
     const plan: GradingPlan = {
       exercise: manifest.id,
-      kernel: 'process',
+      kernel: this.options.kernel ?? 'process',
       prefer: this.options.prefer,
       kernelScript: await this.options.kernelScript,
       node: this.options.node,

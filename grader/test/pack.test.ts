@@ -389,6 +389,11 @@ describe('submitting and grading', () => {
       expect(mine.tests.length, student).toBeGreaterThan(0);
       for (const t of mine.tests) {
         const g = theirs.tests.find((x) => x.id === t.id)!;
+        if (g.message?.startsWith('Not run:')) {
+          // The grader stops a submission whose kernel failed three tests in a row; locally every test runs.
+          expect([student, t.id, t.score, t.status === 'passed']).toEqual([student, g.id, 0, false]);
+          continue;
+        }
         expect({ student, id: t.id, status: t.status, score: t.score, seeds: t.seeds, seed: t.failure?.seed, observed: t.failure?.observed })
           .toEqual({ student, id: g.id, status: g.status, score: g.score, seeds: g.seeds, seed: g.failure?.seed, observed: g.failure?.observed });
       }

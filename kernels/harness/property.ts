@@ -47,6 +47,8 @@ export interface RunPlan {
    * submission's kernel then serves all of them, and stops after the last one.
    */
   readonly files?: number;
+  /** Run under these seeds instead of the manifest's (selftest --explore; SEED still wins). */
+  readonly seeds?: readonly number[];
 }
 
 export interface PlannedSubmission {
@@ -126,7 +128,7 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
   const plan = currentPlan(manifest, exerciseDir);
   const only = process.env.SEED !== undefined && process.env.SEED !== '' ? [Number(process.env.SEED)] : undefined;
   if (only && !Number.isInteger(only[0])) throw new Error(`SEED must be an integer, got "${process.env.SEED}"`);
-  const seeds = only ?? manifest.seeds;
+  const seeds = only ?? plan.seeds ?? manifest.seeds;
 
   // Kernels live as long as this test file, or as the run's last file when the files share a
   // worker: then stop them (and let their parent reap them).
