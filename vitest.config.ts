@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // The kit's own test suite. Exercise tests (exercises/*/tests) are not listed here:
@@ -5,6 +6,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['{runtime,kernels,grader,bench}/test/**/*.test.ts', 'exercises/*/test/**/*.test.ts'],
+    // Two files at once even on 2 cores: the slow files wait on child processes (npm, vitest
+    // jobs, kernels) much of the time, so a second worker fills the idle core (12 → ~9 min).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     retry: 0,
     bail: 0,
     testTimeout: 30_000,

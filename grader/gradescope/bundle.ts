@@ -74,7 +74,7 @@ export function kitFilesFor(exercises: readonly string[], kitRoot = defaultKitRo
   };
   under('runtime');
   under('kernels');
-  under('grader', (f) => !f.startsWith('scaffold/')); // the exercise scaffold is for authors, and holds a mutant template
+  under('grader', (f) => !f.startsWith('scaffold/template/')); // cli.ts imports the scaffold's code; its template (a mutant in it) is for authors
   under('exercises', (f) => !f.includes('/')); // manifest.ts, vitest.config.ts
   for (const id of exercises) {
     under(`exercises/${id}`, (f) => !/^mutants\//.test(f)); // mutants are for selftest, never for grading

@@ -7,8 +7,9 @@
 // sits between the last uid `useradd` gives (UID_MAX, 60000 by default) and systemd's
 // dynamic users (61184–65519); a uid that /etc/passwd names or that a running process uses
 // is skipped.
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { readStat } from './proc-table.ts';
 
 export const UID_RANGE = { first: 60_001, last: 61_183 } as const;
@@ -60,17 +61,38 @@ function readText(path: string): string | null {
   }
 }
 
+let placed = 0;
+
+/**
+ * Puts a lock file with our name in it at `path` in one step: written aside, then linked (fails
+ * if the lock exists) or renamed (a takeover) into place. A lock is never seen empty: a reader
+ * that caught one between create and write once took it for stale, and two kernels shared a uid.
+ */
+function place(path: string, how: 'create' | 'replace'): boolean {
+  const aside = `${path}.${process.pid}.${threadId}.${++placed}.new`;
+  try {
+    writeFileSync(aside, me(), { mode: 0o600 });
+    if (how === 'replace') {
+      renameSync(aside, path);
+      return true;
+    }
+    linkSync(aside, path);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    try {
+      unlinkSync(aside);
+    } catch {
+      /* renamed into place */
+    }
+  }
+}
+
 /** Takes the lock of `uid` if it is free or its holder died. */
 function tryLock(dir: string, uid: number): boolean {
   const path = join(dir, String(uid));
-  try {
-    const fd = openSync(path, 'wx', 0o600);
-    writeSync(fd, me());
-    closeSync(fd);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
-  }
+  if (place(path, 'create')) return true;
   const holder = readText(path);
   if (holder === null || holderAlive(holder)) return false;
   // A stale lock: take it over under a short-lived mutex, so that two runs cannot both do it.
@@ -87,8 +109,7 @@ function tryLock(dir: string, uid: number): boolean {
   }
   try {
     if (readText(path) !== holder) return false;
-    writeFileSync(path, me());
-    return true;
+    return place(path, 'replace');
   } finally {
     unlinkSync(mutex);
   }
