@@ -22,6 +22,8 @@ import { summariseProgress } from '../progress-log/summary.ts';
 import { renderClass } from '../report/index.ts';
 import { Result } from '../result.ts';
 import { wantedFiles } from '../prepare/prepare.ts';
+import { replayCommand } from '../../kernels/harness/replay.ts';
+import { formatPointer, missingPointers } from './doc-paths.ts';
 
 let work: string;
 let pack: string;
@@ -160,6 +162,36 @@ describe('the pack', () => {
     expect(new Set(leaks.map((l) => l.file))).toEqual(new Set(['notes.txt', 'hint.md', 'ring/ring.ts']));
     expect(leaks.some((l) => l.from.startsWith('the name of hidden test'))).toBe(true);
     rmSync(planted, { recursive: true, force: true });
+  });
+
+  it('points only at what it has: every relative path and npm run script its docs mention exists', () => {
+    expect(missingPointers(pack, built.files).map(formatPointer)).toEqual([]);
+    // The check finds what is missing (what the pack's docs once pointed at).
+    const planted = 'planted-notes.md';
+    writeFileSync(join(pack, planted), 'Start from `starter/bank/bank/bank.ts`; see [the kernels](kernels/README.md), `runtime/test/` and `npm run bench`. `ring/ring.ts:12:5`, [the protocol](exercises/ring/protocol.ts) and `npm run check` are here.\n');
+    try {
+      expect(missingPointers(pack, [planted]).map((p) => p.target)).toEqual(['kernels/README.md', 'npm run bench', 'starter/bank/bank/bank.ts', 'runtime/test/']);
+    } finally {
+      rmSync(join(pack, planted));
+    }
+  });
+
+  it('shows replays in the form a failure prints them (by test id), never the old -t "<name>"', () => {
+    const docs = [...built.files.filter((f) => f.endsWith('.md')), 'grader/pack/tools/vitest.config.ts'];
+    let replays = 0;
+    for (const doc of docs) {
+      const text = readFileSync(join(pack, doc), 'utf8');
+      expect(text, doc).not.toMatch(/npm test -- \S+ -t /);
+      for (const m of text.matchAll(/(?:MP_KERNEL=\S+ )?SEED=(\d+) \S+ npm test -- ([a-z0-9-]+)/g)) {
+        const [line, seed, exercise] = m as unknown as [string, string, string];
+        const id = /TEST_ID=(\S+)/.exec(line)?.[1] ?? '';
+        expect(line, doc).toBe(replayCommand(exercise, Number(seed), id));
+        // A real public test of that exercise (the pack README's placeholder aside).
+        if (!id.endsWith('.some-test')) expect(Object.keys(testNames(exercise, 'public')), doc).toContain(id);
+        replays++;
+      }
+    }
+    expect(replays).toBeGreaterThanOrEqual(packed().length + 1);
   });
 
   it('has a package-lock.json that npm ci installs, with nothing but Node and npm', () => {
