@@ -87,7 +87,8 @@ npm run check              # or: npm run check -- ${first}
 \`\`\`
 
 runs the public tests and writes \`check/report.html\` (open it in a browser) and
-\`check/report.md\`: the grader's own report, with the marks the public tests earn. It is
+\`check/report.md\`: the grader's own report, with the marks the public tests earn. Naming an
+exercise checks that one again and keeps the others as the last check found them. It is
 what your lecturer will see for that part; hidden tests and hand-marked items show as such.
 
 ## Reflection

@@ -356,6 +356,29 @@ t.property('ring.my-idea', 'my own: always fails', async (ctx) => ctx.fail('on p
     // check does not add to the progress log
     expect(parseLog(readFileSync(join(pack, 'progress.jsonl'), 'utf8')).lines).toEqual(lines);
   }, 240_000);
+
+  it('npm run check -- <id> checks that exercise again and keeps the others in the report, saying so', async () => {
+    const before = Result.parse(JSON.parse(readFileSync(join(pack, 'check', 'result.json'), 'utf8')));
+    const solution = readFileSync(join(pack, 'ring', 'ring.ts'), 'utf8');
+    cpSync(join(kitRoot, 'starter', 'ring', 'ring', 'ring.ts'), join(pack, 'ring', 'ring.ts'));
+    try {
+      const c = await sh('npm run check -- ring');
+      expect(c.code, c.out).toBe(0);
+      const after = Result.parse(JSON.parse(readFileSync(join(pack, 'check', 'result.json'), 'utf8')));
+      expect(after.exercises.map((e) => e.id)).toEqual(before.exercises.map((e) => e.id));
+      for (const e of after.exercises) {
+        if (e.id === 'ring') expect(e.score).toBe(0);
+        else expect(e, e.id).toEqual(before.exercises.find((x) => x.id === e.id));
+      }
+      expect(after.total.score).toBe(before.total.score - before.exercises.find((e) => e.id === 'ring')!.score);
+      const others = packed().filter((id) => id !== 'ring');
+      expect(after.warnings.join('\n')).toContain(`Only ring was checked now; ${others.join(', ')} are as the check of`);
+      expect(readFileSync(join(pack, 'check', 'report.md'), 'utf8')).toContain('Only ring was checked now');
+      expect(c.out).toMatch(new RegExp(`${others[0]} +[\\d.]+ / [\\d.]+ public points.*\\(from the earlier check: not run now\\)`));
+    } finally {
+      writeFileSync(join(pack, 'ring', 'ring.ts'), solution);
+    }
+  }, 240_000);
 });
 
 describe('submitting and grading', () => {
