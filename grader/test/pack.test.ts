@@ -246,6 +246,15 @@ describe('npm test in the pack', () => {
       expect(r.code).not.toBe(0);
       expect(r.out).toMatch(/the submission stopped responding while handling startDesk\(\.\.\.\): it used 2 s of CPU time without answering \(a busy loop/);
       expect(r.out).toMatch(/the kernel failed at this seed, so the other seeds were not run/);
+      // The printed replay runs that test under that seed, and says no more seeds than it ran.
+      const replay = /replay: (SEED=\d+ TEST_ID=ring\.desk-answers npm test -- ring)\n/.exec(r.out)?.[1];
+      expect(replay, r.out).toBeDefined();
+      const again = await sh(replay!, { timeout: 240_000 });
+      expect(again.out).toContain(`(the kernel failed at this seed) · replay: ${replay}\n`);
+      // Under the process kernel, the replay names the mode: pasting it runs the same way again.
+      const inProcess = await sh(`MP_KERNEL=process ${replay}`, { timeout: 240_000 });
+      expect(inProcess.out).toMatch(/stopped responding while handling startDesk/);
+      expect(inProcess.out).toContain(`(the kernel failed at this seed) · replay: MP_KERNEL=process ${replay}\n`);
       const check = await sh('npm run check -- ring', { timeout: 240_000 });
       expect(check.code, check.out).toBe(0);
       expect(readFileSync(join(pack, 'check', 'report.md'), 'utf8')).toMatch(/stopped responding while handling startDesk/);
