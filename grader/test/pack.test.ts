@@ -282,7 +282,23 @@ t.property('ring.my-idea', 'my own: always fails', async (ctx) => ctx.fail('on p
       const lines = parseLog(readFileSync(log, 'utf8')).lines;
       expect(lines.at(-1)).toMatchObject({ exercise: 'ring', passed: 0, failed: ringPublic().length });
       expect(lines.at(-1)!.failedTests).not.toContain('ring.my-idea');
+      // The public ring.ring-small failed on the starter; the own test of that id passed: it stays failed.
+      expect(lines.at(-1)!.failedTests).toContain('ring.ring-small');
+      expect(lines.at(-1)!.failedTests.length).toBe(ringPublic().length);
+      // npm run check neither counts nor shows them.
+      const logBeforeCheck = readFileSync(log, 'utf8');
+      const c = await sh('npm run check -- ring --quiet --out check-own');
+      expect(c.code, c.out).toBe(0);
+      const result = Result.parse(JSON.parse(readFileSync(join(pack, 'check-own', 'result.json'), 'utf8')));
+      const ring = result.exercises.find((e) => e.id === 'ring')!;
+      expect(ring.score).toBe(0);
+      expect(ring.tests.map((t) => t.id).sort()).toEqual([...ringPublic()].sort());
+      expect(ring.tests.find((t) => t.id === 'ring.ring-small')).toMatchObject({ status: 'failed', score: 0 });
+      const md = readFileSync(join(pack, 'check-own', 'report.md'), 'utf8');
+      expect(md).not.toMatch(/my own/);
+      expect(readFileSync(log, 'utf8')).toBe(logBeforeCheck);
     } finally {
+      rmSync(join(pack, 'check-own'), { recursive: true, force: true });
       rmSync(own, { force: true });
       if (logBefore === undefined) rmSync(log, { force: true });
       else writeFileSync(log, logBefore);
