@@ -134,6 +134,10 @@ describe('the pack', () => {
     expect(readme).toMatch(/SEED=4181 TEST_ID=ring\.some-test npm test -- ring/);
     expect(readme).toMatch(/npm run submit/);
     expect(readme).toMatch(/"progressLog": false/);
+    // It says exactly what progress.jsonl records, times included (it once said "no timing of your work").
+    expect(readme).not.toMatch(/no timing/);
+    expect(readme).toMatch(/the date and time the run ended \(`at`\)[\s\S]*`last` is the time the latest\s+ended/);
+    expect(readme).toMatch(/Naming an\s+exercise checks that one again and keeps the others/);
     expect(readFileSync(join(pack, 'REFLECTION.md'), 'utf8')).toMatch(/locks[\s\S]*deadlock[\s\S]*Barrelfish[\s\S]*let it crash/i);
   });
 
