@@ -148,11 +148,20 @@ describe('ask infers the reply from the protocol', () => {
     const named: unknown = await self.ask('office', (replyTo) => ({ type: 'lookup', text, replyTo }));
     const explicit: Found = await self.ask<Found>(config.office, (replyTo) => ({ type: 'lookup', text, replyTo }));
     const both: Found = await self.ask<Found, Lookup>(config.office, (replyTo) => ({ type: 'lookup', text, replyTo }));
+    declare function lookup(text: string, replyTo: Ref<Found>): Lookup;
+    const viaHelper = await self.ask(config.office, (replyTo) => lookup(text, replyTo));
+    const h: string = viaHelper.text;
+    declare function anyRequest(replyTo: Ref<never>): Req;
+    type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends (<X>() => X extends B ? 1 : 2) ? true : false;
+    const vague = await self.ask(req, (replyTo) => anyRequest(replyTo));
+    const vagueIsUnknown: Equal<typeof vague, unknown> = true;
+    const byName = await self.ask('office', (replyTo) => ({ type: 'lookup', text, replyTo }));
+    const byNameIsUnknown: Equal<typeof byName, unknown> = true;
     await self.ask(config.office, (replyTo) => ({ type: 'lokup', text, replyTo })); // error: '"lokup"' is not assignable to type '"lookup"'
     await self.ask(config.office, (replyTo) => ({ type: 'lookup', txt: text, replyTo })); // error: Property 'text' is missing
     const wrong: number = (await self.ask(config.office, (replyTo) => ({ type: 'lookup', text, replyTo }))).text; // error: 'string' is not assignable to type 'number'
     const nothing = (await self.ask(req, (replyTo) => ({ type: 'a', replyTo }))).m; // error: Property 'm' does not exist
-    export { t, w, n, rbType, o, named, explicit, both, wrong, nothing };
+    export { t, w, n, rbType, o, named, explicit, both, h, vagueIsUnknown, byNameIsUnknown, wrong, nothing };
   `;
 
   it('for the natural call, and keeps ask<R>(…) and ask<R, T>(…) working', () => {
