@@ -100,7 +100,7 @@ describe('the TypeScript blocks of the docs', () => {
     }
     const problems = checkBlocks(blocks, preludes, kitRoot).map(formatProblem);
     expect(problems).toEqual([]);
-  });
+   }, 180_000); // a compiler run: slow on a loaded machine
 
   it('opt out only where listed', () => {
     expect(blocks.filter((b) => b.flags.includes('nocheck')).map((b) => `${b.doc}#${b.index}`)).toEqual(OPT_OUTS);
@@ -118,7 +118,7 @@ describe('the TypeScript blocks of the docs', () => {
     const wrong = tsBlocks('exercises/ring/README.md', '\n```ts\nconst found = await self.ask(office, (replyTo) => ({ type: \'lokup\', text, replyTo }));\n```\n');
     const problems = checkBlocks(wrong, preludes, kitRoot).map(formatProblem);
     expect(problems).toEqual([expect.stringMatching(/^exercises\/ring\/README\.md:3:\d+ \(block 1\) {2}type error: Type '"lokup"' is not assignable to type '"lookup"'/)]);
-  });
+   }, 180_000);
 });
 
 describe('ask infers the reply from the protocol', () => {
@@ -175,5 +175,5 @@ describe('ask infers the reply from the protocol', () => {
     expect(expected.length).toBe(4);
     expect(problems.map((p) => p.line)).toEqual(expected.map((e) => e.line));
     for (const [i, e] of expected.entries()) expect(problems[i]!.message).toContain(e.part);
-  });
+   }, 180_000);
 });
