@@ -5,12 +5,15 @@
 // introduced (`self`, `office`, a protocol's types); a block gets only the declarations of
 // names it does not declare itself (snippets.ts). A block may opt out with ```ts nocheck only
 // when it is deliberately not code; the opt-outs are listed below, and there are none.
+// The lecturer's docs (AUTHORING.md, the kit's READMEs) are checked too, as files of the kit;
+// every Markdown file of the kit with a TypeScript block must be in one list or the other.
 import { readFileSync, readdirSync } from 'node:fs';
+import { relative } from 'node:path';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kitRoot } from '../kit.ts';
 import { REFLECTION_MD, studentReadme } from '../pack/texts.ts';
-import { checkBlocks, formatProblem, tsBlocks, type Block } from './snippets.ts';
+import { checkBlocks, checkKitBlocks, formatProblem, tsBlocks, type Block } from './snippets.ts';
 
 const exercises = readdirSync(join(kitRoot, 'exercises'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
 
@@ -119,6 +122,61 @@ describe('the TypeScript blocks of the docs', () => {
     const problems = checkBlocks(wrong, preludes, kitRoot).map(formatProblem);
     expect(problems).toEqual([expect.stringMatching(/^exercises\/ring\/README\.md:3:\d+ \(block 1\) {2}type error: Type '"lokup"' is not assignable to type '"lookup"'/)]);
    }, 180_000);
+});
+
+/** Every Markdown file of the kit (not installed packages, outputs or the demo class's files). */
+function kitMarkdown(dir = kitRoot): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.') || ['node_modules', 'reports', 'check'].includes(e.name)) continue;
+    const path = join(dir, e.name);
+    if (e.isDirectory()) out.push(...kitMarkdown(path));
+    else if (e.name.endsWith('.md')) out.push(relative(kitRoot, path).split('\\').join('/'));
+  }
+  return out.sort();
+}
+
+/**
+ * The lecturer's docs, checked as files of the kit (its tsconfig: the harness, the grader):
+ * where each block sits (its relative imports resolve from there), what its text introduced,
+ * and files an example needs that the kit does not have (AUTHORING's "tally" is the exercise
+ * `npx grader new tally` makes: its protocol comes from the scaffold's template).
+ */
+const kitDocs: Record<string, { place?: string; prelude?: string }> = {
+  'exercises/AUTHORING.md': {
+    place: 'exercises/tally/tests/public',
+    prelude: `import type { Session } from '#harness';
+      declare const s: Session;
+      declare const fetches: { url: string; at: number; answeredAt: number | undefined }[];`,
+  },
+  'grader/intake/README.md': {},
+  'kernels/process/README.md': {
+    place: 'kernels/process',
+    prelude: `import { leaseUid } from './uids.ts';
+      import { spawnSandboxed } from './sandbox.ts';
+      declare const script: string;
+      declare const submissionDir: string;
+      declare const msg: { type: string };
+      declare function onMessage(m: unknown): void;`,
+  },
+};
+
+describe('the TypeScript blocks of the lecturer\'s docs', () => {
+  it('are all checked: every Markdown file of the kit with a TypeScript block is a student\'s doc or a lecturer\'s doc here', () => {
+    const withBlocks = kitMarkdown().filter((f) => tsBlocks(f, readFileSync(join(kitRoot, f), 'utf8')).length > 0);
+    expect(withBlocks.filter((f) => !(f in docs) && !(f in kitDocs))).toEqual([]);
+  });
+
+  it('type-check as files of the kit', () => {
+    const kitBlocks = Object.keys(kitDocs).flatMap((doc) => tsBlocks(doc, readFileSync(join(kitRoot, doc), 'utf8')));
+    expect(kitBlocks.length).toBeGreaterThanOrEqual(4);
+    const tally = readFileSync(join(kitRoot, 'grader', 'scaffold', 'template', 'exercises', '__id__', 'protocol.ts.tmpl'), 'utf8').replaceAll('__id__', 'tally');
+    const problems = checkKitBlocks(kitBlocks,
+      Object.fromEntries(Object.entries(kitDocs).map(([d, k]) => [d, k.prelude ?? ''])), kitRoot,
+      Object.fromEntries(Object.entries(kitDocs).map(([d, k]) => [d, k.place ?? '.'])),
+      { 'exercises/tally/protocol.ts': tally });
+    expect(problems.map(formatProblem)).toEqual([]);
+  }, 180_000);
 });
 
 describe('ask infers the reply from the protocol', () => {

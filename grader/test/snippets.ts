@@ -3,6 +3,7 @@
 // A block is a fragment: it may use names the text around it has introduced (`self`, a
 // protocol's types). Each doc has a prelude that declares those; a block gets the prelude's
 // declarations of every name it does not declare or import itself, and nothing else.
+import { join, resolve, sep } from 'node:path';
 import ts from 'typescript';
 import { typecheckSources, type CheckedDiagnostic } from '../pack/tools/typecheck.ts';
 
@@ -122,4 +123,48 @@ export function checkBlocks(blocks: readonly Block[], preludes: Readonly<Record<
 /** `exercises/ring/README.md:53:7 (block 2)  type error: …` */
 export function formatProblem(p: SnippetProblem): string {
   return `${p.doc}:${p.line}:${p.column} (block ${p.index})  ${p.message}`;
+}
+
+/**
+ * The lecturer's docs: each block checked as a file of the kit (the kit's tsconfig), placed
+ * in `places[doc]` (a folder of the kit, default its root) so that its relative imports
+ * resolve from there; `extra` adds files that exist only for the check (kit-relative path →
+ * text), such as a protocol an example exercise would have.
+ */
+export function checkKitBlocks(blocks: readonly Block[], preludes: Readonly<Record<string, string>>, kitRoot: string,
+  places: Readonly<Record<string, string>> = {}, extra: Readonly<Record<string, string>> = {}): SnippetProblem[] {
+  const config = ts.readConfigFile(join(kitRoot, 'tsconfig.json'), ts.sys.readFile);
+  const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, kitRoot);
+  const virtual = new Map<string, string>();
+  const owner = new Map<string, Block>();
+  for (const [rel, text] of Object.entries(extra)) virtual.set(resolve(kitRoot, rel), text);
+  for (const block of blocks) {
+    if (block.flags.includes('nocheck')) continue;
+    const slug = block.doc.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    const file = resolve(kitRoot, places[block.doc] ?? '.', `__snippet-${slug}-${block.index}.ts`);
+    virtual.set(file, `${preludeFor(preludes[block.doc] ?? '', block.code)} export {};\n${block.code}\n`);
+    owner.set(file, block);
+  }
+  const base = ts.createCompilerHost(options, true);
+  const host: ts.CompilerHost = {
+    ...base,
+    fileExists: (f) => virtual.has(resolve(f)) || base.fileExists(f),
+    directoryExists: (d) => [...virtual.keys()].some((f) => f.startsWith(resolve(d) + sep)) || (base.directoryExists?.(d) ?? ts.sys.directoryExists(d)),
+    readFile: (f) => virtual.get(resolve(f)) ?? base.readFile(f),
+    getSourceFile: (f, v, onError) => {
+      const text = virtual.get(resolve(f));
+      return text !== undefined ? ts.createSourceFile(f, text, v, true) : base.getSourceFile(f, v, onError);
+    },
+  };
+  const program = ts.createProgram({ rootNames: [...owner.keys()], options, host });
+  const out: SnippetProblem[] = [];
+  for (const [file, block] of owner) {
+    const sf = program.getSourceFile(file)!;
+    for (const d of [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)]) {
+      const pos = sf.getLineAndCharacterOfPosition(d.start ?? 0);
+      const inBlock = pos.line - 1;
+      out.push({ doc: block.doc, index: block.index, line: inBlock < 0 ? block.line : block.line + inBlock, column: inBlock < 0 ? 0 : pos.character + 1, message: `error: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}` });
+    }
+  }
+  return out;
 }
