@@ -17,6 +17,7 @@ import type { DownMessage, ExitMessage, ExitReason, MonitorRef } from './exit.ts
 import type { SendOptions } from './message.ts';
 import { toMatcher, type Matched, type Pattern } from './pattern.ts';
 import { isRef, type Ref } from './ref.ts';
+import type { AskReply, ReplyRef } from './reply.ts';
 
 /**
  * A process body: an async loop (Erlang style) or a behaviour (handler per message). `S`: the
@@ -123,9 +124,14 @@ export interface Context<M, S extends SystemMessage = never> {
 
   /** Sends a copy of `message` (never blocks, never fails for a dead receiver: it becomes a dead letter). */
   send<T>(to: Ref<T> | string, message: T, options?: SendOptions): void;
-  /** Request/reply: sends `make(replyTo)` and waits for one reply on `replyTo`. */
+  /**
+   * Request/reply: sends `make(replyTo)` and waits for one reply on `replyTo`. The reply's type
+   * comes from the protocol: `to` is a `Ref<T>`, the request is one of the messages T, and the
+   * field in which it carries `replyTo` is a `Ref<R>`: the ask resolves to an R. Name it,
+   * `ask<R>(…)` or `ask<R, T>(…)`, when the protocol cannot say (`to` a name or a bare `Ref`).
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  ask<R, T = any>(to: Ref<T> | string, make: (replyTo: Ref<R>) => T, options?: AskOptions): Promise<R>;
+  ask<R = never, T = any, const M extends T = T>(to: Ref<T> | string, make: (replyTo: ReplyRef) => M, options?: AskOptions): Promise<AskReply<R, T, M>>;
 
   spawn<C, CS extends SystemMessage = never>(body: Body<C, CS>, options?: SpawnOptions): Ref<C>;
   spawnLink<C, CS extends SystemMessage = never>(body: Body<C, CS>, options?: Omit<SpawnOptions, 'link'>): Ref<C>;
@@ -246,11 +252,11 @@ export class ProcessContext implements Context<unknown, SystemMessage> {
     send(proc.kernel, proc, to, message, options);
   }
 
-  ask<R>(to: Ref | string, make: (replyTo: Ref<R>) => unknown, options?: AskOptions): Promise<R> {
+  ask(to: Ref | string, make: (replyTo: ReplyRef) => unknown, options?: AskOptions): Promise<never> {
     const proc = this.#proc;
     if (proc.exited) return never();
     this.#live();
-    return ask(proc.kernel, proc, to, make as (r: Ref) => unknown, options?.timeout ?? 5000) as Promise<R>;
+    return ask(proc.kernel, proc, to, make as (r: Ref) => unknown, options?.timeout ?? 5000) as Promise<never>;
   }
 
   spawn<C, CS extends SystemMessage>(body: Body<C, CS>, options?: SpawnOptions): Ref<C> {

@@ -5,6 +5,7 @@ export type {
   Body, Context, SpawnOptions, StartOptions, ReceiveOptions, AskOptions, TimerRef, TimeoutMessage, SystemMessage, Clause, Timers,
 } from './context.ts';
 export { refOf, RefSchema, isRef, sameProcess, formatRef, type Ref } from './ref.ts';
+export type { ReplyRef, ReplyOf, AskReply } from './reply.ts';
 export {
   isNormalExit, formatReason,
   type ExitReason, type ExitMessage, type DownMessage, type MonitorRef, type ErrorInfo,

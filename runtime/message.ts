@@ -36,6 +36,18 @@ let views: Map<ArrayBufferView, { readonly offset: number; readonly length: numb
 /** While moving: the containers this copy made (the only ones that may hold a buffer to move). */
 let fresh: WeakSet<object> | undefined;
 
+/**
+ * The size each buffer had when a send moved it away (a moved buffer reads 0 bytes from then
+ * on). A trace keeps the messages it saw, and a receiver that passes a buffer on detaches the
+ * very buffer the trace holds: charts read the size it was sent with here.
+ */
+const movedSizes = new WeakMap<ArrayBuffer, number>();
+
+/** A buffer's size as it was sent: its size now, or, once moved on by a send, the size it had then. */
+export function sentByteLength(buffer: ArrayBuffer): number {
+  return buffer.byteLength > 0 ? buffer.byteLength : movedSizes.get(buffer) ?? 0;
+}
+
 /** Returns the receiver's frozen copy of `message`, or throws a MessageError naming the path. */
 export function seal<T>(message: T, transfer?: readonly ArrayBuffer[]): T {
   if (typeof message !== 'object' || message === null) {
@@ -65,7 +77,10 @@ export function seal<T>(message: T, transfer?: readonly ArrayBuffer[]): T {
     const shapes = views;
     const moved = new Map<ArrayBuffer, ArrayBuffer>();
     for (const buffer of transfer) {
-      if (!moved.has(buffer) && !isDetached(buffer)) moved.set(buffer, structuredClone(buffer, { transfer: [buffer] }));
+      if (!moved.has(buffer) && !isDetached(buffer)) {
+        movedSizes.set(buffer, buffer.byteLength);
+        moved.set(buffer, structuredClone(buffer, { transfer: [buffer] }));
+      }
     }
     return rebuild(draft, moved, shapes, fresh, 0) as T;
   } catch (err) {
@@ -263,7 +278,10 @@ function copyView(view: ArrayBufferView): ArrayBufferView {
 /** Buffers listed in `transfer` but not found in the message are detached too (postMessage semantics). */
 function detachAll(buffers: readonly ArrayBuffer[]): void {
   for (const buffer of buffers) {
-    if (!isDetached(buffer)) structuredClone(buffer, { transfer: [buffer] });
+    if (!isDetached(buffer)) {
+      movedSizes.set(buffer, buffer.byteLength);
+      structuredClone(buffer, { transfer: [buffer] });
+    }
   }
 }
 

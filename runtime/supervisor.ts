@@ -25,6 +25,7 @@ import type { AnyBody, Body, Context } from './context.ts';
 import { StartError } from './errors.ts';
 import { errorReason, formatReason, isNormalExit, type DownMessage, type ExitMessage, type ExitReason, type MonitorRef } from './exit.ts';
 import type { AskOptions } from './context.ts';
+import type { Asker } from './reply.ts';
 import { isRef, sameProcess, type Ref } from './ref.ts';
 
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one' | 'simple_one_for_one';
@@ -360,11 +361,6 @@ function shutdownOf(child: Child): number | 'brutal_kill' {
   return s ?? (typeOf(child) === 'supervisor' ? Infinity : 5000);
 }
 
-/** Anything that can ask: a process context or a system. */
-interface Asker {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  ask<R, T = any>(to: Ref<T> | string, make: (replyTo: Ref<R>) => T, options?: AskOptions): Promise<R>;
-}
 
 /** The supervisor's children (in start order) and its restart count. */
 export function whichChildren(from: Asker, sup: Ref | string, options?: AskOptions): Promise<SupervisorReport> {

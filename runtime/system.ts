@@ -7,6 +7,7 @@ import type { ExitReason } from './exit.ts';
 import { createKernel, type DeadLetter, type Kernel, type ProcessInfo } from './kernel.ts';
 import type { SendOptions } from './message.ts';
 import type { Ref } from './ref.ts';
+import type { AskReply, ReplyRef } from './reply.ts';
 import { Scheduler, type Mode, type RunOptions, type RunReport } from './scheduler.ts';
 import { Trace, type TraceOptions } from './trace.ts';
 
@@ -28,8 +29,12 @@ export interface System {
   spawn<M, S extends SystemMessage = never>(body: Body<M, S>, options?: SpawnOptions): Ref<M>;
   /** Sends from outside any process (the sender shows as 'outside' in traces). */
   send<M>(to: Ref<M> | string, message: M, options?: SendOptions): void;
-  /** Request/reply from outside: the reply resolves the promise once the system runs. */
-  ask<R, M = any>(to: Ref<M> | string, make: (replyTo: Ref<R>) => M, options?: AskOptions): Promise<R>;
+  /**
+   * Request/reply from outside: the reply resolves the promise once the system runs. Its type
+   * comes from the protocol, as for `self.ask` (or name it: `ask<R>(…)`).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  ask<R = never, T = any, const M extends T = T>(to: Ref<T> | string, make: (replyTo: ReplyRef) => M, options?: AskOptions): Promise<AskReply<R, T, M>>;
   /** exit/2 from outside: sends an exit signal ('kill' cannot be trapped). */
   exit(to: Ref, reason: ExitReason): void;
 
@@ -79,11 +84,11 @@ export function systemOf(kernel: Kernel, seed: number): System {
     kernel,
     spawn: (body, opts) => kernel.spawn(undefined, body, opts),
     send: (to, message, opts) => kernel.send(undefined, to as Ref, message, opts),
-    ask: <R>(to: Ref | string, make: (replyTo: Ref<R>) => unknown, opts?: AskOptions) =>
-      new Promise<R>((resolve, reject) => {
+    ask: (to: Ref | string, make: (replyTo: ReplyRef) => unknown, opts?: AskOptions) =>
+      new Promise<never>((resolve, reject) => {
         kernel.spawn(undefined, async (self) => {
           try {
-            resolve(await self.ask<R>(to, make, opts));
+            resolve((await self.ask(to, make, opts)) as never);
           } catch (err) {
             reject(err);
           }

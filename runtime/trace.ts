@@ -2,6 +2,7 @@
 // in the order the scheduler made them happen. Cheap to keep on: events are small objects
 // holding the (already frozen) message itself; summaries are made only on export.
 import { formatReason, type ExitReason } from './exit.ts';
+import { sentByteLength } from './message.ts';
 import { formatRef, type Ref } from './ref.ts';
 
 export type DropCause = 'dead' | 'late-reply' | 'network' | 'partition' | 'kernel-down' | 'unknown-name';
@@ -218,7 +219,7 @@ function render(value: unknown, depth: number, nameOf?: (pid: number) => string)
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value !== 'object' || value === null) return String(value);
-  if (value instanceof ArrayBuffer) return `ArrayBuffer(${value.byteLength})`;
+  if (value instanceof ArrayBuffer) return `ArrayBuffer(${sentByteLength(value)})`; // as sent, even if moved on since
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${value.byteLength} bytes)`;
   if ('pid' in value && 'kernel' in value) {
     const r = value as Ref;
@@ -249,7 +250,7 @@ function toJsonSafe(value: unknown): unknown {
   if (typeof value === 'bigint') return { $bigint: value.toString() };
   if (typeof value === 'number' && !Number.isFinite(value)) return { $number: String(value) };
   if (typeof value !== 'object' || value === null) return value;
-  if (value instanceof ArrayBuffer) return { $bytes: value.byteLength };
+  if (value instanceof ArrayBuffer) return { $bytes: value.byteLength }; // now: 0 once moved on (tests read that)
   if (ArrayBuffer.isView(value)) return { $bytes: value.byteLength, $view: value.constructor.name };
   if (Array.isArray(value)) return value.map(toJsonSafe);
   const out: Record<string, unknown> = {};

@@ -87,7 +87,8 @@ npm run check              # or: npm run check -- ${first}
 \`\`\`
 
 runs the public tests and writes \`check/report.html\` (open it in a browser) and
-\`check/report.md\`: the grader's own report, with the marks the public tests earn. It is
+\`check/report.md\`: the grader's own report, with the marks the public tests earn. Naming an
+exercise checks that one again and keeps the others as the last check found them. It is
 what your lecturer will see for that part; hidden tests and hand-marked items show as such.
 
 ## Reflection
@@ -116,12 +117,15 @@ this folder, for each exercise it ran:
 {"v":1,"at":"2026-03-02T14:05:11.000Z","exercise":"${first}","passed":1,"failed":1,"skipped":0,"failedTests":["${first}.example"],"firstFailed":"${first}.example","runs":1}
 \`\`\`
 
-That is: when the run ended, which exercise, how many public tests passed, failed or were
-filtered out, which failed (the first one first), and how many runs in a row had this same
-outcome. Nothing else: no code, no timing of your work or your tests, no keystrokes, nothing
-about your machine. \`npm run submit\` includes the file; your lecturer sees it only summed
-over the class (runs until the public tests first all pass, the span of working time, the
-properties that failed first and longest). It has no effect on your marks.
+That is: the date and time the run ended (\`at\`), which exercise, how many public tests
+passed, failed or were filtered out, which failed (the first one first), and how many runs in
+a row had this same outcome (\`runs\`; when there are several, \`last\` is the time the latest
+ended). Nothing else: no code, no test durations, no keystrokes, nothing about your machine.
+The times do show when you ran the tests, so the span from your first run to your last is a
+rough measure of your working time. \`npm run submit\` includes the file; your lecturer sees
+it only summed over the class (runs until the public tests first all pass, the span of
+working time from those times, the properties that failed first and longest). It has no
+effect on your marks.
 
 It is your choice. To switch it off, set \`"progressLog": false\` in \`settings.json\` (or set
 the environment variable \`MP_PROGRESS_LOG=0\`); nothing is recorded then, and \`npm run submit\`

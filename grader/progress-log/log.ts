@@ -2,8 +2,9 @@
 // the student pack (grader/pack/tools/reporter.ts) to `progress.jsonl` with the student's
 // knowledge and consent, and summarised per exercise on the class dashboard (summary.ts).
 //
-// A line holds test outcomes only, never code, timing of tests, keystrokes or anything about
-// the machine:
+// A line holds test outcomes and the time the run ended (`at`, and `last` for merged runs:
+// the span of working time is read off them), never code, test durations, keystrokes or
+// anything about the machine:
 //   {"v":1,"at":"2026-03-02T14:05:11.000Z","exercise":"ring","passed":1,"failed":1,"skipped":0,
 //    "failedTests":["ring.desk-answers"],"firstFailed":"ring.desk-answers","runs":1}
 // Consecutive runs with the same outcome are kept as one line: `runs` counts them and `last`

@@ -334,7 +334,12 @@ export function buildStudentView(r: Result): StudentView {
     total: {
       score: isWithheld(r) ? '—' : num(r.total.score),
       max: num(r.total.max),
-      percent: isWithheld(r) ? 'marks withheld: grading error' : percent(r.total.score, r.total.max),
+      // Points awaiting marking are not counted as zero: the percentage is of what has been marked.
+      percent: isWithheld(r)
+        ? 'marks withheld: grading error'
+        : r.total.awaiting > 0
+          ? `${percent(r.total.score, r.total.max - r.total.awaiting)} of the ${num(r.total.max - r.total.awaiting)} points marked so far`
+          : percent(r.total.score, r.total.max),
       awaiting: r.total.awaiting > 0 ? num(r.total.awaiting) : null,
     },
     withheld: isWithheld(r),

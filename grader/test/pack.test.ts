@@ -22,6 +22,8 @@ import { summariseProgress } from '../progress-log/summary.ts';
 import { renderClass } from '../report/index.ts';
 import { Result } from '../result.ts';
 import { wantedFiles } from '../prepare/prepare.ts';
+import { replayCommand } from '../../kernels/harness/replay.ts';
+import { formatPointer, missingPointers } from './doc-paths.ts';
 
 let work: string;
 let pack: string;
@@ -132,6 +134,10 @@ describe('the pack', () => {
     expect(readme).toMatch(/SEED=4181 TEST_ID=ring\.some-test npm test -- ring/);
     expect(readme).toMatch(/npm run submit/);
     expect(readme).toMatch(/"progressLog": false/);
+    // It says exactly what progress.jsonl records, times included (it once said "no timing of your work").
+    expect(readme).not.toMatch(/no timing/);
+    expect(readme).toMatch(/the date and time the run ended \(`at`\)[\s\S]*`last` is the time the latest\s+ended/);
+    expect(readme).toMatch(/Naming an\s+exercise checks that one again and keeps the others/);
     expect(readFileSync(join(pack, 'REFLECTION.md'), 'utf8')).toMatch(/locks[\s\S]*deadlock[\s\S]*Barrelfish[\s\S]*let it crash/i);
   });
 
@@ -160,6 +166,36 @@ describe('the pack', () => {
     expect(new Set(leaks.map((l) => l.file))).toEqual(new Set(['notes.txt', 'hint.md', 'ring/ring.ts']));
     expect(leaks.some((l) => l.from.startsWith('the name of hidden test'))).toBe(true);
     rmSync(planted, { recursive: true, force: true });
+  });
+
+  it('points only at what it has: every relative path and npm run script its docs mention exists', () => {
+    expect(missingPointers(pack, built.files).map(formatPointer)).toEqual([]);
+    // The check finds what is missing (what the pack's docs once pointed at).
+    const planted = 'planted-notes.md';
+    writeFileSync(join(pack, planted), 'Start from `starter/bank/bank/bank.ts`; see [the kernels](kernels/README.md), `runtime/test/` and `npm run bench`. `ring/ring.ts:12:5`, [the protocol](exercises/ring/protocol.ts) and `npm run check` are here.\n');
+    try {
+      expect(missingPointers(pack, [planted]).map((p) => p.target)).toEqual(['kernels/README.md', 'npm run bench', 'starter/bank/bank/bank.ts', 'runtime/test/']);
+    } finally {
+      rmSync(join(pack, planted));
+    }
+  });
+
+  it('shows replays in the form a failure prints them (by test id), never the old -t "<name>"', () => {
+    const docs = [...built.files.filter((f) => f.endsWith('.md')), 'grader/pack/tools/vitest.config.ts'];
+    let replays = 0;
+    for (const doc of docs) {
+      const text = readFileSync(join(pack, doc), 'utf8');
+      expect(text, doc).not.toMatch(/npm test -- \S+ -t /);
+      for (const m of text.matchAll(/(?:MP_KERNEL=\S+ )?SEED=(\d+) \S+ npm test -- ([a-z0-9-]+)/g)) {
+        const [line, seed, exercise] = m as unknown as [string, string, string];
+        const id = /TEST_ID=(\S+)/.exec(line)?.[1] ?? '';
+        expect(line, doc).toBe(replayCommand(exercise, Number(seed), id));
+        // A real public test of that exercise (the pack README's placeholder aside).
+        if (!id.endsWith('.some-test')) expect(Object.keys(testNames(exercise, 'public')), doc).toContain(id);
+        replays++;
+      }
+    }
+    expect(replays).toBeGreaterThanOrEqual(packed().length + 1);
   });
 
   it('has a package-lock.json that npm ci installs, with nothing but Node and npm', () => {
@@ -214,6 +250,15 @@ describe('npm test in the pack', () => {
       expect(r.code).not.toBe(0);
       expect(r.out).toMatch(/the submission stopped responding while handling startDesk\(\.\.\.\): it used 2 s of CPU time without answering \(a busy loop/);
       expect(r.out).toMatch(/the kernel failed at this seed, so the other seeds were not run/);
+      // The printed replay runs that test under that seed, and says no more seeds than it ran.
+      const replay = /replay: (SEED=\d+ TEST_ID=ring\.desk-answers npm test -- ring)\n/.exec(r.out)?.[1];
+      expect(replay, r.out).toBeDefined();
+      const again = await sh(replay!, { timeout: 240_000 });
+      expect(again.out).toContain(`(the kernel failed at this seed) · replay: ${replay}\n`);
+      // Under the process kernel, the replay names the mode: pasting it runs the same way again.
+      const inProcess = await sh(`MP_KERNEL=process ${replay}`, { timeout: 240_000 });
+      expect(inProcess.out).toMatch(/stopped responding while handling startDesk/);
+      expect(inProcess.out).toContain(`(the kernel failed at this seed) · replay: MP_KERNEL=process ${replay}\n`);
       const check = await sh('npm run check -- ring', { timeout: 240_000 });
       expect(check.code, check.out).toBe(0);
       expect(readFileSync(join(pack, 'check', 'report.md'), 'utf8')).toMatch(/stopped responding while handling startDesk/);
@@ -241,7 +286,23 @@ t.property('ring.my-idea', 'my own: always fails', async (ctx) => ctx.fail('on p
       const lines = parseLog(readFileSync(log, 'utf8')).lines;
       expect(lines.at(-1)).toMatchObject({ exercise: 'ring', passed: 0, failed: ringPublic().length });
       expect(lines.at(-1)!.failedTests).not.toContain('ring.my-idea');
+      // The public ring.ring-small failed on the starter; the own test of that id passed: it stays failed.
+      expect(lines.at(-1)!.failedTests).toContain('ring.ring-small');
+      expect(lines.at(-1)!.failedTests.length).toBe(ringPublic().length);
+      // npm run check neither counts nor shows them.
+      const logBeforeCheck = readFileSync(log, 'utf8');
+      const c = await sh('npm run check -- ring --quiet --out check-own');
+      expect(c.code, c.out).toBe(0);
+      const result = Result.parse(JSON.parse(readFileSync(join(pack, 'check-own', 'result.json'), 'utf8')));
+      const ring = result.exercises.find((e) => e.id === 'ring')!;
+      expect(ring.score).toBe(0);
+      expect(ring.tests.map((t) => t.id).sort()).toEqual([...ringPublic()].sort());
+      expect(ring.tests.find((t) => t.id === 'ring.ring-small')).toMatchObject({ status: 'failed', score: 0 });
+      const md = readFileSync(join(pack, 'check-own', 'report.md'), 'utf8');
+      expect(md).not.toMatch(/my own/);
+      expect(readFileSync(log, 'utf8')).toBe(logBeforeCheck);
     } finally {
+      rmSync(join(pack, 'check-own'), { recursive: true, force: true });
       rmSync(own, { force: true });
       if (logBefore === undefined) rmSync(log, { force: true });
       else writeFileSync(log, logBefore);
@@ -323,6 +384,29 @@ t.property('ring.my-idea', 'my own: always fails', async (ctx) => ctx.fail('on p
     expect(readFileSync(join(pack, 'check', 'report.html'), 'utf8')).toMatch(/^<!doctype html>/i);
     // check does not add to the progress log
     expect(parseLog(readFileSync(join(pack, 'progress.jsonl'), 'utf8')).lines).toEqual(lines);
+  }, 240_000);
+
+  it('npm run check -- <id> checks that exercise again and keeps the others in the report, saying so', async () => {
+    const before = Result.parse(JSON.parse(readFileSync(join(pack, 'check', 'result.json'), 'utf8')));
+    const solution = readFileSync(join(pack, 'ring', 'ring.ts'), 'utf8');
+    cpSync(join(kitRoot, 'starter', 'ring', 'ring', 'ring.ts'), join(pack, 'ring', 'ring.ts'));
+    try {
+      const c = await sh('npm run check -- ring');
+      expect(c.code, c.out).toBe(0);
+      const after = Result.parse(JSON.parse(readFileSync(join(pack, 'check', 'result.json'), 'utf8')));
+      expect(after.exercises.map((e) => e.id)).toEqual(before.exercises.map((e) => e.id));
+      for (const e of after.exercises) {
+        if (e.id === 'ring') expect(e.score).toBe(0);
+        else expect(e, e.id).toEqual(before.exercises.find((x) => x.id === e.id));
+      }
+      expect(after.total.score).toBe(before.total.score - before.exercises.find((e) => e.id === 'ring')!.score);
+      const others = packed().filter((id) => id !== 'ring');
+      expect(after.warnings.join('\n')).toContain(`Only ring was checked now; ${others.join(', ')} are as the check of`);
+      expect(readFileSync(join(pack, 'check', 'report.md'), 'utf8')).toContain('Only ring was checked now');
+      expect(c.out).toMatch(new RegExp(`${others[0]} +[\\d.]+ / [\\d.]+ public points.*\\(from the earlier check: not run now\\)`));
+    } finally {
+      writeFileSync(join(pack, 'ring', 'ring.ts'), solution);
+    }
   }, 240_000);
 });
 

@@ -123,6 +123,12 @@ describe('student report', () => {
     }
     expect(bob.md).toContain('Design note: why the teller never blocks: awaiting marking (– / 10)');
     expect(bob.md).not.toMatch(/teller never blocks: 0 \/ 10/);
+    // The percentage is of the points marked so far, not of a total that counts the awaiting ones as zero.
+    const { score, max, awaiting } = withFailures.total;
+    const marked = `${Math.round((100 * score) / (max - awaiting))}% of the ${max - awaiting} points marked so far`;
+    for (const out of [bob.html, bob.md]) expect(out).toContain(marked);
+    expect(bob.md).toContain(`**Total: ${score} / ${max} points** (${marked}) · ${awaiting} more points awaiting manual marking (not counted as zero)`);
+    expect(renderStudentReport(fullMarks).md).toMatch(/^\*\*Total: \d+ \/ \d+ points\*\* \(\d+%\)$/m); // nothing awaiting: of the whole
   });
 
   it('a full-marks student sees only passes', () => {

@@ -176,7 +176,7 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
           ctx.task.meta.mp = outcome;
           if (outcome.infrastructure) throw withoutStack(new HarnessError(outcome.infrastructure));
           if (outcome.error) throw withoutStack(new HarnessError(outcome.error));
-          if (outcome.failure) throw withoutStack(new PropertyFailure(formatFailure(manifest.id, name, outcome)));
+          if (outcome.failure) throw withoutStack(new PropertyFailure(formatFailure(manifest.id, name, outcome, seeds.length)));
         });
       }
 
@@ -270,18 +270,21 @@ function observedText(err: unknown): string {
   return String(err);
 }
 
-/** How the seeds went: "failed on 2 of 3 seeds", or, when the kernel failed, that the rest were not run. */
-function seedsSummary(o: PropertyOutcome): string {
-  if (o.kernelFailure && o.seeds.run.length === 1) return 'the kernel failed at this seed, so the other seeds were not run';
+/**
+ * How the seeds went: "failed on 2 of 3 seeds", or, when the kernel failed, that the rest of
+ * the `planned` seeds were not run (a replay plans one: nothing was left out).
+ */
+function seedsSummary(o: PropertyOutcome, planned: number): string {
+  if (o.kernelFailure && o.seeds.run.length === 1) return planned > 1 ? 'the kernel failed at this seed, so the other seeds were not run' : 'the kernel failed at this seed';
   return `failed on ${o.seeds.failed.length} of ${o.seeds.run.length} seeds`;
 }
 
-function formatFailure(exercise: string, name: string, o: PropertyOutcome): string {
+function formatFailure(exercise: string, name: string, o: PropertyOutcome, planned: number): string {
   const f = o.failure!;
   const lines = [
     `${exercise} › ${name}`,
     ...f.observed.split('\n').map((l) => `  ${l}`),
-    `  seed ${f.seed} (${seedsSummary(o)}) · replay: ${f.replay}`,
+    `  seed ${f.seed} (${seedsSummary(o, planned)}) · replay: ${f.replay}`,
   ];
   if (f.chart.length > 0) {
     lines.push('  last messages before the failure:');

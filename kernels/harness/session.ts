@@ -7,6 +7,7 @@
 // Every message crossing to the system is checked against the exercise protocol's
 // `toSystem` schema, and every message coming back against `fromSystem`: a malformed
 // message fails the test with the field and what was expected, not a stack trace.
+import { describeIssues, messageType, type Issue } from './protocol-issues.ts';
 import type { SchemaLike } from '../../runtime/pattern.ts';
 import { toMatcher } from '../../runtime/pattern.ts';
 import type { ChartEntry } from '../../runtime/trace.ts';
@@ -254,23 +255,13 @@ export class Session {
     if (!schema) return;
     const result = schema.safeParse(msg) as { success: boolean; error?: { issues?: Issue[] } };
     if (result.success) return;
-    const issues = (result.error?.issues ?? []).slice(0, 3).map(describeIssue).join('; ');
-    throw new ProtocolError(`${who} a message that does not follow the protocol: ${issues || 'it does not match any message type'}. The message was ${preview(msg)}`);
+    const issues = describeIssues(result.error?.issues ?? [], msg).join('; ');
+    const type = messageType(msg);
+    throw new ProtocolError(`${who} a message${type === undefined ? '' : ` of type "${type}"`} that does not follow the protocol: ${issues || 'it does not match any message type'}. The message was ${preview(msg)}`);
   }
 }
 
 export type TraceRecord = { seq: number; t: number; kind: string; [field: string]: unknown };
-
-interface Issue {
-  path: PropertyKey[];
-  message: string;
-  code?: string;
-}
-
-function describeIssue(issue: Issue): string {
-  const where = issue.path.length > 0 ? `field "${issue.path.map(String).join('.')}"` : 'the message';
-  return `${where}: ${issue.message}`;
-}
 
 function label(msg: unknown): string {
   if (typeof msg === 'object' && msg !== null && typeof (msg as { type?: unknown }).type === 'string') {

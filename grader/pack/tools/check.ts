@@ -3,6 +3,8 @@
 // with the grader's own scoring (grader/score.ts) and writes the grader's report (same
 // templates) to check/report.html and check/report.md, with check/result.json.
 // Only the public tests run here; the report says how many points the hidden tests carry.
+// Checking some exercises (`npm run check -- ring`) replaces theirs in the report and keeps the
+// others from the last check, saying so.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,8 +85,19 @@ export interface CheckOptions {
   readonly quiet?: boolean;
 }
 
+/** The result.json of an earlier check in `dir`, if it is one of this kit's. */
+function previousResult(dir: string, kit: string | undefined): Result | undefined {
+  try {
+    const r = Result.parse(JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')));
+    return r.kit.version === (kit ?? 'unknown') ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function check(options: CheckOptions = {}): Promise<{ result: Result; dir: string }> {
   const started = Date.now();
+  let keptFrom = '';
   const root = studentRoot();
   const manifests = packExercises(options.exercises ?? []);
   const info = readPackInfo();
@@ -116,20 +129,45 @@ export async function check(options: CheckOptions = {}): Promise<{ result: Resul
   const manual: ManualItem[] = manifests.flatMap((m) => m.manual.map((item) => ({
     id: `${m.id}.${item.id}`, exercise: m.id, title: item.title, max: item.points, status: 'awaiting' as const,
   })));
+  const dir = resolve(options.out ?? join(packRoot, 'check'));
+  // `npm run check -- ring` checks ring again and keeps the other exercises of the last report
+  // (same kit; exercises of this pack), each in the pack's order, and says when they were checked.
+  const kept: string[] = [];
+  if ((options.exercises ?? []).length > 0) {
+    const previous = previousResult(dir, info?.kit);
+    if (previous) {
+      const order = packExercises().map((m) => m.id);
+      const checked = new Set(exercises.map((e) => e.id));
+      for (const e of previous.exercises) {
+        if (checked.has(e.id) || !order.includes(e.id)) continue;
+        exercises.push(e);
+        manual.push(...previous.manual.filter((i) => i.exercise === e.id));
+        kept.push(e.id);
+      }
+      const rank = (id: string) => order.indexOf(id);
+      exercises.sort((a, b) => rank(a.id) - rank(b.id));
+      manual.sort((a, b) => rank(a.exercise ?? '') - rank(b.exercise ?? ''));
+      if (kept.length > 0) keptFrom = previous.gradedAt;
+    }
+  }
+  const all = [...manifests.map((m) => m.id), ...kept];
   const outcomes = [...collector.outcomes.values()].flatMap((m) => [...m.values()]);
   const ran = outcomes.find((o) => o.sandbox)?.sandbox;
   const publicPoints = exercises.reduce((a, e) => a + e.max, 0);
-  const totalPoints = manifests.reduce((a, m) => a + (info?.exercises.find((e) => e.id === m.id)?.points.total ?? 0), 0);
+  const totalPoints = all.reduce((a, id) => a + (info?.exercises.find((e) => e.id === id)?.points.total ?? 0), 0);
   const warnings = [
     totalPoints > publicPoints
       ? `This is a local preview: only the public tests ran (${fmt(publicPoints)} of the ${fmt(totalPoints)} automated points). The grader also runs hidden tests, with your code in a sandbox.`
       : 'This is a local preview of the public tests. The grader runs the same tests with your code in a sandbox.',
   ];
+  if (kept.length > 0) {
+    warnings.push(`Only ${manifests.map((m) => m.id).join(', ')} ${manifests.length > 1 ? 'were' : 'was'} checked now; ${kept.join(', ')} ${kept.length > 1 ? 'are' : 'is'} as the check of ${keptFrom.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} found ${kept.length > 1 ? 'them' : 'it'} (npm run check checks every exercise again).`);
+  }
   for (const o of outcomes) {
     if (o.kernelFailure) warnings.push(`A test of ${o.exercise} ("${o.name}") stopped the kernel: ${o.failure?.observed ?? o.error ?? 'the kernel stopped'}`);
   }
   const files: Record<string, string> = {};
-  for (const m of manifests) for (const f of m.files) if (existsSync(join(root, f))) files[f] = readFileSync(join(root, f), 'utf8');
+  for (const m of packExercises(all)) for (const f of m.files) if (existsSync(join(root, f))) files[f] = readFileSync(join(root, f), 'utf8');
   const result = Result.parse({
     student: 'local preview',
     kit: { version: info?.kit ?? 'unknown' },
@@ -150,7 +188,6 @@ export async function check(options: CheckOptions = {}): Promise<{ result: Resul
     notes: [],
   });
 
-  const dir = resolve(options.out ?? join(packRoot, 'check'));
   mkdirSync(dir, { recursive: true });
   const { html, md } = renderStudentReport(result);
   writeFileSync(join(dir, 'report.html'), html);
@@ -162,7 +199,8 @@ export async function check(options: CheckOptions = {}): Promise<{ result: Resul
     const lines = ['', 'Marked preview (public tests):'];
     for (const e of exercises) {
       const total = info?.exercises.find((x) => x.id === e.id)?.points.total;
-      const status = e.status === 'graded' ? '' : e.status === 'missing' ? '   not found' : e.status === 'compile-error' ? '   does not compile' : '   could not be run';
+      const status = (e.status === 'graded' ? '' : e.status === 'missing' ? '   not found' : e.status === 'compile-error' ? '   does not compile' : '   could not be run')
+        + (kept.includes(e.id) ? '   (from the earlier check: not run now)' : '');
       lines.push(`  ${e.id.padEnd(width)}   ${fmt(e.score)} / ${fmt(e.max)} public points${total !== undefined ? ` (of ${fmt(total)})` : ''}${status}`);
     }
     if (manual.length > 0) lines.push(`  marked by hand: ${fmt(manual.reduce((a, i) => a + i.max, 0))} points, awaiting marking (not counted as zero)`);

@@ -2,7 +2,8 @@
 //   npm test                 every exercise's public tests
 //   npm test -- ring         one exercise (vitest filters test files by path)
 //   npm run test:watch       watch mode: saving a file of yours reruns that exercise's tests
-//   SEED=4181 npm test -- ring -t "name of the test"   replay one test under one seed
+//   SEED=4181 TEST_ID=ring.desk-answers npm test -- ring   replay one test (by its id) under one seed:
+//                            the command a failure prints (kernels/harness/replay.ts)
 import { defineConfig } from 'vitest/config';
 import { exerciseDir, listExercises, loadManifest } from '../../../exercises/manifest.ts';
 import { escapeRegExp, filesUnder, packRoot, studentRoot } from './local.ts';

@@ -10,7 +10,7 @@
 //  - a *black hole* never answers;
 //  - a *poison* page answers at once, but its HTML makes `parseLinks` throw.
 import type { Ref } from '#runtime';
-import { crashed, exits, maxOverlap, messagesOf, nameOf, restarts, type PropertyContext, type Session, type TraceJson } from '#harness';
+import { crashed, exits, maxOverlap, messagesOf, nameOf, reasonText, restarts, type PropertyContext, type Session, type TraceJson } from '#harness';
 import type { Random } from '#runtime/prng';
 import { parseLinks } from '../../parse.ts';
 import type { Aborted, CrawlerConfig, CrawlResult, Fetch, Report, WebReply } from '../../protocol.ts';
@@ -735,6 +735,24 @@ export async function checkGaveUp(ctx: PropertyContext, run: CrawlRun, url: stri
       ': fetch with self.ask(..., { timeout: config.fetchTimeout }) and do not catch the AskTimeoutError — let it crash the worker');
     ctx.check(end!.t - f.at === timeout, `${url} ${answered}; the worker that fetched it at t=${f.at} crashed at t=${end!.t}, ${end!.t - f.at} ms later: it must give up exactly fetchTimeout = ${timeout} ms after the fetch`);
   });
+}
+
+/**
+ * The restarts the supervisors made, in words, for a message about how many there were: which
+ * worker ended when, why, on which URL, and when its successor started (at most 6 listed).
+ */
+export async function restartCauses(run: CrawlRun): Promise<string> {
+  const trace = await run.s.trace();
+  const ended = exits(trace);
+  const list = restarts(trace).filter((r) => r.t >= run.startedAt).map((r) => {
+    const end = ended.get(r.old);
+    const last = run.fetches.filter((f) => f.worker.pid === r.old).at(-1);
+    const on = last ? ` after fetching ${last.url} at t=${last.at}` : '';
+    return `${nameOf(trace, r.old)} ended at t=${end?.t ?? r.t} (${reasonText(end?.reason)})${on}, restarted at t=${r.t}`;
+  });
+  if (list.length === 0) return ' The supervisors restarted no worker.';
+  const shown = list.slice(0, 6);
+  return ` The restarts: ${shown.join('; ')}${list.length > shown.length ? `; and ${list.length - shown.length} more` : ''}.`;
 }
 
 /** Restart events the supervisors recorded in the trace. */
