@@ -114,7 +114,7 @@ export function describeEvent(e: SharedEvent, width = 18): string {
     case 'wait-lock': what = `waits for ${e.target}${mode}${e.heldBy?.length ? `, held by ${e.heldBy.join(', ')}` : ''}`; break;
     case 'unlock': what = `unlocked ${e.target}${mode}`; break;
     case 'wait': what = `waits on condition ${e.target} (its mutex released)`; break;
-    case 'woken': what = `woken on ${e.target}`; break;
+    case 'woken': what = `woken on ${e.target}${e.field === 'spurious' ? ' (spurious: no signal)' : ''}`; break;
     case 'signal': what = `signals ${e.target}`; break;
     case 'broadcast': what = `broadcasts ${e.target}`; break;
     case 'read': what = `read  ${e.target}.${e.field} = ${JSON.stringify(e.value)}`; break;

@@ -1,10 +1,15 @@
 // A condition variable bound to a mutex (see memory.ts), as in a monitor: `wait` releases the
 // mutex, sleeps until a `signal` or `broadcast`, then takes the mutex again before it returns.
 // By the time it has the mutex back, other tasks may have run and changed what it waited for
-// (a broadcast wakes every waiter; another task may get the mutex first), so always wait in a
-// loop: `while (!ready) await cond.wait(t)`.
+// (a broadcast wakes every waiter; another task may get the mutex first). And a waiter may
+// wake with no signal at all (a *spurious wake-up*, which POSIX and Java allow too): here the
+// seeded scheduler decides, for each wait, whether it does. So always wait in a loop:
+// `while (!ready) await cond.wait(t)`.
 import { LockError, type Task } from './memory.ts';
 import type { Mutex } from './mutex.ts';
+
+/** The chance that a wait wakes up without a signal (decided by the seeded scheduler). */
+const SPURIOUS = 0.5;
 
 export class Condition {
   readonly #waiters: { task: Task; token: number }[] = [];
@@ -24,9 +29,18 @@ export class Condition {
     this.#waiters.push({ task: t, token });
     this.mutex.unlock(t);
     t.waiting = { kind: 'condition', target: this.name, since: e.seq, of: undefined };
-    await t.sleepUntil(token);
+    let spurious = false;
+    if (t.random() < SPURIOUS) {
+      await t.yield();
+      const i = this.#waiters.findIndex((w) => w.token === token);
+      if (i >= 0) {
+        this.#waiters.splice(i, 1); // nobody signalled it: it wakes anyway
+        spurious = true;
+      }
+    }
+    if (!spurious) await t.sleepUntil(token);
     t.waiting = undefined;
-    t.memory.record(t, { op: 'woken', target: this.name });
+    t.memory.record(t, { op: 'woken', target: this.name, ...(spurious ? { field: 'spurious' } : {}) });
     await this.mutex.lock(t);
   }
 

@@ -182,6 +182,11 @@ export class SharedTask {
     return this.#ctx.now();
   }
 
+  /** A number in [0, 1) from the system's seeded generator. */
+  random(): number {
+    return this.#ctx.random();
+  }
+
   /** An interleaving point: other tasks may run before this one goes on (the seed decides). */
   async yield(): Promise<void> {
     await this.#ctx.sleep(0);
