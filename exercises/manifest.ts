@@ -137,7 +137,7 @@ export function listExercises(root = exercisesDir): string[] {
     .sort((a, b) => courseOrder(a) - courseOrder(b) || a.localeCompare(b));
 }
 
-const ORDER = ['ring', 'pipeline', 'bank', 'crawler', 'multikernel'];
+const ORDER = ['ring', 'pipeline', 'bank', 'bank-locks', 'crawler', 'multikernel'];
 function courseOrder(id: string): number {
   const i = ORDER.indexOf(id);
   return i < 0 ? ORDER.length : i;
