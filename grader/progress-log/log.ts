@@ -43,6 +43,7 @@ export type ProgressLine = z.infer<typeof ProgressLine>;
 
 export const HAZARDS = ['deadlock', 'lost-update', 'conservation'] as const;
 export type Hazard = (typeof HAZARDS)[number];
+export const HAZARD_LABEL: Record<Hazard, string> = { deadlock: 'a deadlock', 'lost-update': 'a lost update', conservation: 'money not conserved' };
 
 /**
  * The kinds of failure a failure report describes, from its words: the deadlock report of
