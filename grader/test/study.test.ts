@@ -102,5 +102,7 @@ describe('the pack and the two banks', () => {
     const info = JSON.parse(readFileSync(join(work, 'pack', 'pack.json'), 'utf8')) as { exercises: { id: string; starter: Record<string, string> }[] };
     expect(info.exercises.map((e) => e.id)).toEqual(['bank', 'bank-locks']);
     expect(Object.keys(info.exercises[1]!.starter)).toEqual(['bank-locks/bank.ts']);
+    // REFLECTION.md asks for the comparison, with evidence from the student's own runs.
+    expect(readFileSync(join(work, 'pack', 'REFLECTION.md'), 'utf8')).toMatch(/## 6\. `bank` and `bank-locks`, side by side\n\nMessage passing or locks[^\n]*\n(.*\n)*.*progress\.jsonl/);
   });
 });
