@@ -1,4 +1,4 @@
-// Regenerates the study demo class (examples/study/<student>/): real attempts at the two banks,
+// Regenerates the study demo class (examples/study/class/<student>/): real attempts at the two banks,
 // run in a real student pack, so that each student's progress.jsonl is what the pack's
 // reporter wrote, not invented numbers.
 //
@@ -8,9 +8,9 @@
 // starter, then realistic wrong versions (the exercises' mutants: bugs students write), then
 // a working one (or not). Each version is saved into the pack and `npm test -- <exercise>` is
 // run there, exactly as a student would. The last version of each file and the log are copied
-// to examples/study/<student>/; grade them with
+// to examples/study/class/<student>/; grade them with
 //
-//   npx grader grade examples/study --exercise bank --exercise bank-locks --out reports/study
+//   npx grader grade examples/study/class --exercise bank --exercise bank-locks --out reports/study
 //   npx grader study reports/study --out reports/study/study.csv
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -82,7 +82,7 @@ try {
         console.log(`${student.padEnd(6)} ${exercise.padEnd(11)} ${v.padEnd(26)} ${summary.trim()}`);
       }
     }
-    const dest = join(here, student);
+    const dest = join(here, 'class', student);
     rmSync(dest, { recursive: true, force: true });
     for (const ex of Object.keys(FILE)) {
       const from = join(pack, FILE[ex]!);
