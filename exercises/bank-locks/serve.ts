@@ -35,7 +35,8 @@ export function serveBank<B>(ops: BankOps<B>): (self: Context<never>, config: Ba
         }
         const name = taskName(req, n);
         me.spawn(async (task: Context<never>) => {
-          const reply = await memory.run<unknown>(task, name, (t): Promise<unknown> => {
+          const reply = await memory.run<unknown>(task, name, async (t): Promise<unknown> => {
+            await t.yield(); // a thread starts when the scheduler lets it: tasks begin in any order
             switch (req.type) {
               case 'deposit': return ops.deposit(t, bank, req.account, req.amount);
               case 'withdraw': return ops.withdraw(t, bank, req.account, req.amount);
