@@ -169,7 +169,7 @@ export function renderStudyCsv(rows: readonly StudyRow[]): string {
     lines.push([
       r.participant, r.comparison, r.exercise,
       log ? e.runs : undefined, log ? e.starterRuns : undefined, e?.attemptsToFirstFullPass,
-      e?.workingSpanHours === undefined ? undefined : round2(e.workingSpanHours),
+      e?.workingSpanHours === undefined ? undefined : Math.round(e.workingSpanHours * 1000) / 1000,
       e?.firstFailed, e?.longestFailed, log ? e.longestFailedRuns : undefined,
       log ? e.hazards.includes('deadlock') : undefined, log ? e.hazards.includes('lost-update') : undefined, log ? e.hazards.includes('conservation') : undefined,
       r.status, r.score, r.max,
