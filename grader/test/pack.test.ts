@@ -414,9 +414,10 @@ describe('submitting and grading', () => {
     expect(existsSync(progressLogPath(out, 'packed'))).toBe(true);
     const evidence = (await classProgress(out, graded.results.map((r) => r.student)))!;
     expect(evidence.ring).toMatchObject({ students: 1, neverPassed: 0, attemptsToFirstFullPass: { n: 1 } });
-    // The run of the untouched starter is not an attempt ("edited": false); then replay (filtered), type error, the solution.
-    expect(evidence.ring!.attemptsToFirstFullPass.median).toBe(3);
-    expect(evidence.ring!.starterRuns).toBe(1);
+    // Runs of the untouched starter (the first run and its filtered replay: "edited": false) are
+    // no attempts; the student's own code: a type error, then the first full pass.
+    expect(evidence.ring!.attemptsToFirstFullPass.median).toBe(2);
+    expect(evidence.ring!.starterRuns).toBeGreaterThanOrEqual(2);
     expect(evidence.ring!.firstFailedProperties).toEqual([{ property: 'a token goes 3 times round a ring of 4 and Done reports 12 hops', students: 1 }]);
     // The dashboard renders it as it is (renderClass's `progress` option).
     const html = renderClass(graded.results, { progress: evidence }).indexHtml;
