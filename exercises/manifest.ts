@@ -80,6 +80,11 @@ export const Manifest = z.object({
   groups: z.array(Group).min(1),
   mutants: z.array(Mutant).default([]),
   manual: z.array(ManualItem).default([]),
+  /**
+   * A study pair: this exercise is compared with exercise `with` (the same task done another
+   * way). The class dashboard shows the two side by side and `grader study` exports them.
+   */
+  compare: z.object({ with: id, question: z.string().min(1) }).strict().optional(),
 }).strict().superRefine((m, ctx) => {
   if (!m.files.includes(m.entry)) ctx.addIssue({ code: 'custom', path: ['entry'], message: `must be one of "files" (${m.files.join(', ')})` });
   const seen = new Map<string, string>();
@@ -137,7 +142,7 @@ export function listExercises(root = exercisesDir): string[] {
     .sort((a, b) => courseOrder(a) - courseOrder(b) || a.localeCompare(b));
 }
 
-const ORDER = ['ring', 'pipeline', 'bank', 'crawler', 'multikernel'];
+const ORDER = ['ring', 'pipeline', 'bank', 'bank-locks', 'crawler', 'multikernel'];
 function courseOrder(id: string): number {
   const i = ORDER.indexOf(id);
   return i < 0 ? ORDER.length : i;

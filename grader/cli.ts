@@ -1,4 +1,4 @@
-// The `grader` command: grade, merge, marks, doctor, selftest, pack, new, gradescope; each has --help. Every
+// The `grader` command: grade, merge, marks, doctor, selftest, pack, new, gradescope, study; each has --help. Every
 // error a user can cause (a UserError: PackError, MarksError, MergeError, LockedError are
 // ones) ends in one plain line and exit code 2; a crash of the grader itself in a message and
 // exit code 1.
@@ -25,11 +25,27 @@ Commands:
   pack                      build the student pack (no hidden test, solution or mutant)
   new <id>                  scaffold a new exercise that selftest passes
   gradescope                build the autograder zip for Gradescope
+  study --out FILE          export the exercise pairs' evidence, one anonymised row per student
 
 Run "npx grader <command> --help" for a command's options.`;
 
 /** Each command's --help. */
 const HELP: Record<string, string> = {
+  study: `Usage: npx grader study [DIR] --out FILE [--salt KEY]
+
+For the exercises that a manifest pairs as a comparison ("compare", e.g. bank and bank-locks):
+one row per student and exercise of a graded class (DIR, default: reports), from the students'
+consented progress logs and their marks. Columns: participant (a pseudonym), comparison,
+exercise, runs and starter_runs (runs of their own code; runs of the untouched starter),
+attempts_to_first_full_pass, working_span_hours, first_failed_test, longest_failed_test,
+longest_failed_runs, hit_deadlock, hit_lost_update, hit_conservation_failure (1/0, from the
+failure reports of their local runs), graded_status, graded_score, graded_max. No names, no
+code: a participant is a keyed hash of the student id, with a random key unless --salt is given
+(give the same key to match rows of two exports; keep it away from the data).
+
+Options:
+  --out FILE    the CSV to write (required)
+  --salt KEY    the pseudonyms' key (default: a fresh random key, not stored)`,
   grade: `Usage: npx grader grade <path>... [options]
 
 Grades every submission: a path is one submission (a folder, .zip or .tar.gz) or a folder
@@ -145,8 +161,10 @@ async function main(argv: string[]): Promise<number> {
       return scaffold(rest);
     case 'gradescope':
       return (await import('./gradescope/cli.ts')).gradescope(rest);
+    case 'study':
+      return study(rest);
     default:
-      throw new UsageError(`unknown command "${command}" (the commands: grade, merge, marks, doctor, selftest, pack, new, gradescope)`);
+      throw new UsageError(`unknown command "${command}" (the commands: grade, merge, marks, doctor, selftest, pack, new, gradescope, study)`);
   }
 }
 
@@ -276,6 +294,26 @@ async function merge(args: string[]): Promise<number> {
   console.log(`\nMerged ${results.length} submissions.`);
   printAttention(index);
   console.log(`Class dashboard: ${index}`);
+  return 0;
+}
+
+async function study(args: string[]): Promise<number> {
+  current = 'study';
+  const { values, positionals } = parse(args, { out: { type: 'string' }, salt: { type: 'string' } });
+  if (!values.out) throw new UsageError('study needs --out FILE (the CSV to write)');
+  if (positionals.length > 1) throw new UsageError('study takes one graded class folder (default: reports)');
+  const dir = positionals[0] ?? 'reports';
+  const { readAll } = await import('./outputs.ts');
+  const { comparisons, renderStudyCsv, randomSalt, studyRows } = await import('./study/study.ts');
+  const { writeAtomic } = await import('./write-atomic.ts');
+  const results = await readAll(dir);
+  if (results.length === 0) throw new UserError(`${dir} holds no graded class (no students/*/result.json): grade it first, or name the folder`);
+  const pairs = comparisons();
+  if (pairs.length === 0) throw new UserError('no manifest pairs two exercises ("compare"): nothing to export');
+  const rows = await studyRows(dir, results, { salt: (values.salt as string | undefined) ?? randomSalt(), pairs });
+  await writeAtomic(values.out as string, renderStudyCsv(rows));
+  const withLog = rows.filter((r) => r.evidence !== undefined).length;
+  console.log(`Wrote ${rows.length} rows (${withLog} with a progress log) for ${pairs.map((p) => p.id).join(', ')} to ${values.out as string}.`);
   return 0;
 }
 

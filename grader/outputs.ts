@@ -3,7 +3,8 @@
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderClass, renderGradescope, renderStudentReport, STUDENTS, studentFolder, type ClassRun } from './report/index.ts';
-import { classProgress } from './progress-log/store.ts';
+import { classProgress, kitTestNames } from './progress-log/store.ts';
+import { classComparisons } from './study/study.ts';
 import { Result, Summary } from './result.ts';
 import { writeAtomic } from './write-atomic.ts';
 
@@ -52,8 +53,9 @@ export type { ClassRun };
 export async function writeClass(out: string, results: readonly Result[], run?: ClassRun): Promise<string> {
   await mkdir(out, { recursive: true });
   const progress = await classProgress(out, results.map((r) => r.student));
+  const comparisons = await classComparisons(out, results, kitTestNames());
   // Rewritten without a grading run (marks import): what the last run knew stays.
-  const report = renderClass(results, { progress, run: run ?? (await previousRun(out)) });
+  const report = renderClass(results, { progress, comparisons, run: run ?? (await previousRun(out)) });
   await writeAtomic(join(out, 'index.html'), report.indexHtml);
   await writeAtomic(join(out, 'grades.csv'), report.gradesCsv);
   await writeAtomic(join(out, 'summary.json'), `${JSON.stringify(report.summary, null, 2)}\n`);

@@ -128,6 +128,13 @@ async function submissions(m: Manifest, dir: string): Promise<Map<string, string
   const solution = join(kitRoot, 'solutions', m.id);
   await cp(solution, join(dir, 'solution'), { recursive: true });
   out.set('solution', join(dir, 'solution'));
+  // Other reference solutions (solutions/<id>/alternatives/<name>/, laid out as a submission): each must get full marks too.
+  const alternatives = join(solution, 'alternatives');
+  for (const name of existsSync(alternatives) ? readdirSync(alternatives).sort() : []) {
+    await cp(solution, join(dir, `solution-${name}`), { recursive: true });
+    await cp(join(alternatives, name), join(dir, `solution-${name}`), { recursive: true });
+    out.set(`solution-${name}`, join(dir, `solution-${name}`));
+  }
   if (existsSync(join(kitRoot, 'starter', m.id))) {
     await cp(join(kitRoot, 'starter', m.id), join(dir, 'starter'), { recursive: true });
     out.set('starter', join(dir, 'starter'));
@@ -175,11 +182,14 @@ export function judge(m: Manifest, outcomes: Outcomes, subs: ReadonlyMap<string,
   const failedTests = (o: Outcomes extends Map<string, infer V> ? V : never) => allTests.filter((t) => onManifest(o.tests.get(t)));
   const row = (submission: string, expect: string, got: string, ok: boolean, warn = false) => rows.push({ exercise: m.id, submission, expect, got, ok, warn });
 
-  const sol = outcomes.get('solution');
-  if (!sol || sol.error) row('solution', 'full marks', sol?.error ?? 'no result', false);
-  else {
-    const failed = allTests.filter((t) => (sol.tests.get(t)?.failed.length ?? 1) > 0);
-    row('solution', 'full marks, every seed', failed.length === 0 ? `passed ${allTests.length} tests` : `failed: ${failed.map((t) => `${t} (seeds ${sol.tests.get(t)?.failed.join(', ') ?? 'none run'})`).join('; ')}`, failed.length === 0);
+  for (const name of ['solution', ...[...subs.keys()].filter((k) => k.startsWith('solution-')).sort()]) {
+    const sol = outcomes.get(name);
+    const label = name === 'solution' ? name : `solution ${name.slice('solution-'.length)}`;
+    if (!sol || sol.error) row(label, 'full marks', sol?.error ?? 'no result', false);
+    else {
+      const failed = allTests.filter((t) => (sol.tests.get(t)?.failed.length ?? 1) > 0);
+      row(label, 'full marks, every seed', failed.length === 0 ? `passed ${allTests.length} tests` : `failed: ${failed.map((t) => `${t} (seeds ${sol.tests.get(t)?.failed.join(', ') ?? 'none run'})`).join('; ')}`, failed.length === 0);
+    }
   }
 
   if (subs.has('starter')) {

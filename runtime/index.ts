@@ -28,3 +28,4 @@ export {
   stateMachine, nextState, keepState, postpone,
   type StateMachineSpec, type StateSpec, type StateTimeout, type Transition, type Actions, type NextState, type KeepState, type Postpone,
 } from './statem.ts';
+export * from './shared/index.ts';

@@ -21,7 +21,7 @@ import { collectSecrets, findLeaks, isSecretPath, type Leak } from './leaks.ts';
 import { pruneLock, type Lockfile } from './lockfile.ts';
 import { filesUnder, packManifest, publicTestIds, testNames } from './public.ts';
 import { STUDENT_WORKFLOW_PATH, studentWorkflow } from '../github/student-workflow.ts';
-import { GITIGNORE, REFLECTION_MD, settingsJson, studentReadme, tsconfig, VITEST_CONFIG, type ReadmeExercise } from './texts.ts';
+import { GITIGNORE, reflectionMd, settingsJson, studentReadme, tsconfig, VITEST_CONFIG, type ReadmeExercise } from './texts.ts';
 import { PACK_INFO, sha256, type PackExercise, type PackInfo } from './tools/local.ts';
 import { zip } from './tools/zip.ts';
 
@@ -191,7 +191,11 @@ export async function buildPack(options: PackOptions, kitRoot = defaultKitRoot):
   const lock = pruneLock(kitLock, { name, version: kitPackage.version, devDependencies, engines: packageJson.engines });
 
   const version = kitVersion();
-  const reflection = REFLECTION_MD;
+  const pairs = wanted.flatMap((id) => {
+    const c = loadManifest(exerciseDir(id, join(kitRoot, 'exercises'))).compare;
+    return c && wanted.includes(c.with) ? [{ a: `\`${c.with}\``, b: `\`${id}\``, question: c.question }] : [];
+  });
+  const reflection = reflectionMd(pairs);
   const packInfo: PackInfo = { kit: version, exercises: packExercises, reflection: sha256(reflection) };
   put('package.json', { text: `${JSON.stringify(packageJson, null, 2)}\n` });
   put('package-lock.json', { text: `${JSON.stringify(lock, null, 2)}\n` });

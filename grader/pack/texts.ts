@@ -192,6 +192,28 @@ errors, compared with catching every exception where it happens? Would you use i
 _Your answer:_
 `;
 
+/**
+ * REFLECTION.md, with a section per study pair in the pack (a manifest's "compare"): the same
+ * task done two ways, compared with evidence from the student's own runs.
+ */
+export function reflectionMd(pairs: readonly { readonly a: string; readonly b: string; readonly question: string }[]): string {
+  let text = REFLECTION_MD;
+  pairs.forEach((p, i) => {
+    text += `
+## ${6 + i}. ${p.a} and ${p.b}, side by side
+
+${p.question} Compare the two with evidence from your own runs, not impressions: your
+\`progress.jsonl\` (how many test runs each took before everything public passed, which
+test failed first and which failed longest), the failure reports you met (a deadlock's cycle,
+a lost update, money not adding up), and the seeds you replayed. Where did each design put
+the difficulty, and which one could you *convince yourself* was right?
+
+_Your answer:_
+`;
+  });
+  return text;
+}
+
 export function settingsJson(): string {
   return `${JSON.stringify({
     progressLog: true,

@@ -8,7 +8,12 @@
 //   {"v":1,"at":"2026-03-02T14:05:11.000Z","exercise":"ring","passed":1,"failed":1,"skipped":0,
 //    "failedTests":["ring.desk-answers"],"firstFailed":"ring.desk-answers","runs":1}
 // Consecutive runs with the same outcome are kept as one line: `runs` counts them and `last`
-// is the time of the latest. This file ships in the student pack as it is.
+// is the time of the latest. Two optional fields (packs from December 2026 on):
+//   "edited": false while every file of the exercise is still the starter's (by sha256), so a
+//             run of the untouched starter is not counted as the student's first attempt;
+//   "hazards": the kinds of failure this run showed (HAZARDS: a deadlock, a lost update, money
+//             not conserved), read from the failure reports' words, never from code.
+// This file ships in the student pack as it is.
 import { z } from 'zod';
 
 const count = z.number().int().min(0).max(1_000_000);
@@ -30,8 +35,29 @@ export const ProgressLine = z.object({
   runs: z.number().int().min(1).max(1_000_000).default(1),
   /** When the latest of those runs ended. */
   last: z.string().max(40).optional(),
+  /** False while the student's files of the exercise are all still the starter's; absent in older logs. */
+  edited: z.boolean().optional(),
+  /** The kinds of failure the run showed (see HAZARDS); absent when none, or in older logs. */
+  hazards: z.array(z.enum(['deadlock', 'lost-update', 'conservation'])).max(3).optional(),
 }).strip();
 export type ProgressLine = z.infer<typeof ProgressLine>;
+
+export const HAZARDS = ['deadlock', 'lost-update', 'conservation'] as const;
+export type Hazard = (typeof HAZARDS)[number];
+export const HAZARD_LABEL: Record<Hazard, string> = { deadlock: 'a deadlock', 'lost-update': 'a lost update', conservation: 'money not conserved' };
+
+/**
+ * The kinds of failure a failure report describes, from its words: the deadlock report of
+ * either bank ("deadlock", a wait cycle), the lost-update report ("lost update on …"), and
+ * money not conserved ("money was created / lost", "money appeared or vanished", "conserv…").
+ */
+export function hazardsOf(report: string): Hazard[] {
+  const found: Hazard[] = [];
+  if (/\bdeadlock|\bwait(?:s|ing)? in a cycle|wait for each other/i.test(report)) found.push('deadlock');
+  if (/\blost update/i.test(report)) found.push('lost-update');
+  if (/\bmoney (?:was|is) (?:created|lost)|money appeared|\bconserv/i.test(report)) found.push('conservation');
+  return found;
+}
 
 /** Above this size the pack stops adding lines (the grader takes files up to 256 KiB). */
 export const MAX_LOG_BYTES = 240 * 1024;
@@ -44,7 +70,8 @@ export function fullPass(line: ProgressLine): boolean {
 /** Same outcome (so two consecutive runs may share a line). */
 export function sameOutcome(a: ProgressLine, b: ProgressLine): boolean {
   return a.exercise === b.exercise && a.passed === b.passed && a.failed === b.failed && a.skipped === b.skipped
-    && a.firstFailed === b.firstFailed && a.failedTests.join('\n') === b.failedTests.join('\n');
+    && a.firstFailed === b.firstFailed && a.failedTests.join('\n') === b.failedTests.join('\n')
+    && a.edited === b.edited && (a.hazards ?? []).join() === (b.hazards ?? []).join();
 }
 
 export function formatLine(line: ProgressLine): string {

@@ -10,6 +10,8 @@ import { renderHistogramSvg } from './histogram-svg.ts';
 import { computeSummary } from './summary.ts';
 import { safe, template } from './templates.ts';
 import { num, oneLine, percent, plural, utc } from './text.ts';
+import type { ComparisonView } from '../study/study.ts';
+import { HAZARDS, HAZARD_LABEL } from '../progress-log/log.ts';
 
 /** Evidence on how easy an exercise was, gathered elsewhere (e.g. from check/submit logs). */
 export interface ExerciseProgress {
@@ -35,6 +37,8 @@ export interface ClassOptions {
   generatedAt?: string;
   /** Optional "ease-of-use evidence" per exercise id; the section is rendered only when given. */
   progress?: Record<string, ExerciseProgress>;
+  /** Study pairs shown side by side (grader/study/study.ts); the section is rendered only when given. */
+  comparisons?: readonly ComparisonView[];
   /** grades.csv for students with manual items awaiting marking (see csv.ts); default 'blank'. */
   awaiting?: AwaitingPolicy;
 }
@@ -144,6 +148,29 @@ export function renderClass(results: readonly Result[], opts: ClassOptions = {})
       }))
     : null;
 
+  const comparisons = opts.comparisons && opts.comparisons.length > 0
+    ? opts.comparisons.map((c) => {
+        const [a, b] = c.sides;
+        const list = (xs: readonly { property: string; students: number }[]) => xs.length ? xs.slice(0, 3).map((x) => `${oneLine(x.property)} (${x.students})`).join('; ') : '–';
+        const row = (label: string, f: (s: typeof a) => string) => ({ label, a: f(a), b: f(b) });
+        return {
+          title: oneLine(`${exTitle.get(a.exercise) ?? a.exercise}  vs  ${exTitle.get(b.exercise) ?? b.exercise}`),
+          question: oneLine(c.comparison.question),
+          a: oneLine(exTitle.get(a.exercise) ?? a.exercise),
+          b: oneLine(exTitle.get(b.exercise) ?? b.exercise),
+          rows: [
+            row('Students with logged runs of their own code', (s) => String(s.students)),
+            row('Test runs to the first full public pass (median)', (s) => (s.attempts.n === 0 ? '–' : `${num(s.attempts.median)} (n = ${s.attempts.n})`)),
+            row('Working span, first to last run (median hours)', (s) => (s.students === 0 ? '–' : num(s.workingSpanHours))),
+            row('Failed first', (s) => list(s.firstFailed)),
+            row('Failed longest (students; median runs)', (s) => (s.longestFailed.length ? s.longestFailed.slice(0, 3).map((x) => `${oneLine(x.property)} (${x.students}; ${num(x.medianRuns)})`).join('; ') : '–')),
+            ...HAZARDS.map((h) => row(`Met ${HAZARD_LABEL[h]}`, (s) => (s.students === 0 ? '–' : `${Math.round(s.hazards[h].share * 100)}% (${s.hazards[h].students} of ${s.students})`))),
+            row('Graded marks: mean, median (share of the maximum)', (s) => (s.marks.graded === 0 ? '–' : `${Math.round(s.marks.meanShare * 100)}%, ${Math.round(s.marks.medianShare * 100)}% of ${num(s.marks.max)} (n = ${s.marks.graded})`)),
+          ],
+        };
+      })
+    : null;
+
   const kindsPresent = ATTENTION_KINDS.filter((k) => summary.attention.some((a) => a.reasons.some((x) => x.kind === k)));
   const exercisesLine = summary.run?.exercises
     ? `${summary.run.exercises.ids.map((id) => exTitle.get(id) ?? id).join(', ')}${summary.run.exercises.inferred ? ' (found in the submissions: no exercise was named)' : ''}`
@@ -206,6 +233,7 @@ export function renderClass(results: readonly Result[], opts: ClassOptions = {})
     tests,
     students,
     progress,
+    comparisons,
   };
 
   return {

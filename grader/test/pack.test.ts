@@ -16,7 +16,7 @@ import { kitRoot } from '../kit.ts';
 import { buildPack, type PackResult } from '../pack/build.ts';
 import { collectSecrets, findLeaks } from '../pack/leaks.ts';
 import { publicTestIds, testNames } from '../pack/public.ts';
-import { appendRun, parseLog, type ProgressLine } from '../progress-log/log.ts';
+import { appendRun, hazardsOf, parseLog, sameOutcome, type ProgressLine } from '../progress-log/log.ts';
 import { progressLogPath, saveProgressLog, classProgress } from '../progress-log/store.ts';
 import { summariseProgress } from '../progress-log/summary.ts';
 import { renderClass } from '../report/index.ts';
@@ -222,7 +222,7 @@ describe('npm test in the pack', () => {
     // With consent (the default), the run is recorded: outcomes only.
     const log = parseLog(readFileSync(join(pack, 'progress.jsonl'), 'utf8'));
     expect(log.bad).toBe(0);
-    expect(log.lines).toEqual([expect.objectContaining({ exercise: 'ring', passed: 0, failed: ringPublic().length, skipped: 0, firstFailed: 'ring.ring-small', runs: 1 })]);
+    expect(log.lines).toEqual([expect.objectContaining({ exercise: 'ring', passed: 0, failed: ringPublic().length, skipped: 0, firstFailed: 'ring.ring-small', runs: 1, edited: false })]);
     expect([...log.lines[0]!.failedTests].sort()).toEqual([...ringPublic()].sort());
     expect(r.out).toMatch(/Recorded the outcome of this run in progress\.jsonl/);
   }, 120_000);
@@ -498,7 +498,10 @@ describe('submitting and grading', () => {
     expect(existsSync(progressLogPath(out, 'packed'))).toBe(true);
     const evidence = (await classProgress(out, graded.results.map((r) => r.student)))!;
     expect(evidence.ring).toMatchObject({ students: 1, neverPassed: 0, attemptsToFirstFullPass: { n: 1 } });
-    expect(evidence.ring!.attemptsToFirstFullPass.median).toBe(4); // starter, replay (filtered), type error, then the solution
+    // Runs of the untouched starter (the first run and its filtered replay: "edited": false) are
+    // no attempts; the student's own code: a type error, then the first full pass.
+    expect(evidence.ring!.attemptsToFirstFullPass.median).toBe(2);
+    expect(evidence.ring!.starterRuns).toBeGreaterThanOrEqual(2);
     expect(evidence.ring!.firstFailedProperties).toEqual([{ property: 'a token goes 3 times round a ring of 4 and Done reports 12 hops', students: 1 }]);
     // The dashboard renders it as it is (renderClass's `progress` option).
     const html = renderClass(graded.results, { progress: evidence }).indexHtml;
@@ -550,7 +553,44 @@ describe('the progress log and its summary', () => {
       workingSpanHours: { median: 1.5, max: 2 },
       firstFailedProperties: [{ property: 'property A', students: 1 }, { property: 'property B', students: 1 }],
       longestFailedProperties: [{ property: 'property B', students: 2, medianRuns: 3 }],
+      starterRuns: 0,
+      hazards: { deadlock: 0, 'lost-update': 0, conservation: 0 },
     });
     expect(evidence.bank).toMatchObject({ students: 1, neverPassed: 1, runs: 1 });
+  });
+
+  it('counts from the first run of the student\'s own code, per exercise, with the kinds of failure met', () => {
+    const at = (h: number) => new Date(Date.UTC(2026, 2, 1, h)).toISOString();
+    const dana = [
+      { ...line('bank', 0, ['bank.account-ops', 'bank.transfer-one'], at(8)), edited: false, runs: 2 },
+      { ...line('bank-locks', 0, ['bank-locks.account-ops'], at(9)), edited: false },
+      { ...line('bank', 1, ['bank.transfer-one'], at(10)), edited: true },
+      { ...line('bank-locks', 1, ['bank-locks.model'], at(12)), edited: true, hazards: ['deadlock' as const] },
+      { ...line('bank-locks', 1, ['bank-locks.never-negative'], at(13)), edited: true, hazards: ['lost-update' as const, 'conservation' as const] },
+      { ...line('bank', 2, [], at(14)), edited: true },
+      { ...line('bank-locks', 2, [], at(16)), edited: true },
+    ];
+    const evidence = summariseProgress([{ student: 'dana', text: dana.map((l) => JSON.stringify(l)).join('\n') }], { exercises: ['bank', 'bank-locks'] });
+    // The starter's first test is not "first broken": the first test their own code failed is.
+    expect(evidence.bank).toMatchObject({ students: 1, runs: 2, starterRuns: 2, attemptsToFirstFullPass: { median: 2 }, firstFailedProperties: [{ property: 'bank.transfer-one', students: 1 }] });
+    expect(evidence['bank-locks']).toMatchObject({ runs: 3, starterRuns: 1, attemptsToFirstFullPass: { median: 3 }, firstFailedProperties: [{ property: 'bank-locks.model', students: 1 }] });
+    // Each exercise's span is from its own first edited run to its own last run.
+    expect(evidence.bank!.workingSpanHours.median).toBe(4);
+    expect(evidence['bank-locks']!.workingSpanHours.median).toBe(4);
+    expect(evidence['bank-locks']!.hazards).toEqual({ deadlock: 1, 'lost-update': 1, conservation: 1 });
+    expect(evidence.bank!.hazards).toEqual({ deadlock: 0, 'lost-update': 0, conservation: 0 });
+    // A student who only ever ran the starter says nothing yet.
+    expect(summariseProgress([{ student: 'eve', text: JSON.stringify(dana[0]) }]).bank).toBeUndefined();
+  });
+
+  it('names the kinds of failure from the reports\' words, and keeps runs that differ in them apart', () => {
+    expect(hazardsOf('no reply within 1000 ms.\ndeadlock: 2 tasks wait in a cycle, each for a lock the next one holds')).toEqual(['deadlock']);
+    expect(hazardsOf('acc-0 holds 3 …\nlost update on acc-0.balance: deposit read 0, then …')).toEqual(['lost-update']);
+    expect(hazardsOf('the accounts hold 990 in all; expected 1000: money was lost.')).toEqual(['conservation']);
+    expect(hazardsOf('after depositing 5 the reply was …')).toEqual([]);
+    const a = { ...line('bank-locks', 1, ['bank-locks.model'], '2026-03-01T10:00:00Z'), edited: true };
+    expect(sameOutcome(a, { ...a, hazards: ['deadlock'] })).toBe(false);
+    expect(sameOutcome(a, { ...a, edited: false })).toBe(false);
+    expect(sameOutcome(a, { ...a })).toBe(true);
   });
 });

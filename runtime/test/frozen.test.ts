@@ -54,10 +54,10 @@ async function run(frozen: boolean): Promise<Outcome> {
   return JSON.parse(last) as Outcome;
 }
 
-/** Every class declared in runtime/ (and runtime/core/). */
+/** Every class declared in runtime/ (and runtime/core/, runtime/shared/). */
 function classesInRuntime(): string[] {
   const names: string[] = [];
-  for (const sub of ['', 'core']) {
+  for (const sub of ['', 'core', 'shared']) {
     for (const file of readdirSync(join(runtimeDir, sub)).filter((f) => f.endsWith('.ts'))) {
       const text = readFileSync(join(runtimeDir, sub, file), 'utf8');
       for (const m of text.matchAll(/^(export )?class (\w+)/gm)) {

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { Reporter, TestModule, TestSpecification, Vitest } from 'vitest/node';
 import { exerciseDir, loadManifest, type Manifest } from '../../../exercises/manifest.ts';
 import type { PropertyOutcome } from '../../../kernels/harness/property.ts';
-import { appendRun, type ProgressLine } from '../../progress-log/log.ts';
-import { PROGRESS_LOG, exerciseOfTestFile, isOwnTestFile, packRoot, progressLogEnabled, readPackInfo, studentRoot } from './local.ts';
+import { HAZARDS, appendRun, hazardsOf, type Hazard, type ProgressLine } from '../../progress-log/log.ts';
+import { PROGRESS_LOG, exerciseOfTestFile, isOwnTestFile, packRoot, progressLogEnabled, readPackInfo, sha256, studentRoot } from './local.ts';
 import { formatDiagnostics, typecheckFiles } from './typecheck.ts';
 
 export interface PackReporterOptions {
@@ -21,6 +21,7 @@ export interface PackReporterOptions {
 }
 
 interface ExerciseRun {
+  hazards: Set<Hazard>;
   passed: number;
   failed: number;
   skipped: number;
@@ -106,7 +107,7 @@ export default class PackReporter implements Reporter {
       }
       const pointsOf = (test: string) => manifest?.groups.find((g) => test in g.tests)?.tests[test] ?? 0;
       let run = runs.get(id);
-      if (!run) runs.set(id, (run = { passed: 0, failed: 0, skipped: 0, failedTests: [], points: 0, maxPoints: 0 }));
+      if (!run) runs.set(id, (run = { hazards: new Set(), passed: 0, failed: 0, skipped: 0, failedTests: [], points: 0, maxPoints: 0 }));
       for (const test of mod.children.allTests()) {
         const state = test.result().state;
         const outcome = test.meta().mp as PropertyOutcome | undefined;
@@ -117,6 +118,8 @@ export default class PackReporter implements Reporter {
           run.maxPoints += pointsOf(testId);
         } else if (state === 'failed') {
           run.failed++;
+          const report = outcome?.failure?.observed ?? test.result().errors?.map((e) => e.message).join('\n') ?? '';
+          for (const h of hazardsOf(report)) run.hazards.add(h);
           run.failedTests.push(testId);
           run.maxPoints += pointsOf(testId);
         } else {
@@ -165,6 +168,10 @@ export default class PackReporter implements Reporter {
         firstFailed: r.failedTests[0] ?? null,
         runs: 1,
       };
+      const edited = editedSinceStarter(exercise, readPackInfo());
+      if (edited !== undefined) line.edited = edited;
+      const hazards = HAZARDS.filter((h) => r.hazards.has(h));
+      if (hazards.length > 0) line.hazards = hazards;
       const next = appendRun(text, line);
       if (next === undefined) full = true;
       else text = next;
@@ -184,6 +191,21 @@ export default class PackReporter implements Reporter {
     }
     if (full) this.print('progress.jsonl is full: later runs are no longer recorded.');
   }
+}
+
+/**
+ * Whether the student's files of an exercise differ from the starter (sha256 against the
+ * pack's record); undefined when the pack has no record (a kit checkout, an older pack).
+ */
+export function editedSinceStarter(exercise: string, info: ReturnType<typeof readPackInfo>, root = studentRoot()): boolean | undefined {
+  const starter = info?.exercises.find((e) => e.id === exercise)?.starter;
+  if (!starter || Object.keys(starter).length === 0) return undefined;
+  for (const [file, hash] of Object.entries(starter)) {
+    const path = join(root, file);
+    if (!existsSync(path)) continue;
+    if (sha256(readFileSync(path)) !== hash) return true;
+  }
+  return false;
 }
 
 function fmt(n: number): string {

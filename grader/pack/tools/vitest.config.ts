@@ -1,6 +1,6 @@
 // The student pack's vitest configuration (the pack's vitest.config.ts re-exports it):
 //   npm test                 every exercise's public tests
-//   npm test -- ring         one exercise (vitest filters test files by path)
+//   npm test -- ring         one exercise (by id: `npm test -- bank` does not run bank-locks)
 //   npm run test:watch       watch mode: saving a file of yours reruns that exercise's tests
 //   SEED=4181 TEST_ID=ring.desk-answers npm test -- ring   replay one test (by its id) under one seed:
 //                            the command a failure prints (kernels/harness/replay.ts)
@@ -44,11 +44,34 @@ export function literalTestNames() {
   };
 }
 
+/**
+ * vitest filters test files by substring, so `npm test -- bank` would also run bank-locks'
+ * tests (and log a run of it). When every filter on the command line is an exercise id, only
+ * those exercises' public tests are included.
+ */
+export function includeFor(argv: readonly string[] = process.argv.slice(2)): string[] {
+  const all = ['exercises/*/tests/public/**/*.test.ts'];
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (/^(-c|--config|-r|--root|--dir|--reporter|--outputFile|--project)$/.test(a)) i++; // its value is no filter
+    else if (!a.startsWith('-') && a !== 'run' && a !== 'watch' && !/vitest(\.m?js)?$/.test(a)) positional.push(a);
+  }
+  let ids: string[];
+  try {
+    ids = listExercises();
+  } catch {
+    return all;
+  }
+  if (positional.length === 0 || !positional.every((a) => ids.includes(a)) || argv.some((a) => a === '-t' || a.startsWith('--testNamePattern'))) return all;
+  return positional.map((id) => `exercises/${id}/tests/public/**/*.test.ts`);
+}
+
 export default defineConfig({
   root: packRoot,
   plugins: [literalTestNames()],
   test: {
-    include: ['exercises/*/tests/public/**/*.test.ts'],
+    include: includeFor(),
     retry: 0,
     bail: 0,
     testTimeout: 60_000,
