@@ -323,16 +323,18 @@ export class Scheduler {
    */
   private settled(next: () => void): void {
     this.settleNeeded = false;
-    const again = (): void => {
-      if (this.settleNeeded) this.settled(next);
-      else next();
-    };
-    if (realNextTick === undefined || ++this.settles % 256 === 0 && this.yieldDue()) {
-      realSetImmediate(again);
-      return;
-    }
-    queueMicrotask(() => realNextTick!(again));
+    this.afterSettle = next;
+    if (realNextTick === undefined || ++this.settles % 256 === 0 && this.yieldDue()) realSetImmediate(this.settledTick);
+    else queueMicrotask(this.settledMicrotask);
   }
+
+  /** What a settle calls once process code has run (one run at a time: no closure per settle). */
+  private afterSettle: () => void = () => {};
+  private readonly settledMicrotask = (): void => realNextTick!(this.settledTick);
+  private readonly settledTick = (): void => {
+    if (this.settleNeeded) this.settled(this.afterSettle);
+    else this.afterSettle();
+  };
 
   private settles = 0;
   private lastYield = performance.now();
