@@ -1,2 +1,0 @@
-import { suite } from '../suites/scale.ts';
-await suite.run({ quick: process.argv.includes('--quick'), log: (l = '') => console.log(l) });
