@@ -7,6 +7,7 @@ import type { Suite } from './lib/suite.ts';
 
 const suites: Readonly<Record<string, () => Promise<Suite>>> = {
   runtime: async () => (await import('./suites/runtime.ts')).suite,
+  scale: async () => (await import('./suites/scale.ts')).suite,
   kernels: async () => (await import('./suites/kernels.ts')).suite,
   multikernel: async () => (await import('./suites/multikernel.ts')).suite,
   grader: async () => (await import('./suites/grader.ts')).suite,

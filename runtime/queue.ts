@@ -3,9 +3,12 @@
 // and channels hold a message or two at a time; a small ring stays in cache and allocates
 // nothing while it does.
 
+/** The items of every empty queue that has never held one: a queue makes its own on first push. */
+const NONE: readonly never[] = Object.freeze([]);
+
 export class Queue<T> {
-  private items: (T | undefined)[] = new Array(4);
-  private mask = 3;
+  private items: (T | undefined)[] = NONE as never[];
+  private mask = -1;
   private head = 0;
   private count = 0;
 
@@ -62,8 +65,8 @@ export class Queue<T> {
   }
 
   clear(): void {
-    this.items = new Array(4);
-    this.mask = 3;
+    this.items = NONE as never[];
+    this.mask = -1;
     this.head = 0;
     this.count = 0;
   }
@@ -74,7 +77,7 @@ export class Queue<T> {
 
   private grow(): void {
     const old = this.items;
-    const n = old.length;
+    const n = Math.max(2, old.length);
     const items: (T | undefined)[] = new Array(n * 2);
     for (let i = 0; i < this.count; i++) items[i] = old[(this.head + i) & this.mask];
     this.items = items;

@@ -53,6 +53,9 @@ export class Task implements Source {
 const realSetImmediate = globalThis.setImmediate;
 const realSetTimeout = globalThis.setTimeout;
 const realClearTimeout = globalThis.clearTimeout;
+const realNextTick: ((fn: () => void) => void) | undefined =
+  typeof globalThis.process?.nextTick === 'function' ? globalThis.process.nextTick.bind(globalThis.process) : undefined;
+const queueMicrotask = globalThis.queueMicrotask;
 
 export class Scheduler {
   readonly random: Random;
@@ -175,7 +178,10 @@ export class Scheduler {
   };
 
   private checkIdleSoon(): void {
-    if (this.idleWaiters.length > 0) realSetImmediate(this.checkIdle);
+    if (this.idleWaiters.length > 0 && !this.idleCheckQueued) {
+      this.idleCheckQueued = true;
+      realSetImmediate(this.checkIdle);
+    }
   }
 
   /** Real time: the source at the head of the run queue goes next. */
@@ -242,8 +248,8 @@ export class Scheduler {
     return this.run(options.maxSteps ?? 1_000_000, limit, condition, false);
   }
 
-  private async run(maxSteps: number, until: number, condition: (() => boolean) | undefined, moveClock: boolean): Promise<RunReport> {
-    if (this.running) throw new Error('the system is already running: await the previous run before starting another');
+  private run(maxSteps: number, until: number, condition: (() => boolean) | undefined, moveClock: boolean): Promise<RunReport> {
+    if (this.running) return Promise.reject(new Error('the system is already running: await the previous run before starting another'));
     this.running = true;
     let steps = 0;
     const report = (stoppedBy: RunReport['stoppedBy']): RunReport => {
@@ -263,54 +269,100 @@ export class Scheduler {
       }
       return r;
     };
-    try {
-      if (this.settleNeeded) await this.settle();
-      if (condition?.()) return report('condition');
-      for (;;) {
-        this.promoteDueTimers();
-        if (this.ready.length === 0) {
-          const next = this.timers.peek();
-          if (next === undefined) {
-            if (moveClock && until !== Infinity) this.virtualNow = until;
-            return report('idle');
+    return new Promise<RunReport>((resolve, reject) => {
+      const done = (stoppedBy: RunReport['stoppedBy']): void => {
+        this.running = false;
+        resolve(report(stoppedBy));
+      };
+      // Steps run synchronously until one lets process code run; the loop then continues once
+      // that code has run to its next wait (`settled`). `checked`: the condition after a settle.
+      const loop = (checked: boolean): void => {
+        try {
+          if (checked && condition?.()) return done('condition');
+          for (;;) {
+            this.promoteDueTimers();
+            if (this.ready.length === 0) {
+              const next = this.timers.peek();
+              if (next === undefined) {
+                if (moveClock && until !== Infinity) this.virtualNow = until;
+                return done('idle');
+              }
+              if (next.due > until) {
+                if (moveClock) this.virtualNow = until;
+                return done('max-time');
+              }
+              this.virtualNow = next.due;
+              continue;
+            }
+            if (steps >= maxSteps) return done('max-steps');
+            this.step();
+            steps++;
+            if (this.settleNeeded) return this.settled(resume);
+            if (condition?.()) return done('condition');
           }
-          if (next.due > until) {
-            if (moveClock) this.virtualNow = until;
-            return report('max-time');
-          }
-          this.virtualNow = next.due;
-          continue;
+        } catch (err) {
+          this.running = false;
+          reject(err);
         }
-        if (steps >= maxSteps) return report('max-steps');
-        this.step();
-        steps++;
-        if (this.settleNeeded) await this.settle();
-        if (condition?.()) return report('condition');
-      }
-    } finally {
-      this.running = false;
-    }
+      };
+      const resume = (): void => loop(true);
+      if (this.settleNeeded) this.settled(resume);
+      else loop(true);
+    });
   }
 
   /**
-   * Lets asynchronous process code that a step resumed run to its next wait, before the
-   * next pick. A macrotask boundary drains every microtask, so what runs in between is
-   * exactly what the step started: the order stays a pure function of the seed.
+   * Lets asynchronous process code that a step resumed run to its next wait, then calls
+   * `next`: what runs in between is exactly what the step started, so the order stays a pure
+   * function of the seed. Node runs every microtask before the next `process.nextTick`
+   * callback queued from a microtask (the microtask queue is drained to empty first), so a
+   * tick queued from a microtask fires once all process code the step resumed has reached its
+   * next wait: the same point a macrotask boundary would reach, without a turn of the event
+   * loop per step. Every few milliseconds it takes a real macrotask, so that I/O and real
+   * timers of the host still get their turn during a long run.
    */
-  private async settle(): Promise<void> {
-    while (this.settleNeeded) {
-      this.settleNeeded = false;
-      await new Promise<void>((resolve) => realSetImmediate(resolve));
-    }
+  private settled(next: () => void): void {
+    this.settleNeeded = false;
+    this.afterSettle = next;
+    if (realNextTick === undefined || ++this.settles % 256 === 0 && this.yieldDue()) realSetImmediate(this.settledTick);
+    else queueMicrotask(this.settledMicrotask);
+  }
+
+  /** What a settle calls once process code has run (one run at a time: no closure per settle). */
+  private afterSettle: () => void = () => {};
+  private readonly settledMicrotask = (): void => realNextTick!(this.settledTick);
+  private readonly settledTick = (): void => {
+    if (this.settleNeeded) this.settled(this.afterSettle);
+    else this.afterSettle();
+  };
+
+  private settles = 0;
+  private lastYield = performance.now();
+
+  /** True (and the clock restarted) when the run has not let the event loop turn for a while. */
+  private yieldDue(): boolean {
+    const now = performance.now();
+    if (now - this.lastYield < 10) return false;
+    this.lastYield = now;
+    return true;
   }
 
   // ---- real-time mode -------------------------------------------------------------------
 
+  /**
+   * Starts the loop soon: as a microtask (process code that an async loop resumed sends, and
+   * the loop runs its message without waiting for a turn of the event loop), and as a real
+   * macrotask every few milliseconds so that I/O and real timers get their turn.
+   */
   private kick(): void {
     if (this.kicked) return;
     this.kicked = true;
-    realSetImmediate(this.loop);
+    if (++this.kicks % 64 === 0 && this.yieldDue()) realSetImmediate(this.loop);
+    else queueMicrotask(this.loop);
   }
+
+  private kicks = 0;
+  private idleCheckQueued = false;
 
   /**
    * Real time: run what is ready now, in this turn (bounded like the loop). For work that
@@ -330,10 +382,11 @@ export class Scheduler {
     this.kicked = false;
     this.runSome();
     if (this.runQueue.length > 0) this.kick();
-    else if (this.idleWaiters.length > 0) realSetImmediate(this.checkIdle);
+    else this.checkIdleSoon();
   };
 
   private readonly checkIdle = (): void => {
+    this.idleCheckQueued = false;
     if (this.runQueue.length === 0 && this.timers.size === 0 && !this.kicked) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
@@ -345,7 +398,7 @@ export class Scheduler {
     return new Promise((resolve) => {
       const start = this.steps;
       this.idleWaiters.push(() => resolve({ idle: true, steps: this.steps - start, now: this.now(), stoppedBy: 'idle' }));
-      if (!this.kicked) realSetImmediate(this.checkIdle);
+      if (!this.kicked) this.checkIdleSoon();
     });
   }
 }

@@ -1,9 +1,12 @@
 // The trace: every spawn, send, delivery, drop, exit, exit signal, restart and timer event,
-// in the order the scheduler made them happen. Cheap to keep on: events are small objects
-// holding the (already frozen) message itself; summaries are made only on export.
-import { formatReason, type ExitReason } from './exit.ts';
-import { sentByteLength } from './message.ts';
-import { formatRef, type Ref } from './ref.ts';
+// in the order the scheduler made them happen. Cheap to keep on: events are kept in columns
+// (parallel typed arrays, a ring of at most `limit` events), not as one object each; a send
+// keeps its message by reference (it is already frozen). Event objects are made only when
+// the trace is read (`all`, `of`, `toJSON`, the chart).
+import type { ExitReason } from './exit.ts';
+import { chartLines } from './sequence-chart.ts';
+
+export { chartLines, describeMessage, type ChartEntry } from './sequence-chart.ts';
 
 export type DropCause = 'dead' | 'late-reply' | 'network' | 'partition' | 'kernel-down' | 'unknown-name';
 
@@ -32,57 +35,139 @@ export interface TraceOptions {
   readonly limit?: number;
 }
 
+/** One block of rows: numbers (t, a, b, c, d per row), kinds, and references. */
+interface Chunk {
+  readonly nums: Float64Array;
+  readonly kinds: Uint8Array;
+  readonly refs: unknown[];
+}
+
+const WIDTH = 5;
+
 export class Trace {
-  private events: TraceEvent[] = [];
+  /** Events ever recorded. */
   private seq = 0;
-  private dropped = 0;
   private readonly limit: number;
+  /**
+   * The stored rows, in blocks of `size`; the last block is filled up to `used`. Whole blocks
+   * fall off the front once the trace holds a block more than `limit`: recording stays O(1),
+   * with no copying, and only the most recent `limit` rows are shown.
+   */
+  private readonly chunks: Chunk[] = [];
+  private readonly size: number;
+  private used: number;
+  // A row's kind says how to read it: SEND (t, from, to, id; msg in refs), DELIVER (t, from,
+  // to, id, queued), RECEIVE (t, pid, id), or OTHER (t; the event without seq and t in refs).
+  private nums!: Float64Array;
+  private kinds!: Uint8Array;
+  private refs!: unknown[];
+  /** `all` as last made, and the `seq` it was made at. */
+  private made: TraceEvent[] | undefined;
+  private madeAt = -1;
   /** Display names of processes (spawn name or registered name). */
   readonly names = new Map<number, string>();
   private readonly incarnations = new Map<string, number>();
 
-  private readonly slack: number;
-
   constructor(private readonly clock: () => number, options: TraceOptions = {}) {
-    this.limit = options.limit ?? 1_000_000;
-    this.slack = Math.max(1, Math.floor(this.limit / 4));
+    this.limit = Math.max(1, options.limit ?? 1_000_000);
+    this.size = Math.min(4096, Math.max(16, this.limit));
+    this.used = this.size; // the first row starts a block
   }
 
   record(event: TraceInput): void {
-    this.push({ seq: this.seq++, t: this.clock(), ...event } as TraceEvent);
+    const r = this.row();
+    this.kinds[r] = OTHER;
+    this.refs[r] = event;
   }
 
-  // The events of every message get their own methods: the event is made in one piece, with
-  // one shape per kind (cheaper to make and to keep than an object grown by record()).
+  // The events of every message get their own methods: a row of numbers, no object.
   sent(from: number, to: number, id: number, msg: unknown): void {
-    this.push({ seq: this.seq++, t: this.clock(), kind: 'send', from, to, id, msg });
+    const r = this.row(), n = this.nums, at = r * WIDTH;
+    this.kinds[r] = SEND;
+    n[at + 1] = from;
+    n[at + 2] = to;
+    n[at + 3] = id;
+    this.refs[r] = msg;
   }
 
   delivered(from: number, to: number, id: number, queued: number): void {
-    this.push({ seq: this.seq++, t: this.clock(), kind: 'deliver', from, to, id, queued });
+    const r = this.row(), n = this.nums, at = r * WIDTH;
+    this.kinds[r] = DELIVER;
+    n[at + 1] = from;
+    n[at + 2] = to;
+    n[at + 3] = id;
+    n[at + 4] = queued;
+    this.refs[r] = undefined;
   }
 
   received(pid: number, id: number): void {
-    this.push({ seq: this.seq++, t: this.clock(), kind: 'receive', pid, id });
+    const r = this.row(), n = this.nums, at = r * WIDTH;
+    this.kinds[r] = RECEIVE;
+    n[at + 1] = pid;
+    n[at + 2] = id;
+    this.refs[r] = undefined;
   }
 
-  private push(e: TraceEvent): void {
-    this.events.push(e);
-    // Trim in batches (a quarter of the limit at a time) so that recording stays O(1) amortised.
-    if (this.events.length >= this.limit + this.slack) {
-      const cut = this.events.length - this.limit;
-      this.events.splice(0, cut);
-      this.dropped += cut;
+  /** The next row of the last block (its time set), starting a block when that one is full. */
+  private row(): number {
+    if (this.used === this.size) this.addChunk();
+    const r = this.used++;
+    this.seq++;
+    this.nums[r * WIDTH] = this.clock();
+    return r;
+  }
+
+  private addChunk(): void {
+    // Every block is full now: the first can go if the others still hold `limit` rows.
+    if ((this.chunks.length - 1) * this.size >= this.limit) this.chunks.shift();
+    const chunk: Chunk = { nums: new Float64Array(this.size * WIDTH), kinds: new Uint8Array(this.size), refs: [] };
+    this.chunks.push(chunk);
+    this.nums = chunk.nums;
+    this.kinds = chunk.kinds;
+    this.refs = chunk.refs;
+    this.used = 0;
+  }
+
+  /** Rows held (every block is full but the last). */
+  private get stored(): number {
+    return this.chunks.length === 0 ? 0 : (this.chunks.length - 1) * this.size + this.used;
+  }
+
+  /** Rows shown: the most recent `limit`. */
+  private get shown(): number {
+    return Math.min(this.stored, this.limit);
+  }
+
+  /** Calls `visit` with each shown row (oldest first): its block, its index there, and its seq. */
+  private forEachRow(visit: (chunk: Chunk, r: number, seq: number) => void): void {
+    const shown = this.shown;
+    let skip = this.stored - shown;
+    let seq = this.seq - shown;
+    for (let c = 0; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]!;
+      const rows = c === this.chunks.length - 1 ? this.used : this.size;
+      if (skip >= rows) {
+        skip -= rows;
+        continue;
+      }
+      for (let r = skip; r < rows; r++) visit(chunk, r, seq++);
+      skip = 0;
     }
   }
 
   /** Events recorded so far (oldest first). `truncated` events fell off the front. */
   get all(): readonly TraceEvent[] {
-    return this.events.length > this.limit ? this.events.slice(-this.limit) : this.events;
+    if (this.made === undefined || this.madeAt !== this.seq) {
+      const out: TraceEvent[] = [];
+      this.forEachRow((chunk, r, seq) => out.push(eventAt(chunk, r, seq)));
+      this.made = out;
+      this.madeAt = this.seq;
+    }
+    return this.made;
   }
 
   get truncated(): number {
-    return this.dropped + Math.max(0, this.events.length - this.limit);
+    return this.seq - this.shown;
   }
 
   get length(): number {
@@ -90,7 +175,11 @@ export class Trace {
   }
 
   of<K extends TraceKind>(kind: K): Extract<TraceEvent, { kind: K }>[] {
-    return this.all.filter((e): e is Extract<TraceEvent, { kind: K }> => e.kind === kind);
+    const out: Extract<TraceEvent, { kind: K }>[] = [];
+    this.forEachRow((chunk, r, seq) => {
+      if (kindAt(chunk, r) === kind) out.push(eventAt(chunk, r, seq) as Extract<TraceEvent, { kind: K }>);
+    });
+    return out;
   }
 
   /** Names a process in charts; a name used again (a restarted child) gets #2, #3, … */
@@ -126,110 +215,26 @@ export class Trace {
   }
 }
 
-export interface ChartEntry {
-  t: number;
-  kind: 'send' | 'drop' | 'exit' | 'spawn' | 'restart' | 'timer' | 'note';
-  from?: string;
-  to?: string;
-  label: string;
-  detail?: string;
-  text: string;
-}
+const SEND = 0, DELIVER = 1, RECEIVE = 2, OTHER = 3;
 
-const causeText: Record<DropCause, string> = {
-  dead: 'dead letter',
-  'late-reply': 'late reply dropped',
-  network: 'network dropped',
-  partition: 'partition dropped',
-  'kernel-down': 'kernel down, dropped',
-  'unknown-name': 'no such name',
-};
-
-/** The chart as structured lines (for reports that draw their own chart). */
-export function chartLines(trace: Trace, options: { last?: number; pids?: readonly number[] } = {}): ChartEntry[] {
-  const only = options.pids ? new Set(options.pids) : undefined;
-  const involves = (...pids: number[]) => !only || pids.some((p) => only.has(p));
-  const out: ChartEntry[] = [];
-  for (const e of trace.all) {
-    const t = e.t;
-    const pad = `t=${t}`.padEnd(7);
-    switch (e.kind) {
-      case 'send': {
-        if (!involves(e.from, e.to)) break;
-        const from = trace.nameOf(e.from), to = trace.nameOf(e.to);
-        const { label, detail } = describeMessage(e.msg, (pid) => trace.nameOf(pid));
-        out.push({ t, kind: 'send', from, to, label, detail, text: `${pad} ${`${from} → ${to}`.padEnd(22)} ${label}  ${detail}`.trimEnd() });
-        break;
-      }
-      case 'drop': {
-        if (!involves(e.from, e.to)) break;
-        const from = trace.nameOf(e.from), to = trace.nameOf(e.to);
-        const { label, detail } = describeMessage(e.msg, (pid) => trace.nameOf(pid));
-        const why = causeText[e.cause];
-        out.push({ t, kind: 'drop', from, to, label, detail: why, text: `${pad} ✂ ${why}  ${from} → ${to} ${label} ${detail}`.trimEnd() });
-        break;
-      }
-      case 'exit': {
-        if (!involves(e.pid)) break;
-        const who = trace.nameOf(e.pid);
-        const why = formatReason(e.reason);
-        out.push({ t, kind: 'exit', from: who, label: 'exit', detail: why, text: `${pad} ✝ ${who} exited: ${why}` });
-        break;
-      }
-      case 'restart': {
-        if (!involves(e.supervisor, e.old, e.new)) break;
-        const sup = trace.nameOf(e.supervisor);
-        out.push({ t, kind: 'restart', from: sup, to: trace.nameOf(e.new), label: 'restart', detail: e.child, text: `${pad} ↻ ${sup} restarted ${e.child} (${trace.nameOf(e.old)} → ${trace.nameOf(e.new)})` });
-        break;
-      }
-      case 'fault': {
-        out.push({ t, kind: 'note', label: 'fault', detail: e.what, text: `${pad} ⚡ ${e.what}` });
-        break;
-      }
-      case 'outside': {
-        if (!involves(e.pid)) break;
-        const who = trace.nameOf(e.pid);
-        const what = 'ran outside the scheduler: it awaited a promise the runtime does not control (real time, not the seed)';
-        out.push({ t, kind: 'note', from: who, label: 'outside', detail: what, text: `${pad} ⚠ ${who} ${what}` });
-        break;
-      }
-      default:
-        break;
-    }
+/** The event in row `r` of a block, as an object. */
+function eventAt(chunk: Chunk, r: number, seq: number): TraceEvent {
+  const n = chunk.nums, at = r * WIDTH, t = n[at]!;
+  switch (chunk.kinds[r]) {
+    case SEND:
+      return { seq, t, kind: 'send', from: n[at + 1]!, to: n[at + 2]!, id: n[at + 3]!, msg: chunk.refs[r] };
+    case DELIVER:
+      return { seq, t, kind: 'deliver', from: n[at + 1]!, to: n[at + 2]!, id: n[at + 3]!, queued: n[at + 4]! };
+    case RECEIVE:
+      return { seq, t, kind: 'receive', pid: n[at + 1]!, id: n[at + 2]! };
+    default:
+      return { seq, t, ...(chunk.refs[r] as TraceInput) } as TraceEvent;
   }
-  return options.last !== undefined ? out.slice(-options.last) : out;
 }
 
-/** A message's label (its `type` when it has one) and a short rendering of the rest. */
-export function describeMessage(msg: unknown, nameOf?: (pid: number) => string): { label: string; detail: string } {
-  if (typeof msg === 'object' && msg !== null && !Array.isArray(msg) && typeof (msg as { type?: unknown }).type === 'string') {
-    const { type, ...rest } = msg as Record<string, unknown>;
-    const detail = Object.keys(rest).length > 0 ? short(rest, nameOf) : '';
-    return { label: type as string, detail };
-  }
-  return { label: short(msg, nameOf), detail: '' };
-}
-
-function short(value: unknown, nameOf: ((pid: number) => string) | undefined, max = 70): string {
-  const text = render(value, 2, nameOf);
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-function render(value: unknown, depth: number, nameOf?: (pid: number) => string): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value !== 'object' || value === null) return String(value);
-  if (value instanceof ArrayBuffer) return `ArrayBuffer(${sentByteLength(value)})`; // as sent, even if moved on since
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${value.byteLength} bytes)`;
-  if ('pid' in value && 'kernel' in value) {
-    const r = value as Ref;
-    if (nameOf && r.alias === undefined) return nameOf(r.pid);
-    return formatRef(r);
-  }
-  if (depth === 0) return Array.isArray(value) ? '[…]' : '{…}';
-  if (Array.isArray(value)) return `[${value.map((v) => render(v, depth - 1, nameOf)).join(', ')}]`;
-  const parts = Object.entries(value).map(([k, v]) => `${k}: ${render(v, depth - 1, nameOf)}`);
-  return `{${parts.join(', ')}}`;
+function kindAt(chunk: Chunk, r: number): TraceKind {
+  const k = chunk.kinds[r];
+  return k === SEND ? 'send' : k === DELIVER ? 'deliver' : k === RECEIVE ? 'receive' : (chunk.refs[r] as TraceInput).kind;
 }
 
 /**

@@ -54,10 +54,10 @@ type MasterMsg = { type: 'start' } | { type: 'done'; round: number; n: number };
 
 // ---- behaviour style -------------------------------------------------------------------------
 
-function behaviourRunners(mode: Mode): Runners {
+function behaviourRunners(mode: Mode, trace?: boolean): Runners {
   return {
     'ping-pong': async ({ roundTrips }) => {
-      const system = createSystem({ mode });
+      const system = createSystem({ mode, trace });
       const probe: Probe = {};
       const ponger = system.spawn<PongerMsg>(behavior((self, msg) => {
         if (msg.type === 'ping') self.send(msg.replyTo, { type: 'pong', n: msg.n });
@@ -78,7 +78,7 @@ function behaviourRunners(mode: Mode): Runners {
     },
 
     'thread-ring': async ({ actors, hops }) => {
-      const system = createSystem({ mode });
+      const system = createSystem({ mode, trace });
       const probe: Probe = {};
       const member = (index: number, next: Ref<RingMsg>): Behavior<RingMsg> =>
         behavior((self, msg) => {
@@ -95,7 +95,7 @@ function behaviourRunners(mode: Mode): Runners {
     },
 
     counting: async ({ messages }) => {
-      const system = createSystem({ mode });
+      const system = createSystem({ mode, trace });
       const probe: Probe = {};
       const counter = (n: number): Behavior<CounterMsg> =>
         behavior((self, msg) => {
@@ -115,7 +115,7 @@ function behaviourRunners(mode: Mode): Runners {
     },
 
     'fan-out': async ({ workers, rounds }) => {
-      const system = createSystem({ mode });
+      const system = createSystem({ mode, trace });
       const probe: Probe = {};
       const pool: Ref<WorkerMsg>[] = [];
       for (let i = 0; i < workers; i++) {
@@ -145,10 +145,10 @@ function behaviourRunners(mode: Mode): Runners {
 
 // ---- async-loop style --------------------------------------------------------------------------
 
-function asyncRunners(mode: Mode): Runners {
+function asyncRunners(mode: Mode, trace?: boolean): Runners {
   return {
     'ping-pong': async ({ roundTrips }) => {
-      const system = createSystem({ mode });
+      const system = createSystem({ mode, trace });
       const probe: Probe = {};
       const ponger = system.spawn<PongerMsg>(async (self) => {
         for (;;) {
@@ -173,7 +173,7 @@ function asyncRunners(mode: Mode): Runners {
     },
 
     'thread-ring': async ({ actors, hops }) => {
-      const system = createSystem({ mode });
+      const system = createSystem({ mode, trace });
       const probe: Probe = {};
       const ring: Ref<RingMsg>[] = [];
       for (let index = 0; index < actors; index++) {
@@ -210,6 +210,13 @@ export const runtimeDeterministic: Implementation = {
   id: 'runtime-det',
   label: 'runtime deterministic+trace',
   runners: behaviourRunners('deterministic'),
+  scale: RUNTIME_SCALE,
+};
+
+export const runtimeDeterministicNoTrace: Implementation = {
+  id: 'runtime-det-notrace',
+  label: 'runtime deterministic, trace: false',
+  runners: behaviourRunners('deterministic', false),
   scale: RUNTIME_SCALE,
 };
 

@@ -15,7 +15,7 @@ describe('every workload on every implementation, tiny size', () => {
         const outcome = await runChecked(workload, impl, workload.tiny);
         expect(outcome.ms).toBeGreaterThan(0);
         expect(outcome.cpuMs).toBeGreaterThanOrEqual(0);
-        if (impl.id.startsWith('runtime-det')) {
+        if (impl.id.startsWith('runtime-det') && impl.id !== 'runtime-det-notrace') {
           expect(outcome.traceEvents).toBeGreaterThan(workload.messages(workload.tiny));
           expect(outcome.traceTruncated).toBe(0);
         }
@@ -94,12 +94,16 @@ describe('measurement and goals', () => {
     expect(verdict('ping-pong real-time ≥ 1.00M')).toBe(true);
     expect(verdict('ping-pong real-time ≥ 10× nact')).toBe(true);
     expect(verdict('ping-pong real-time ≥ 0.3× hand-written')).toBe(false);
-    expect(verdict('ping-pong deterministic')).toBe(false);
+    expect(verdict('ping-pong deterministic ≥ real-time')).toBe(false);
+    expect(verdict('ping-pong deterministic+trace ≥ 1.00M round trips/s (Erlang')).toBe(false);
     expect(verdict('thread-ring real-time ≥ 2.50M')).toBe(false);
     expect(verdict('thread-ring real-time ≥ 10× nact')).toBe(false);
     expect(verdict('thread-ring real-time ≥ 0.3× hand-written')).toBe(true);
-    expect(verdict('thread-ring deterministic')).toBe(true);
-    expect(verdict('counting deterministic')).toBeUndefined();
+    expect(verdict('thread-ring deterministic ≥ real-time')).toBe(true);
+    expect(verdict('thread-ring deterministic+trace ≥ 2.50M hops/s (Erlang')).toBe(false);
+    expect(verdict('thread-ring default trace costs')).toBeUndefined(); // no trace: false row measured
+    expect(verdict('thread-ring async receive loop ≥ 0.7× behaviour, real-time')).toBeUndefined();
+    expect(verdict('counting deterministic ≥ real-time')).toBeUndefined();
     expect(goals(r).find((g) => g.goal.startsWith('ping-pong real-time ≥ 1.00M'))?.cpuPass).toBeUndefined();
   });
 

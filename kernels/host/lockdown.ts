@@ -32,6 +32,7 @@ import * as prngModule from '../../runtime/prng.ts';
 import * as queueModule from '../../runtime/queue.ts';
 import * as refModule from '../../runtime/ref.ts';
 import * as schedulerModule from '../../runtime/scheduler.ts';
+import * as sequenceChartModule from '../../runtime/sequence-chart.ts';
 import * as statemModule from '../../runtime/statem.ts';
 import * as supervisorModule from '../../runtime/supervisor.ts';
 import * as systemModule from '../../runtime/system.ts';
@@ -43,7 +44,7 @@ const RUNTIME_MODULES: readonly object[] = [
   behaviorModule, contextModule, deliveryModule, engineModule, envelopeModule, executionModule, procModule,
   processTimersModule, registryModule, signalsModule, stashModule, waitsModule, errorsModule, exitModule,
   runtimeModule, kernelModule, messageModule, patternModule, prngModule, queueModule, refModule, schedulerModule,
-  statemModule, supervisorModule, systemModule, timersModule, traceModule,
+  sequenceChartModule, statemModule, supervisorModule, systemModule, timersModule, traceModule,
 ];
 
 /** Properties of `process` that lead to node's internals or to the kernel's own channel. */

@@ -67,9 +67,9 @@ export function enqueue(k: Engine, env: Envelope): void {
     undeliverable(k, env);
     return;
   }
-  let channel = proc.lastFrom === env.from ? proc.lastChannel! : proc.inbound.get(env.from);
+  let channel = proc.lastFrom === env.from ? proc.lastChannel! : proc.inboundTable?.get(env.from);
   if (channel === undefined) {
-    if (proc.inbound.size >= proc.sweepAt) sweepChannels(proc);
+    if ((proc.inboundTable?.size ?? 0) >= proc.sweepAt) sweepChannels(proc);
     channel = new Channel(k.deliverer, proc);
     proc.inbound.set(env.from, channel);
   }
@@ -118,7 +118,7 @@ export function deliver(k: Engine, proc: Proc, env: Envelope): void {
   }
   if (env.kind === 'msg') { // the common case first
     if (env.tag !== undefined) {
-      if (!proc.aliases.has(env.tag)) {
+      if (proc.aliasTable?.has(env.tag) !== true) {
         drop(k, env, 'late-reply');
         return;
       }
@@ -140,7 +140,7 @@ export function deliver(k: Engine, proc: Proc, env: Envelope): void {
       remoteControl(proc, env);
       return;
     case 'down': {
-      const held = proc.watching.get(env.tag!);
+      const held = proc.watchingTable?.get(env.tag!);
       if (held === undefined) return; // demonitored: discard
       proc.watching.delete(env.tag!);
       // A 'down' envelope carries the exit reason; the DOWN message is made here.

@@ -185,11 +185,11 @@ export class Engine implements Kernel {
       alive: !p.exited,
       reason: p.reason,
       mailbox: p.mailbox.length,
-      links: [...p.links.keys()],
-      monitors: p.watchers.size,
+      links: [...(p.linkTable?.keys() ?? [])],
+      monitors: p.watcherTable?.size ?? 0,
       trapExit: p.trapExit,
-      registered: [...p.names],
-      timers: p.timers.size,
+      registered: [...(p.nameTable ?? [])],
+      timers: p.timerTable?.size ?? 0,
     };
   }
 
@@ -206,7 +206,7 @@ export class Engine implements Kernel {
   awaitingOutside(): number[] {
     const found: number[] = [];
     for (const p of this.procs.values()) {
-      if (p.exited || p.sink !== undefined || !p.started || p.waits.length > 0 || p.timers.size > 0) continue;
+      if (p.exited || p.sink !== undefined || !p.started || p.waits.length > 0 || (p.timerTable?.size ?? 0) > 0) continue;
       if (p.code === 'loop' || (p.code === 'behavior' && p.busy)) found.push(p.pid);
     }
     return found;

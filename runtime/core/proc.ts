@@ -50,21 +50,29 @@ export class Channel implements Source {
 export class Proc {
   readonly mailbox = new Queue<Envelope>();
   readonly waits: Wait[] = [];
-  readonly inbound = new Map<number, Channel>();
+  /**
+   * The tables below are made on first use (an idle process holds none): the `…Table` field
+   * is the table or undefined, for reading without making one; the getter makes it.
+   * Inbound channels by sender pid.
+   */
+  inboundTable: Map<number, Channel> | undefined;
   /** The channel used last, and its sender: most processes hear from one peer at a time. */
   lastFrom = -1;
   lastChannel: Channel | undefined;
   /** Inbound channels beyond which empty ones are swept away. */
   sweepAt = SWEEP_AT;
   /** Linked processes: pid → ref (pids are unique across kernels: one scheduler, or disjoint shares of them). */
-  readonly links = new Map<number, Ref>();
+  linkTable: Map<number, Ref> | undefined;
   /** Monitors held by this process: monitor id → target (and the ask it serves, if any). */
-  readonly watching = new Map<number, { target: Ref; ask?: number }>();
+  watchingTable: Map<number, { target: Ref; ask?: number }> | undefined;
   /** Monitors on this process: monitor id → watcher. */
-  readonly watchers = new Map<number, Ref>();
-  readonly aliases = new Set<number>();
-  readonly timers = new Set<Timer>();
-  readonly names = new Set<string>();
+  watcherTable: Map<number, Ref> | undefined;
+  /** Reply aliases of its pending asks. */
+  aliasTable: Set<number> | undefined;
+  /** Its pending timers. */
+  timerTable: Set<Timer> | undefined;
+  /** Its registered names. */
+  nameTable: Set<string> | undefined;
   trapExit = false;
   exited = false;
   reason: ExitReason | undefined;
@@ -99,4 +107,32 @@ export class Proc {
     /** The process that spawned it (the kernel's 'outside' for a process spawned from outside). */
     readonly parent: Ref,
   ) {}
+
+  get inbound(): Map<number, Channel> {
+    return (this.inboundTable ??= new Map());
+  }
+
+  get links(): Map<number, Ref> {
+    return (this.linkTable ??= new Map());
+  }
+
+  get watching(): Map<number, { target: Ref; ask?: number }> {
+    return (this.watchingTable ??= new Map());
+  }
+
+  get watchers(): Map<number, Ref> {
+    return (this.watcherTable ??= new Map());
+  }
+
+  get aliases(): Set<number> {
+    return (this.aliasTable ??= new Set());
+  }
+
+  get timers(): Set<Timer> {
+    return (this.timerTable ??= new Set());
+  }
+
+  get names(): Set<string> {
+    return (this.nameTable ??= new Set());
+  }
 }

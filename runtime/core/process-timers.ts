@@ -21,7 +21,7 @@ const RECEIVE_TIMEOUT = Symbol('receive timeout');
 export function startTimer(k: Engine, proc: Proc, ms: number, fire: () => void): Timer {
   const id = k.scheduler.nextId();
   const timer: Timer = k.scheduler.setTimer(ms, () => {
-    proc.timers.delete(timer);
+    proc.timerTable?.delete(timer);
     if (proc.exited) return; // a timer never outlives its process
     k.trace?.record({ kind: 'timer', pid: proc.pid, op: 'fire', timer: id, due: timer.due });
     k.current = proc;
@@ -33,7 +33,7 @@ export function startTimer(k: Engine, proc: Proc, ms: number, fire: () => void):
 }
 
 export function cancelTimer(k: Engine, proc: Proc, timer: Timer): void {
-  if (!proc.timers.delete(timer)) return;
+  if (proc.timerTable?.delete(timer) !== true) return;
   k.scheduler.cancelTimer(timer);
   k.trace?.record({ kind: 'timer', pid: proc.pid, op: 'cancel', timer: timer.id, due: timer.due });
 }
@@ -60,7 +60,7 @@ export function startTimeout(k: Engine, proc: Proc, ms: number, message: unknown
 /** erlang:read_timer/1: the ms left before a pending timer of this process fires, or false. */
 export function readTimer(k: Engine, proc: Proc, ref: TimerRef): number | false {
   const held = timerRefs.get(ref);
-  if (held === undefined || held.proc !== proc || !proc.timers.has(held.timer)) return false;
+  if (held === undefined || held.proc !== proc || proc.timerTable?.has(held.timer) !== true) return false;
   return Math.max(0, held.timer.due - k.scheduler.now());
 }
 

@@ -11,7 +11,7 @@ export function register(k: Engine, proc: Proc, name: string): void {
   if (holder !== undefined && holder !== proc.pid) {
     throw new RegistryError(`the name "${name}" is already registered by ${k.label(k.procs.get(holder)!.ref)}`);
   }
-  if (proc.names.size > 0 && !proc.names.has(name)) {
+  if (proc.nameTable !== undefined && proc.nameTable.size > 0 && !proc.nameTable.has(name)) {
     throw new RegistryError(`this process is already registered as "${[...proc.names][0]}" (one name per process)`);
   }
   k.registry.set(name, proc.pid);
@@ -23,7 +23,7 @@ export function unregister(k: Engine, name: string): void {
   const pid = k.registry.get(name);
   if (pid === undefined) return;
   k.registry.delete(name);
-  k.procs.get(pid)?.names.delete(name);
+  k.procs.get(pid)?.nameTable?.delete(name);
 }
 
 export function whereis(k: Engine, name: string): Ref | undefined {
@@ -33,6 +33,7 @@ export function whereis(k: Engine, name: string): Ref | undefined {
 
 /** Releases every name of a process that ends. */
 export function releaseNames(k: Engine, proc: Proc): void {
-  for (const name of proc.names) k.registry.delete(name);
-  proc.names.clear();
+  if (proc.nameTable === undefined) return;
+  for (const name of proc.nameTable) k.registry.delete(name);
+  proc.nameTable = undefined;
 }

@@ -103,10 +103,10 @@ export function refuseControl(k: Engine, env: Envelope): void {
 export function peerDown(k: Engine, kernel: number): void {
   for (const proc of k.procs.values()) {
     if (proc.exited) continue;
-    for (const [id, held] of proc.watching) {
+    for (const [id, held] of proc.watchingTable ?? []) {
       if (held.target.kernel === kernel) enqueue(k, { id: k.scheduler.nextId(), from: held.target.pid, fromKernel: kernel, to: proc.pid, kind: 'down', msg: 'noconnection', tag: id });
     }
-    for (const linked of proc.links.values()) {
+    for (const linked of proc.linkTable?.values() ?? []) {
       if (linked.kernel === kernel) enqueue(k, { id: k.scheduler.nextId(), from: linked.pid, fromKernel: kernel, to: proc.pid, kind: 'exit', msg: 'noconnection', via: 'link' });
     }
   }
@@ -121,8 +121,7 @@ export function signal(k: Engine, from: Proc | undefined, to: Ref, reason: ExitR
 export function exitSignal(k: Engine, proc: Proc, env: Envelope): void {
   const reason = env.msg as ExitReason;
   if (env.via === 'link') {
-    if (!proc.links.has(env.from)) return; // unlinked meanwhile: the signal is void
-    proc.links.delete(env.from);
+    if (proc.linkTable?.delete(env.from) !== true) return; // unlinked meanwhile: the signal is void
   }
   if (env.via === 'kill') {
     exit(k, proc, 'killed');
@@ -144,26 +143,26 @@ export function exit(k: Engine, proc: Proc, reason: ExitReason): void {
   proc.reason = reason;
   for (const wake of proc.startWaiters.splice(0)) wake(); // ended before it started: nobody waits for ever
   proc.behavior = undefined;
-  for (const timer of proc.timers) k.scheduler.cancelTimer(timer);
-  proc.timers.clear();
+  for (const timer of proc.timerTable ?? []) k.scheduler.cancelTimer(timer);
+  proc.timerTable = undefined;
   proc.waits.length = 0;
   proc.mailbox.clear();
-  proc.aliases.clear();
+  proc.aliasTable = undefined;
   proc.stash = undefined;
   proc.keyed = undefined;
   proc.keyedIds = undefined;
   proc.receiveTimeout = undefined;
   releaseNames(k, proc);
   k.trace?.record({ kind: 'exit', pid: proc.pid, reason });
-  for (const [id, held] of proc.watching) k.lookup(held.target)?.watchers.delete(id);
-  proc.watching.clear();
-  for (const linked of proc.links.values()) {
+  for (const [id, held] of proc.watchingTable ?? []) k.lookup(held.target)?.watcherTable?.delete(id);
+  proc.watchingTable = undefined;
+  for (const linked of proc.linkTable?.values() ?? []) {
     transmit(k, proc.pid, linked, 'exit', reason, undefined, 'link');
   }
-  proc.links.clear();
-  for (const [id, watcher] of proc.watchers) transmit(k, proc.pid, watcher, 'down', reason, id);
-  proc.watchers.clear();
-  proc.inbound.clear();
+  proc.linkTable = undefined;
+  for (const [id, watcher] of proc.watcherTable ?? []) transmit(k, proc.pid, watcher, 'down', reason, id);
+  proc.watcherTable = undefined;
+  proc.inboundTable = undefined;
   proc.lastChannel = undefined;
   k.procs.delete(proc.pid);
   k.tombstones.set(proc.pid, { name: proc.name, reason, trapExit: proc.trapExit });

@@ -3,13 +3,14 @@
 // ever: its leftover code stops at its next wait and nothing it does reaches anyone.
 import { AskTargetExitedError, AskTimeoutError } from '../errors.ts';
 import type { DownMessage } from '../exit.ts';
-import type { Matcher } from '../pattern.ts';
+import { matchAny, type Matcher } from '../pattern.ts';
 import { makeRef, type Ref } from '../ref.ts';
 import { resolve as resolveName, send } from './delivery.ts';
 import type { Engine } from './engine.ts';
-import type { Envelope } from './envelope.ts';
+import { isUserEnvelope, type Envelope } from './envelope.ts';
 import { resumeWith, taken } from './execution.ts';
 import type { Proc, Wait } from './proc.ts';
+import type { Timer } from '../timers.ts';
 import { startTimer } from './process-timers.ts';
 import { demonitor, monitor } from './signals.ts';
 
@@ -25,20 +26,21 @@ export function never<T>(): Promise<T> {
  */
 export function receive<T>(k: Engine, proc: Proc, select: (msg: unknown) => number, after: number, take: (msg: unknown, clause: number) => T): Promise<T | undefined> {
   if (proc.exited) return never();
-  let found = -1;
-  const i = proc.mailbox.findIndex((env) => env.ask === undefined && (found = select(env.msg)) >= 0);
-  if (i >= 0) {
-    const env = proc.mailbox.removeAt(i);
-    k.trace?.received(proc.pid, env.id);
-    taken(k, proc, env);
-    return Promise.resolve(take(env.msg, found));
+  const mailbox = proc.mailbox;
+  if (mailbox.length > 0) {
+    let found = -1;
+    const i = select === anyClause ? mailbox.findIndex(isUserEnvelope)
+      : mailbox.findIndex((env) => env.ask === undefined && (found = select(env.msg)) >= 0);
+    if (i >= 0) {
+      const env = mailbox.removeAt(i);
+      k.trace?.received(proc.pid, env.id);
+      taken(k, proc, env);
+      return Promise.resolve(take(env.msg, select === anyClause ? 0 : found));
+    }
   }
   if (after <= 0) return Promise.resolve(undefined);
   return new Promise((resolve) => {
-    const wait: Wait = {
-      select: (env) => (env.ask === undefined ? select(env.msg) : -1),
-      take: (env, clause) => resumeWith(k, resolve, take(env.msg, clause)),
-    };
+    const wait = new Receiving(k, select, take, resolve);
     if (after !== Infinity) {
       wait.timer = startTimer(k, proc, after, () => {
         removeWait(proc, wait);
@@ -49,9 +51,33 @@ export function receive<T>(k: Engine, proc: Proc, select: (msg: unknown) => numb
   });
 }
 
+/** A pending receive or select: one object, no closures, for the most common wait there is. */
+export class Receiving<T> implements Wait {
+  timer: Timer | undefined = undefined;
+  constructor(
+    private readonly k: Engine,
+    private readonly pick: (msg: unknown) => number,
+    private readonly make: (msg: unknown, clause: number) => T,
+    private readonly resolve: (value: T) => void,
+  ) {}
+
+  select(env: Envelope): number {
+    return env.ask === undefined ? this.pick(env.msg) : -1;
+  }
+
+  take(env: Envelope, clause: number): void {
+    resumeWith(this.k, this.resolve, this.make(env.msg, clause));
+  }
+}
+
 /** The usual receive: one matcher, the message itself. */
 export function receiveMatching(k: Engine, proc: Proc, match: Matcher, after: number): Promise<unknown> {
-  return receive(k, proc, (msg) => (match(msg) ? 0 : -1), after, identity);
+  return receive(k, proc, match === matchAny ? anyClause : (msg) => (match(msg) ? 0 : -1), after, identity);
+}
+
+/** The clause picker of a receive without a pattern: every message matches. */
+function anyClause(): number {
+  return 0;
 }
 
 function identity(msg: unknown): unknown {

@@ -25,6 +25,7 @@ import * as prng from '../prng.ts';
 import * as queue from '../queue.ts';
 import * as ref from '../ref.ts';
 import * as scheduler from '../scheduler.ts';
+import * as sequenceChart from '../sequence-chart.ts';
 import * as statem from '../statem.ts';
 import * as supervisorModule from '../supervisor.ts';
 import * as system from '../system.ts';
@@ -36,7 +37,7 @@ const modules: Record<string, object> = {
   behavior: behaviorModule, context: contextModule, 'core/delivery': delivery, 'core/engine': engine, 'core/envelope': envelope,
   'core/execution': execution, 'core/proc': proc, 'core/process-timers': processTimers, 'core/registry': registry,
   'core/signals': signals, 'core/stash': stashModule, 'core/waits': waits, errors, exit, index, kernel, message, pattern,
-  prng, queue, ref, scheduler, statem, supervisor: supervisorModule, system, timers, trace,
+  prng, queue, ref, scheduler, 'sequence-chart': sequenceChart, statem, supervisor: supervisorModule, system, timers, trace,
 };
 
 /** Freezes `value`, everything reachable from its properties, and (for a class) its prototype. */

@@ -84,6 +84,41 @@ describe('trace events', () => {
     expect(limited.trace!.truncated).toBe(limited.trace!.length - 5);
     expect(limited.trace!.all.at(-1)!.seq).toBe(limited.trace!.length - 1);
   });
+
+  it('keeps the same events, in order, however many blocks of rows it spans or drops', async () => {
+    // The trace stores rows in blocks; a limit that is not a multiple of a block, and runs that
+    // cross many blocks, must show exactly the last `limit` events with consecutive seqs.
+    const run = async (limit?: number) => {
+      const system = createSystem({ seed: 4, trace: limit === undefined ? true : { limit } });
+      const echo = system.spawn<{ type: 'n'; n: number; replyTo: Ref<number> }>(async (self) => {
+        for (;;) {
+          const m = await self.receive();
+          self.send(m.replyTo, m.n);
+        }
+      }, { name: 'echo' });
+      system.spawn(async (self) => {
+        for (let n = 0; n < 3000; n++) {
+          self.send(echo, { type: 'n', n, replyTo: self.ref });
+          await self.receive();
+        }
+      });
+      await system.runUntilIdle();
+      return system.trace!;
+    };
+    const full = await run();
+    const json = JSON.stringify(full.toJSON());
+    expect(full.truncated).toBe(0);
+    expect(full.all.map((e) => e.seq)).toEqual([...full.all.keys()]);
+    for (const limit of [1, 4095, 4096, 5000]) {
+      const cut = await run(limit);
+      expect(cut.length).toBe(full.length);
+      expect(cut.all).toHaveLength(limit);
+      expect(cut.truncated).toBe(full.length - limit);
+      expect(cut.all).toEqual(full.all.slice(-limit));
+      expect(cut.of('send')).toEqual(full.of('send').filter((e) => e.seq >= full.length - limit));
+    }
+    expect(JSON.stringify((await run()).toJSON())).toBe(json);
+  });
 });
 
 describe('trace export', () => {
