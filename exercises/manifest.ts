@@ -60,6 +60,12 @@ export const Manifest = z.object({
    * them with `npx grader selftest --explore N`; more seeds cost grading time.
    */
   seeds: z.array(z.number().int().nonnegative()).min(1).max(100).refine((s) => new Set(s).size === s.length, 'each seed once'),
+  /**
+   * More seeds for a student's own run of the public tests (`npm test`, `npm run check` in the
+   * pack), after `seeds`. A local run is cheap, so a bug that shows under one seed in three
+   * shows there too (10 seeds miss it with odds of 1 in 58). Grading uses `seeds` only.
+   */
+  localSeeds: z.array(z.number().int().nonnegative()).max(100).default([]),
   budgets: z.object({
     /** Real-time ms the kernel may take to answer one harness command before it is declared stuck. */
     commandMs: z.number().int().positive().default(2000),
@@ -95,6 +101,8 @@ export const Manifest = z.object({
       seen.set(t, g.id);
     }
   });
+  const everySeed = [...m.seeds, ...m.localSeeds];
+  if (new Set(everySeed).size !== everySeed.length) ctx.addIssue({ code: 'custom', path: ['localSeeds'], message: 'each seed once, none of "seeds" again' });
   const groups = new Set(m.groups.map((g) => g.id));
   const mutantIds = new Set<string>();
   m.mutants.forEach((mu, i) => {

@@ -114,6 +114,11 @@ export const ExerciseResult = z.object({
   typeErrors: count.optional(),
   groups: z.array(GroupResult),
   tests: z.array(TestResult),
+  /**
+   * A local preview only (the pack's `npm run check`): per rubric group, the hidden tests this
+   * run could not run, so that local full marks are not taken for the final mark.
+   */
+  gradedOnly: z.array(z.object({ group: z.string(), tests: count, points: score })).optional(),
 });
 export type ExerciseResult = z.infer<typeof ExerciseResult>;
 

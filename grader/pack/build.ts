@@ -22,7 +22,7 @@ import { pruneLock, type Lockfile } from './lockfile.ts';
 import { filesUnder, packManifest, publicTestIds, testNames } from './public.ts';
 import { STUDENT_WORKFLOW_PATH, studentWorkflow } from '../github/student-workflow.ts';
 import { GITIGNORE, reflectionMd, settingsJson, studentReadme, tsconfig, VITEST_CONFIG, type ReadmeExercise } from './texts.ts';
-import { PACK_INFO, sha256, type PackExercise, type PackInfo } from './tools/local.ts';
+import { PACK_INFO, sha256, type GradedOnly, type PackExercise, type PackInfo } from './tools/local.ts';
 import { zip } from './tools/zip.ts';
 
 export interface PackOptions {
@@ -141,6 +141,7 @@ export async function buildPack(options: PackOptions, kitRoot = defaultKitRoot):
       files: m.files,
       points: { public: maxPoints(slim), total: maxPoints(m), manual: m.manual.reduce((a, i) => a + i.points, 0) },
       starter,
+      gradedOnly: gradedOnly(m, publicIds),
     };
     packExercises.push(info);
     readme.push({ ...info, handout: existsSync(join(dir, 'README.md')) ? `exercises/${m.id}/README.md` : undefined });
@@ -252,4 +253,13 @@ async function prepareOut(out: string): Promise<void> {
     }
   }
   await mkdir(out, { recursive: true });
+}
+
+/** Per rubric group, the tests only grading runs (the hidden ones): how many, how many points. */
+function gradedOnly(m: Manifest, publicIds: readonly string[]): GradedOnly[] {
+  const isPublic = new Set(publicIds);
+  return m.groups.flatMap((g) => {
+    const hidden = Object.entries(g.tests).filter(([id]) => !isPublic.has(id));
+    return hidden.length === 0 ? [] : [{ group: g.name, tests: hidden.length, points: hidden.reduce((a, [, p]) => a + p, 0) }];
+  });
 }

@@ -64,8 +64,13 @@ SEED=4181 TEST_ID=${first}.some-test npm test -- ${first}   # replay one test (b
 - Every test runs under a few fixed seeds. A seed fixes the order in which messages are
   delivered and the virtual clock, so a failure happens again, message for message, each
   time you replay it: copy the replay command, add \`console.log\`s or a breakpoint, run it.
-  A test earns its points only if it passes under every seed. Your code runs in a thread of
-  its own; \`MP_KERNEL=in-process\` runs it in the test's own thread, for a debugger.
+  A test earns its points only if it passes under every seed. Here each test runs under the
+  grader's seeds and a few more (a run on your machine is cheap, and a bug that shows only
+  under some schedules shows here too).
+- Passing every public test is not yet the mark: the grader also runs hidden tests.
+  \`npm test\` and \`npm run check\` list them under "Also checked when graded", by group.
+- Your code runs in a thread of its own; \`MP_KERNEL=in-process\` runs it in the test's own
+  thread, for a debugger.
 - On Windows (PowerShell), the report shows each replay in PowerShell's form:
   \`$env:SEED='4181'; $env:TEST_ID='${first}.some-test'; npm test -- ${first}\`; afterwards
   \`Remove-Item Env:SEED, Env:TEST_ID\`.

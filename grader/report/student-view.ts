@@ -97,6 +97,9 @@ export interface ExerciseView {
   repeated: RepeatedFailure[];
   showGroups: boolean;
   groups: GroupView[];
+  /** A local preview: what only grading checks ("Timeouts: 3 hidden tests, 4 points"). */
+  gradedOnly: { group: string; detail: string }[];
+  gradedOnlyPoints: string | null;
 }
 
 export interface ManualView {
@@ -279,6 +282,11 @@ function exerciseView(ex: ExerciseResult, index: number): ExerciseView {
     repeated,
     showGroups: ex.status !== 'missing' && ex.status !== 'unreadable',
     groups,
+    gradedOnly: (ex.gradedOnly ?? []).map((g) => ({
+      group: oneLine(g.group),
+      detail: `${plural(g.tests, 'hidden test')}, ${plural(g.points, 'point')}`,
+    })),
+    gradedOnlyPoints: ex.gradedOnly && ex.gradedOnly.length > 0 ? num(ex.gradedOnly.reduce((a, g) => a + g.points, 0)) : null,
   };
 }
 

@@ -213,7 +213,10 @@ describe('npm test in the pack', () => {
     expect(r.out).toMatch(/Type check: no errors in ring\/ring\.ts/);
     expect(r.out.indexOf('Type check')).toBeLessThan(r.out.indexOf('ring.test.ts'));
     expect(r.out).toMatch(/PropertyFailure: ring › the desk asks the office and answers the question with its text\n {2}the office got no lookup/);
-    const seeds = ringManifest().seeds;
+    // A local run adds the manifest's local seeds to the graded ones (cheap here, and a bug
+    // that shows under one seed in three shows too).
+    const seeds = [...ringManifest().seeds, ...ringManifest().localSeeds];
+    expect(ringManifest().localSeeds.length).toBeGreaterThanOrEqual(7);
     expect(r.out).toContain(`seed ${seeds[0]} (failed on ${seeds.length} of ${seeds.length} seeds) · replay: SEED=${seeds[0]} TEST_ID=ring.desk-answers npm test -- ring`);
     expect(r.out).toMatch(/last messages before the failure:\n {4}t=0 +test → desk +question/);
     const info = built.exercises.find((e) => e.id === 'ring')!;
@@ -381,6 +384,21 @@ t.property('ring.my-idea', 'my own: always fails', async (ctx) => ctx.fail('on p
     const md = readFileSync(join(pack, 'check', 'report.md'), 'utf8');
     expect(md).toMatch(/^# Feedback: local preview/);
     expect(md).toMatch(/only the public tests ran/);
+    // Local full marks never pass for the mark: every property only grading checks is named,
+    // in particular the one each mutant that no public test catches would lose.
+    for (const id of packed()) {
+      const m = loadManifest(join(kitRoot, 'exercises', id));
+      const publicIds = new Set(publicTestIds(m, join(kitRoot, 'exercises', id)));
+      const hiddenGroups = m.groups.filter((g) => Object.keys(g.tests).some((t) => !publicIds.has(t)));
+      const section = md.slice(md.indexOf(`(${id}):`), md.indexOf('\n## ', md.indexOf(`(${id}):`)) >>> 0);
+      if (hiddenGroups.length > 0) expect(section).toMatch(/Also checked when graded/);
+      for (const g of hiddenGroups) expect(section).toContain(`- ${g.name}: `);
+      for (const mu of m.mutants.filter((x) => !publicIds.has(x.test))) {
+        const home = m.groups.find((g) => mu.test in g.tests)!;
+        expect(section, `${id}/${mu.id} is caught only when graded`).toContain(`- ${home.name}: `);
+      }
+      if (hiddenGroups.length > 0) expect(r.out).toMatch(new RegExp(`Also checked when graded[^]*\\n  ${id} +\\d+ hidden tests?: `));
+    }
     expect(readFileSync(join(pack, 'check', 'report.html'), 'utf8')).toMatch(/^<!doctype html>/i);
     // check does not add to the progress log
     expect(parseLog(readFileSync(join(pack, 'progress.jsonl'), 'utf8')).lines).toEqual(lines);

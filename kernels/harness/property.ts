@@ -326,6 +326,9 @@ function currentPlan(manifest: Manifest, exerciseDir: string): Plan {
   return {
     kernel: process.env.MP_KERNEL === 'process' ? 'process' : process.env.MP_KERNEL === 'in-process' ? 'in-process' : 'thread',
     submissions: [local],
+    // The student pack's runs (MP_LOCAL_SEEDS=1, set by its vitest config) add the manifest's
+    // local seeds: cheap there, and they catch what shows under one seed in a few.
+    seeds: process.env.MP_LOCAL_SEEDS === '1' ? [...manifest.seeds, ...manifest.localSeeds] : undefined,
     bundleFor: () => {
       bundled ??= (async () => {
         if (!existsSync(entry)) throw new HarnessError(`${manifest.entry} not found in ${root}: it is the file this exercise tests`);

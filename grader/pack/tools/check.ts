@@ -124,7 +124,9 @@ export async function check(options: CheckOptions = {}): Promise<{ result: Resul
     const jobError = prepared.get(m.id)!.status === 'ready' && mine.size === 0
       ? (errors[0] ?? 'the tests reported no result')
       : undefined;
-    return scoreExercise(m, prepared.get(m.id)!, mine, redactor, jobError);
+    const scored = scoreExercise(m, prepared.get(m.id)!, mine, redactor, jobError);
+    const gradedOnly = info?.exercises.find((e) => e.id === m.id)?.gradedOnly ?? [];
+    return gradedOnly.length > 0 ? { ...scored, gradedOnly: [...gradedOnly] } : scored;
   });
   const manual: ManualItem[] = manifests.flatMap((m) => m.manual.map((item) => ({
     id: `${m.id}.${item.id}`, exercise: m.id, title: item.title, max: item.points, status: 'awaiting' as const,

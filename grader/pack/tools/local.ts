@@ -32,6 +32,18 @@ export interface PackExercise {
   };
   /** sha256 of each starter file, to warn about submitting a file that was never changed. */
   readonly starter: Readonly<Record<string, string>>;
+  /** What only grading checks (hidden tests), so that local green is not taken for a mark. */
+  readonly gradedOnly?: readonly GradedOnly[];
+}
+
+/**
+ * A rubric group's hidden tests: what only grading checks. Named by the group (the name of a
+ * hidden test is itself hidden: the pack never holds it).
+ */
+export interface GradedOnly {
+  readonly group: string;
+  readonly tests: number;
+  readonly points: number;
 }
 
 export interface PackInfo {

@@ -141,6 +141,13 @@ export default class PackReporter implements Reporter {
         const skipped = r.skipped > 0 ? `, ${r.skipped} not run (filtered)` : '';
         lines.push(`  ${id.padEnd(width)}   ${r.passed} of ${total} passed${skipped}${pts}`);
       }
+      const later = [...runs.keys()].flatMap((id) => {
+        const only = info?.exercises.find((e) => e.id === id)?.gradedOnly ?? [];
+        if (only.length === 0) return [];
+        const tests = only.reduce((a, g) => a + g.tests, 0);
+        return [`  ${id.padEnd(width)}   ${tests} hidden test${tests === 1 ? '' : 's'}: ${only.map((g) => g.group).join(' · ')}`];
+      });
+      if (later.length > 0) lines.push('Also checked when graded (not run here, so passing above is not yet the mark):', ...later);
       lines.push('A failure above shows its seed and a replay command. `npm run check` writes the report the grader would show for these tests.');
       this.print(`\n${lines.join('\n')}`);
     }
