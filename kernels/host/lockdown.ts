@@ -31,8 +31,17 @@ import * as patternModule from '../../runtime/pattern.ts';
 import * as prngModule from '../../runtime/prng.ts';
 import * as queueModule from '../../runtime/queue.ts';
 import * as refModule from '../../runtime/ref.ts';
+import * as replyModule from '../../runtime/reply.ts';
 import * as schedulerModule from '../../runtime/scheduler.ts';
 import * as sequenceChartModule from '../../runtime/sequence-chart.ts';
+import * as sharedAnalysisModule from '../../runtime/shared/analysis.ts';
+import * as sharedAtomicModule from '../../runtime/shared/atomic.ts';
+import * as sharedConditionModule from '../../runtime/shared/condition.ts';
+import * as sharedIndexModule from '../../runtime/shared/index.ts';
+import * as sharedMemoryModule from '../../runtime/shared/memory.ts';
+import * as sharedMutexModule from '../../runtime/shared/mutex.ts';
+import * as sharedRwlockModule from '../../runtime/shared/rwlock.ts';
+import * as sharedObjectModule from '../../runtime/shared/shared-object.ts';
 import * as statemModule from '../../runtime/statem.ts';
 import * as supervisorModule from '../../runtime/supervisor.ts';
 import * as systemModule from '../../runtime/system.ts';
@@ -44,7 +53,9 @@ const RUNTIME_MODULES: readonly object[] = [
   behaviorModule, contextModule, deliveryModule, engineModule, envelopeModule, executionModule, procModule,
   processTimersModule, registryModule, signalsModule, stashModule, waitsModule, errorsModule, exitModule,
   runtimeModule, kernelModule, messageModule, patternModule, prngModule, queueModule, refModule, schedulerModule,
-  sequenceChartModule, statemModule, supervisorModule, systemModule, timersModule, traceModule,
+  sequenceChartModule, statemModule, supervisorModule, systemModule, timersModule, traceModule, replyModule,
+  sharedAnalysisModule, sharedAtomicModule, sharedConditionModule, sharedIndexModule, sharedMemoryModule,
+  sharedMutexModule, sharedRwlockModule, sharedObjectModule,
 ];
 
 /** Properties of `process` that lead to node's internals or to the kernel's own channel. */
