@@ -2,7 +2,7 @@
 // results.json (one entry per rubric test, its visibility from the test's rubric group, hidden
 // tests unnamed) with the student report's text (report.md, the same words as report.html) as
 // the submission's output, in Markdown, which Gradescope renders.
-import { type GradescopeResults, type GradescopeVisibility } from '../result.ts';
+import type { GradescopeResults, GradescopeVisibility } from '../result.ts';
 import { GradescopeSpecResults } from './spec.ts';
 
 /** When students see the results of a hidden rubric group (never its tests' names or details). */

@@ -9,7 +9,7 @@ import { threadKernelScript } from '../host/build.ts';
 import type { Command, Reply } from '../host/host.ts';
 import { KernelHost } from '../host/host.ts';
 import { kernelChildScript } from '../process/build.ts';
-import { ChannelViolation, MAX_FRAME_BYTES, TrustedEnd } from '../process/channel.ts';
+import { type ChannelViolation, MAX_FRAME_BYTES, TrustedEnd } from '../process/channel.ts';
 import { TreeCpu } from './cpu-time.ts';
 import { spawnSandboxed, type SandboxedChild, type SandboxLimits } from '../process/sandbox.ts';
 import { leaseUid, type UidLease } from '../process/uids.ts';

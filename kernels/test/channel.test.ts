@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChannelViolation, TrustedEnd } from '../process/channel.ts';
+import { type ChannelViolation, TrustedEnd } from '../process/channel.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const kernel = join(here, 'fixtures', 'channel', 'echo-kernel.ts');

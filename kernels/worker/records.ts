@@ -27,7 +27,7 @@ export const LIMITS = { shapes: 4096, entries: 16384, keys: 64, tags: 16, tagLen
 // The kind of a value: NUM and STR carry data; REF carries kernel, pid and alias as numbers;
 // the rest are known from the shape alone. NONE: not a record's value.
 const NUM = 0, STR = 1, REF = 2, TRUE = 3, FALSE = 4, NULL = 5, UNDEFINED = 6, TAG = 7, NONE = -1;
-const CONSTANTS: readonly unknown[] = [, , , true, false, null, undefined];
+const CONSTANTS: readonly unknown[] = [undefined, undefined, undefined, true, false, null, undefined]; // by kind; 0–2 are not constants
 
 /** A shape as the receiver learns it: field names, kinds, and the string of each TAG field. */
 export interface Shape {
@@ -139,7 +139,7 @@ export class RecordEncoder {
     let node = this.root;
     for (let i = 0, r = 0; i < reading.count; i++) {
       const key = keys[i]!;
-      let kind = kinds[i]!;
+      const kind = kinds[i]!;
       let field = node.next.get(key);
       if (field === undefined) {
         if (this.entries >= LIMITS.entries) return this.undo(n0, s0);

@@ -19,7 +19,7 @@ export function shared<T extends object>(name: string, object: T): T {
     get(target, key, receiver) {
       const value: unknown = Reflect.get(target, key, receiver);
       const t = runningTask();
-      if (t && typeof key === 'string' && plain(value) && Object.prototype.hasOwnProperty.call(target, key)) {
+      if (t && typeof key === 'string' && plain(value) && Object.hasOwn(target, key)) {
         t.memory.record(t, { op: 'read', target: name, field: key, value });
       }
       return value;

@@ -3,7 +3,7 @@ import { PropertyFailure, exerciseTests, messagesOf, nameOf, type PropertyContex
 import { createRandom } from '#runtime/prng';
 import { protocol } from '../../protocol.ts';
 import {
-  Web, chainWeb, checkFetches, checkRoundTrip, checkQuarantine, checkReport, crawl, expected, injectedCrashes, listUrls, missingRestarts, mustReport, unexpectedCrashes,
+  type Web, chainWeb, checkFetches, checkRoundTrip, checkQuarantine, checkReport, crawl, expected, injectedCrashes, listUrls, missingRestarts, mustReport, unexpectedCrashes,
   pageUrl, randomWeb, randomWebWhere, restartCauses, restartEvents, wideWeb, checkGaveUp, type CrawlRun, type Expected,
 } from '../public/web.ts';
 

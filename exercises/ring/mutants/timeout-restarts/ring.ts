@@ -1,5 +1,5 @@
 // MUTANT: one desk process keeps every open question and waits with receive(…, { after: timeout }): any message restarts the wait, so a question's timeout runs from the last message, not from its own arrival
-import { type Context, type Ref } from '#runtime';
+import type { Context, Ref } from '#runtime';
 import type { DeskConfig, DeskReply, Done, Found, Lookup, Question, RingConfig, Token } from '#exercises/ring/protocol';
 
 type Member = Token | { type: 'next'; next: Ref<Token> };
