@@ -12,7 +12,7 @@
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { exerciseDir, listExercises, loadManifest, type Manifest } from '../exercises/manifest.ts';
+import { exerciseDir, listExercises, loadManifest, type Manifest } from '../kernels/harness/manifest.ts';
 import type { PropertyOutcome } from '../kernels/harness/property.ts';
 import { kernelChildScript } from '../kernels/process/build.ts';
 import { nodeFor } from '../kernels/process/node-binary.ts';

@@ -25,7 +25,7 @@ export function decidesMarks(rel: string): boolean {
   if (!/\.(ts|mts|mjs|js|json)$/.test(rel)) return false;
   if (top === 'runtime' || top === 'kernels') return !parts.includes('test') && rel !== 'runtime/demo.ts';
   if (top === 'exercises') {
-    if (parts.length === 2) return rel === 'exercises/manifest.ts';
+    if (parts.length === 2) return false;
     const [, , second] = parts;
     if (parts.length === 3) return second === 'manifest.json' || second!.endsWith('.ts');
     return second === 'tests';

@@ -4,7 +4,7 @@
 // that reports; or a kernel that could not start) is a grading error: the exercise's marks
 // are withheld, never recorded as 0. Tests not run because the submission's own kernel kept
 // failing (run/stop-early.ts) are failures of the submission: they score 0, and say why.
-import { exerciseDir, type Manifest } from '../exercises/manifest.ts';
+import { exerciseDir, type Manifest } from '../kernels/harness/manifest.ts';
 import type { PropertyOutcome } from '../kernels/harness/property.ts';
 import type { PreparedExercise } from './prepare/prepare.ts';
 import type { Redactor } from './redact.ts';

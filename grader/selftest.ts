@@ -18,7 +18,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
-import { exerciseDir, listExercises, loadManifest, maxPoints, type Manifest } from '../exercises/manifest.ts';
+import { exerciseDir, listExercises, loadManifest, maxPoints, type Manifest } from '../kernels/harness/manifest.ts';
 import { prepareBundle } from '../kernels/harness/bundle-file.ts';
 import type { PropertyOutcome, RunPlan } from '../kernels/harness/property.ts';
 import { gradeClass } from './grade.ts';

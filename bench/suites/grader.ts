@@ -18,7 +18,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { execa } from 'execa';
-import { exerciseDir, loadManifest } from '../../exercises/manifest.ts';
+import { exerciseDir, loadManifest } from '../../kernels/harness/manifest.ts';
 import { kitRoot } from '../../grader/kit.ts';
 import { Summary } from '../../grader/result.ts';
 import { median } from '../lib/measure.ts';

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { listExercises } from '../../exercises/manifest.ts';
+import { listExercises } from '../../kernels/harness/manifest.ts';
 import { UserError } from '../errors.ts';
 import { kitRoot as defaultKitRoot, kitVersion } from '../kit.ts';
 import { filesUnder } from '../pack/public.ts';
@@ -75,7 +75,7 @@ export function kitFilesFor(exercises: readonly string[], kitRoot = defaultKitRo
   under('runtime');
   under('kernels');
   under('grader', (f) => !f.startsWith('scaffold/template/')); // cli.ts imports the scaffold's code; its template (a mutant in it) is for authors
-  under('exercises', (f) => !f.includes('/')); // manifest.ts, vitest.config.ts
+  under('exercises', (f) => !f.includes('/')); // vitest.config.ts
   for (const id of exercises) {
     under(`exercises/${id}`, (f) => !/^mutants\//.test(f)); // mutants are for selftest, never for grading
     under(`solutions/${id}`);

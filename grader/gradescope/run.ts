@@ -7,7 +7,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exerciseDir, loadManifest } from '../../exercises/manifest.ts';
+import { exerciseDir, loadManifest } from '../../kernels/harness/manifest.ts';
 import { gradeClass } from '../grade.ts';
 import { discoverDetailed } from '../intake/index.ts';
 import { wantedFiles } from '../prepare/prepare.ts';

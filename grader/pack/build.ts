@@ -13,7 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile, copyFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { exerciseDir, listExercises, loadManifest, maxPoints, type Manifest } from '../../exercises/manifest.ts';
+import { exerciseDir, listExercises, loadManifest, maxPoints, type Manifest } from '../../kernels/harness/manifest.ts';
 import { UserError } from '../errors.ts';
 import { kitRoot as defaultKitRoot, kitVersion } from '../kit.ts';
 import { importClosure } from './closure.ts';
@@ -58,7 +58,7 @@ const BASE_PACKAGES = ['vitest', 'vite', 'esbuild', 'typescript', 'zod', 'handle
 const TOOLS = ['grader/pack/tools/vitest.config.ts', 'grader/pack/tools/check.ts', 'grader/pack/tools/submit.ts', 'grader/pack/tools/reporter.ts'];
 
 /** Entry points the harness loads by path at run time (the kernel host runs in the test process). */
-const HARNESS = ['kernels/harness/index.ts', 'kernels/host/host.ts', 'exercises/manifest.ts'];
+const HARNESS = ['kernels/harness/index.ts', 'kernels/host/host.ts', 'kernels/harness/manifest.ts'];
 
 /** Files under exercises/<id>/ that never go to students, besides tests/. */
 function notForStudents(rel: string): boolean {

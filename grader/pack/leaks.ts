@@ -9,7 +9,7 @@
 //   - the id and the name of every hidden test, and the description of every mutant.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadManifest } from '../../exercises/manifest.ts';
+import { loadManifest } from '../../kernels/harness/manifest.ts';
 import { filesUnder, testIdsIn, testNames } from './public.ts';
 import { escapeRegExp } from './tools/local.ts';
 

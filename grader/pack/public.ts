@@ -7,7 +7,7 @@
 // different thing: it decides how much of a result a student's report shows.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exerciseDir, type Manifest } from '../../exercises/manifest.ts';
+import { exerciseDir, type Manifest } from '../../kernels/harness/manifest.ts';
 import { escapeRegExp, filesUnder } from './tools/local.ts';
 
 export { filesUnder };

@@ -6,7 +6,7 @@
 // (run/pipeline.ts) calls these steps in that order.
 import { chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Manifest } from '../../exercises/manifest.ts';
+import type { Manifest } from '../../kernels/harness/manifest.ts';
 import { intake, type IntakeResult, type SubmissionSource, type WantedFiles } from '../intake/index.ts';
 import type { Diagnostic } from '../result.ts';
 import type { PrepareOutcome } from './pool.ts';

@@ -6,7 +6,7 @@
 //   merge.ts, before writeClass:     copyProgressLogs (each student's log from its shard)
 import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listExercises } from '../../exercises/manifest.ts';
+import { listExercises } from '../../kernels/harness/manifest.ts';
 import { testNames } from '../pack/public.ts';
 import { studentFolder } from '../report/classroom.ts';
 import { writeAtomic } from '../write-atomic.ts';

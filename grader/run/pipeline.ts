@@ -18,7 +18,7 @@
 //   read; submissions prepared and not yet finished are bounded (each holds a uid).
 import { chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Manifest } from '../../exercises/manifest.ts';
+import type { Manifest } from '../../kernels/harness/manifest.ts';
 import type { PlannedSubmission, PropertyOutcome } from '../../kernels/harness/property.ts';
 import { leaseUid, type UidLease } from '../../kernels/process/uids.ts';
 import type { IntakeResult, SubmissionSource } from '../intake/index.ts';

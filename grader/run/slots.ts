@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { chmod, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exerciseDir } from '../../exercises/manifest.ts';
+import { exerciseDir } from '../../kernels/harness/manifest.ts';
 import type { RunPlan } from '../../kernels/harness/property.ts';
 import { builtFile } from '../build-info.ts';
 import type { Collected } from './reporter.ts';

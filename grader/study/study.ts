@@ -6,7 +6,7 @@
 //   - studyRows() / renderStudyCsv(): `npx grader study --out study.csv`, one anonymised row per
 //     student and exercise (a keyed pseudonym, never a name; outcomes and marks, never code).
 import { createHmac, randomBytes } from 'node:crypto';
-import { exerciseDir, listExercises, loadManifest } from '../../exercises/manifest.ts';
+import { exerciseDir, listExercises, loadManifest } from '../../kernels/harness/manifest.ts';
 import { HAZARDS, type Hazard } from '../progress-log/log.ts';
 export { HAZARD_LABEL } from '../progress-log/log.ts';
 import { readProgressLogs } from '../progress-log/store.ts';

@@ -7,7 +7,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listExercises } from '../../exercises/manifest.ts';
+import { listExercises } from '../../kernels/harness/manifest.ts';
 import { kitFilesFor } from '../gradescope/bundle.ts';
 import { NODE } from '../gradescope/pins.ts';
 import { kitRoot } from '../kit.ts';

@@ -22,7 +22,7 @@ import { kitRoot } from '../kit.ts';
 import { buildPack } from '../pack/build.ts';
 import { collectSecrets, findLeaks } from '../pack/leaks.ts';
 import { testNames } from '../pack/public.ts';
-import { exerciseDir, loadManifest } from '../../exercises/manifest.ts';
+import { exerciseDir, loadManifest } from '../../kernels/harness/manifest.ts';
 import { makeZip } from './archives.ts';
 
 let work: string;

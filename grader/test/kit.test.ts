@@ -19,7 +19,7 @@ function makeKit(name: string): string {
     'runtime/test/system.test.ts': 'test',
     'runtime/README.md': 'docs',
     'kernels/host/host.ts': 'export const h = 1;',
-    'exercises/manifest.ts': 'export const m = 1;',
+    'kernels/harness/manifest.ts': 'export const m = 1;',
     'exercises/ring/manifest.json': '{}',
     'exercises/ring/protocol.ts': 'export type P = 1;',
     'exercises/ring/README.md': 'the handout',
@@ -42,8 +42,8 @@ describe('kit version', () => {
   it('hashes what decides a mark, wherever the kit is cloned (under a folder named "test" too)', () => {
     const root = makeKit('a');
     expect(markFiles(root)).toEqual([
-      'exercises/manifest.ts', 'exercises/ring/manifest.json', 'exercises/ring/protocol.ts', 'exercises/ring/tests/hidden/ring.test.ts',
-      'grader/score.ts', 'kernels/host/host.ts', 'package-lock.json', 'package.json', 'runtime/system.ts',
+      'exercises/ring/manifest.json', 'exercises/ring/protocol.ts', 'exercises/ring/tests/hidden/ring.test.ts',
+      'grader/score.ts', 'kernels/harness/manifest.ts', 'kernels/host/host.ts', 'package-lock.json', 'package.json', 'runtime/system.ts',
     ]);
     const copy = join(work, 'elsewhere');
     cpSync(root, copy, { recursive: true });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exerciseDir, loadManifest } from '../../exercises/manifest.ts';
+import { exerciseDir, loadManifest } from '../../kernels/harness/manifest.ts';
 import { kitRoot } from '../kit.ts';
 import { LOCK, LockedError, lockFolder } from '../lock.ts';
 import { importMarks, LEDGER, MarksError, readLedger } from '../marks/marks.ts';

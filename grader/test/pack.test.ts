@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exerciseDir, listExercises, loadManifest } from '../../exercises/manifest.ts';
+import { exerciseDir, listExercises, loadManifest } from '../../kernels/harness/manifest.ts';
 import { gradeClass, type GradeSummary } from '../grade.ts';
 import { discover, intake } from '../intake/index.ts';
 import { kitRoot } from '../kit.ts';

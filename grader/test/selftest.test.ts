@@ -4,7 +4,7 @@
 // the handout's marking table matches the manifest. Then selftest's own judgement on made-up
 // outcomes (so that each flag is seen to fire), and a tiny --explore run.
 import { describe, expect, it } from 'vitest';
-import { exerciseDir, listExercises, loadManifest, type Manifest } from '../../exercises/manifest.ts';
+import { exerciseDir, listExercises, loadManifest, type Manifest } from '../../kernels/harness/manifest.ts';
 import { allowedImport, handoutProblems, importsOf, judge, markingTable, selftest, type Outcomes, type TestRun } from '../selftest.ts';
 
 describe('selftest', () => {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exerciseDir, listExercises, loadManifest } from '../../exercises/manifest.ts';
+import { exerciseDir, listExercises, loadManifest } from '../../kernels/harness/manifest.ts';
 import { STUDENT_WORKFLOW_PATH, studentWorkflow } from '../github/student-workflow.ts';
 import { kitRoot } from '../kit.ts';
 import { buildPack, type PackResult } from '../pack/build.ts';

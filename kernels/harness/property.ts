@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, it, type TestContext } from 'vitest';
 import { createRandom, type Random } from '../../runtime/prng.ts';
 import type { ChartEntry } from '../../runtime/trace.ts';
-import { loadManifest, type Manifest } from '../../exercises/manifest.ts';
+import { loadManifest, type Manifest } from './manifest.ts';
 import type { NetworkOptions } from '../simulated/network.ts';
 import { prepareBundle } from './bundle-file.ts';
 import { HarnessError, Session, type Protocol } from './session.ts';

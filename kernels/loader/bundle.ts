@@ -17,9 +17,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build, type Message, type OnLoadResult, type PartialMessage, type Plugin } from 'esbuild';
 import ts from 'typescript';
-import { exercisesDir } from '../../exercises/manifest.ts';
 import { SHARED_MODULES, sharedModules } from './shared-modules.ts';
 import { PRELUDE } from './virtual-globals.ts';
 
@@ -43,6 +43,9 @@ const STUDENT = 'student';
 const KIT = 'kit';
 const SHARED = 'shared';
 const LOADERS = { '.ts': 'ts', '.mts': 'ts', '.js': 'js', '.mjs': 'js' } as const;
+// A path, not an import of the harness's manifest module: the loader sits below the harness.
+const exercisesDir = fileURLToPath(new URL('../../exercises', import.meta.url));
+
 const ALLOWED = "only your own submitted files, '#runtime', 'zod' and the exercise modules ('#exercises/<exercise>/protocol') can be imported";
 
 /** `#exercises/<id>/<name>` → the kit file, if it is a top-level module of an exercise. */

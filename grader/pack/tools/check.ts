@@ -10,7 +10,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startVitest, type Reporter, type TestModule } from 'vitest/node';
-import type { Manifest } from '../../../exercises/manifest.ts';
+import type { Manifest } from '../../../kernels/harness/manifest.ts';
 import type { PropertyOutcome } from '../../../kernels/harness/property.ts';
 import { folderReader } from '../../../kernels/harness/bundle-file.ts';
 import { bundleSubmission } from '../../../kernels/loader/bundle.ts';

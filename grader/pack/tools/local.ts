@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exerciseDir, listExercises, loadManifest, type Manifest } from '../../../exercises/manifest.ts';
+import { exerciseDir, listExercises, loadManifest, type Manifest } from '../../../kernels/harness/manifest.ts';
 
 /** The pack's root folder (the kit's root when run from the kit). */
 export const packRoot = fileURLToPath(new URL('../../..', import.meta.url));

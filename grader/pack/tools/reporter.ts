@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Reporter, TestModule, TestSpecification, Vitest } from 'vitest/node';
-import { exerciseDir, loadManifest, type Manifest } from '../../../exercises/manifest.ts';
+import { exerciseDir, loadManifest, type Manifest } from '../../../kernels/harness/manifest.ts';
 import type { PropertyOutcome } from '../../../kernels/harness/property.ts';
 import { HAZARDS, appendRun, hazardsOf, type Hazard, type ProgressLine } from '../../progress-log/log.ts';
 import { PROGRESS_LOG, exerciseOfTestFile, isOwnTestFile, packRoot, progressLogEnabled, readPackInfo, sha256, studentRoot } from './local.ts';

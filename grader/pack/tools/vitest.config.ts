@@ -5,7 +5,7 @@
 //   SEED=4181 TEST_ID=ring.desk-answers npm test -- ring   replay one test (by its id) under one seed:
 //                            the command a failure prints (kernels/harness/replay.ts)
 import { defineConfig } from 'vitest/config';
-import { exerciseDir, listExercises, loadManifest } from '../../../exercises/manifest.ts';
+import { exerciseDir, listExercises, loadManifest } from '../../../kernels/harness/manifest.ts';
 import { escapeRegExp, filesUnder, packRoot, studentRoot } from './local.ts';
 import PackReporter from './reporter.ts';
 

@@ -1,4 +1,5 @@
-// The exercise format. Every exercise folder `exercises/<id>/` holds:
+// The exercise format, read by the harness (which runs an exercise's rubric under the seeds and
+// budgets of its manifest) and by the grader above it. Every exercise folder `exercises/<id>/` holds:
 //   README.md        the handout
 //   protocol.ts      zod schemas and types of every message, both directions, and the entry points
 //   manifest.json    this schema: files, rubric groups and points, visibility, seeds, budgets, mutants
@@ -9,7 +10,7 @@
 // and `starter/<id>/`, `solutions/<id>/` hold the skeleton and the reference solution, laid
 // out exactly as a student submits them (e.g. `ring/ring.ts`).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
@@ -122,8 +123,8 @@ export class ManifestError extends Error {
   override name = 'ManifestError';
 }
 
-/** The folder holding every exercise. */
-export const exercisesDir = dirname(fileURLToPath(import.meta.url));
+/** The folder holding every exercise (the kit's exercises/: the pack ships both at the same paths). */
+export const exercisesDir = fileURLToPath(new URL('../../exercises', import.meta.url));
 
 /** Reads and validates `exercises/<id>/manifest.json`; an invalid one is an error naming the file and the field. */
 export function loadManifest(dir: string): Manifest {
