@@ -8,7 +8,7 @@ import { exerciseDir, type Manifest } from '../kernels/harness/manifest.ts';
 import type { PropertyOutcome } from '../kernels/harness/property.ts';
 import type { PreparedExercise } from './prepare/prepare.ts';
 import type { Redactor } from './redact.ts';
-import { testNames } from './pack/public.ts';
+import { testNames } from './exercise-tests.ts';
 import type { StoppedEarly } from './run/pipeline.ts';
 
 const names = new Map<string, Record<string, string>>();

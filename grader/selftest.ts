@@ -23,7 +23,7 @@ import { prepareBundle } from '../kernels/harness/bundle-file.ts';
 import type { PropertyOutcome, RunPlan } from '../kernels/harness/property.ts';
 import { gradeClass } from './grade.ts';
 import { kitRoot } from './kit.ts';
-import { testIdsIn } from './pack/public.ts';
+import { testIdsIn } from './exercise-tests.ts';
 import type { Progress } from './progress.ts';
 import type { Collected } from './run/reporter.ts';
 import { Slot, testFiles, type GradingPlan } from './run/slots.ts';

@@ -12,7 +12,7 @@ import { gradeClass } from '../grade.ts';
 import { discoverDetailed } from '../intake/index.ts';
 import { wantedFiles } from '../prepare/prepare.ts';
 import { progress } from '../progress.ts';
-import { studentFolder } from '../report/classroom.ts';
+import { studentFolder } from '../class-folder.ts';
 import { GradescopeResults, isWithheld } from '../result.ts';
 import { writeAtomic } from '../write-atomic.ts';
 import type { BundleConfig } from './bundle.ts';

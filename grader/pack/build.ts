@@ -19,11 +19,13 @@ import { kitRoot as defaultKitRoot, kitVersion } from '../kit.ts';
 import { importClosure } from './closure.ts';
 import { collectSecrets, findLeaks, isSecretPath, type Leak } from './leaks.ts';
 import { pruneLock, type Lockfile } from './lockfile.ts';
-import { filesUnder, packManifest, publicTestIds, testNames } from './public.ts';
+import { publicTestIds, testNames } from '../exercise-tests.ts';
+import { filesUnder, sha256 } from '../files.ts';
+import { packManifest } from './public.ts';
 import { STUDENT_WORKFLOW_PATH, studentWorkflow } from '../github/student-workflow.ts';
 import { GITIGNORE, reflectionMd, settingsJson, studentReadme, tsconfig, VITEST_CONFIG, type ReadmeExercise } from './texts.ts';
-import { PACK_INFO, sha256, type GradedOnly, type PackExercise, type PackInfo } from './tools/local.ts';
-import { zip } from './tools/zip.ts';
+import { PACK_INFO, type GradedOnly, type PackExercise, type PackInfo } from './info.ts';
+import { zip } from '../zip.ts';
 
 export interface PackOptions {
   /** The pack's folder (created; a previous pack there is replaced). */

@@ -10,8 +10,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadManifest } from '../../kernels/harness/manifest.ts';
-import { filesUnder, testIdsIn, testNames } from './public.ts';
-import { escapeRegExp } from './tools/local.ts';
+import { testIdsIn, testNames } from '../exercise-tests.ts';
+import { escapeRegExp, filesUnder } from '../files.ts';
 
 export interface Secrets {
   /** Distinctive line → the kit file it comes from. */

@@ -1,5 +1,5 @@
 // The words of the student pack: its README, REFLECTION.md, settings.json and small config files.
-import type { PackExercise } from './tools/local.ts';
+import type { PackExercise } from './info.ts';
 
 export interface ReadmeExercise extends PackExercise {
   /** The handout's path in the pack, if the exercise has one. */

@@ -7,8 +7,8 @@
 import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listExercises } from '../../kernels/harness/manifest.ts';
-import { testNames } from '../pack/public.ts';
-import { studentFolder } from '../report/classroom.ts';
+import { testNames } from '../exercise-tests.ts';
+import { studentFolder } from '../class-folder.ts';
 import { writeAtomic } from '../write-atomic.ts';
 import { summariseProgress, type ExerciseEvidence, type StudentLog } from './summary.ts';
 

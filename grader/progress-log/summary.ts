@@ -7,9 +7,15 @@
 // the untouched starter (lines with "edited": false) are left out, so the first broken
 // property is the first one their code broke, not the starter's first test. Older logs
 // without the field count every run.
-import type { ExerciseProgress } from '../report/classroom.ts';
-import { median, round2 } from '../report/summary.ts';
+import { median, round2 } from '../stats.ts';
 import { HAZARDS, fullPass, parseLog, type Hazard, type ProgressLine } from './log.ts';
+
+/** What the class dashboard shows of an exercise's progress logs. */
+export interface ExerciseProgress {
+  attemptsToFirstFullPass: { median: number; n: number };
+  workingSpanHours: { median: number };
+  firstFailedProperties: { property: string; students: number }[];
+}
 
 export interface StudentLog {
   readonly student: string;

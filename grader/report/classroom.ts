@@ -11,15 +11,13 @@ import { computeSummary } from './summary.ts';
 import { safe, template } from './templates.ts';
 import { num, oneLine, percent, plural, utc } from './text.ts';
 import type { ComparisonView } from '../study/study.ts';
+import { studentHref } from '../class-folder.ts';
+import type { ExerciseProgress } from '../progress-log/summary.ts';
+
+export type { ExerciseProgress };
 import { HAZARDS, HAZARD_LABEL } from '../progress-log/log.ts';
 
 /** Evidence on how easy an exercise was, gathered elsewhere (e.g. from check/submit logs). */
-export interface ExerciseProgress {
-  attemptsToFirstFullPass: { median: number; n: number };
-  workingSpanHours: { median: number };
-  firstFailedProperties: { property: string; students: number }[];
-}
-
 /** What a grading run knew beside the results (kept in summary.json, so later rewrites keep it). */
 export interface ClassRun {
   /** The exercises graded, and whether the submissions decided them (no --exercise). */
@@ -47,32 +45,6 @@ export interface ClassReport {
   indexHtml: string;
   gradesCsv: string;
   summary: Summary;
-}
-
-/**
- * The folder name for a student's reports: the id percent-encoded so that it is one safe path
- * segment on every OS (only A–Z a–z 0–9 - _ . % remain; "." and ".." are encoded too).
- * Ordinary ids (letters, digits, - _ .) are unchanged. Writers of report folders should use it.
- */
-export function studentDir(student: string): string {
-  const seg = encodeURIComponent(student).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return seg === '.' || seg === '..' || seg === '' ? seg.replace(/\./g, '%2E') || '%28empty%29' : seg;
-}
-
-/**
- * Students' folders live under `students/` in the output folder, so that no student id (a
- * submission named `index.html.zip`, `grades.csv`, `summary.json`) can meet a class output.
- */
-export const STUDENTS = 'students';
-
-/** A student's folder in an output folder: `<out>/students/<studentDir>`. */
-export function studentFolder(out: string, student: string): string {
-  return join(out, STUDENTS, studentDir(student));
-}
-
-/** Relative link from index.html to a student's report: `./students/<studentDir>/report.html`, URL-encoded. */
-export function studentHref(student: string): string {
-  return `./${STUDENTS}/${encodeURIComponent(studentDir(student))}/report.html`;
 }
 
 const STATUS_LABEL = { graded: '', missing: 'not submitted', unreadable: 'could not read', 'compile-error': 'does not compile', error: 'grading error' } as const;

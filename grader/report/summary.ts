@@ -2,20 +2,9 @@
 import { isWithheld, type HistogramBin, type Result, type Summary } from '../result.ts';
 import { attentionFor, attentionRank } from './attention.ts';
 import { byStudent, exerciseIds } from './csv.ts';
+import { mean, median, round2 } from '../stats.ts';
 
-export function mean(xs: readonly number[]): number {
-  return xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length;
-}
-
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** Rounded to two decimals (as summary.json writes averages). */
-export const round2 = (x: number) => Math.round(x * 100) / 100;
+export { mean, median, round2 };
 
 /** A bin width of 1, 2, 2.5 or 5 × 10^k giving at most `maxBins` bins over [0, max]. */
 export function binWidth(max: number, maxBins = 10): number {

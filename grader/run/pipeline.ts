@@ -24,7 +24,7 @@ import { leaseUid, type UidLease } from '../../kernels/process/uids.ts';
 import type { IntakeResult, SubmissionSource } from '../intake/index.ts';
 import { PRIORITY, type PrepareOutcome, type PreparePool } from '../prepare/pool.ts';
 import { bundleOutcome, notSubmitted, typeCheckOutcome, writeBundle, type PreparedExercise } from '../prepare/prepare.ts';
-import { studentDir } from '../report/classroom.ts';
+import { studentDir } from '../class-folder.ts';
 import type { Collected } from './reporter.ts';
 import { Slot, testFiles, type GradingPlan } from './slots.ts';
 

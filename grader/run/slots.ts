@@ -9,16 +9,13 @@ import { chmod, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exerciseDir } from '../../kernels/harness/manifest.ts';
-import type { RunPlan } from '../../kernels/harness/property.ts';
 import { builtFile } from '../build-info.ts';
 import type { Collected } from './reporter.ts';
+import type { GradingPlan } from './stop-early.ts';
+
+export type { GradingPlan };
 
 /** What a grading run tells the tests: the harness's plan, and when to stop a failing submission. */
-export interface GradingPlan extends RunPlan {
-  /** Stop testing a submission after its kernel failed in this many tests in a row (0: never; stop-early.ts). */
-  readonly stopAfter: number;
-}
-
 export interface SlotJob {
   readonly id: number;
   readonly plan: GradingPlan;

@@ -7,8 +7,13 @@
 // its marks stay the same from run to run.
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach } from 'vitest';
-import type { PropertyOutcome } from '../../kernels/harness/property.ts';
-import type { GradingPlan } from './slots.ts';
+import type { PropertyOutcome, RunPlan } from '../../kernels/harness/property.ts';
+
+/** The run plan of a grading slot: the harness's, and when to stop testing a submission. */
+export interface GradingPlan extends RunPlan {
+  /** Stop testing a submission after its kernel failed in this many tests in a row (0: never). */
+  readonly stopAfter: number;
+}
 
 /** Left in the meta of a test that was not run. */
 export interface Stopped {

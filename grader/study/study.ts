@@ -11,7 +11,7 @@ import { HAZARDS, type Hazard } from '../progress-log/log.ts';
 export { HAZARD_LABEL } from '../progress-log/log.ts';
 import { readProgressLogs } from '../progress-log/store.ts';
 import { studentsEvidence, summariseProgress, type ExerciseEvidence, type StudentEvidence } from '../progress-log/summary.ts';
-import { median, round2 } from '../report/summary.ts';
+import { median, round2 } from '../stats.ts';
 import type { Result } from '../result.ts';
 
 export interface Comparison {

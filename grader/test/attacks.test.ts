@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectSandbox } from '../../kernels/process/sandbox.ts';
 import { gradeClass, type GradeSummary } from '../grade.ts';
 import { kitRoot } from '../kit.ts';
-import { studentDir } from '../report/classroom.ts';
+import { studentDir } from '../class-folder.ts';
 import type { Result } from '../result.ts';
 import { makeZip } from './archives.ts';
 

@@ -21,7 +21,7 @@ import { GradescopeSpecResults } from '../gradescope/spec.ts';
 import { kitRoot } from '../kit.ts';
 import { buildPack } from '../pack/build.ts';
 import { collectSecrets, findLeaks } from '../pack/leaks.ts';
-import { testNames } from '../pack/public.ts';
+import { testNames } from '../exercise-tests.ts';
 import { exerciseDir, loadManifest } from '../../kernels/harness/manifest.ts';
 import { makeZip } from './archives.ts';
 

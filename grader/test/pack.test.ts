@@ -15,7 +15,7 @@ import { discover, intake } from '../intake/index.ts';
 import { kitRoot } from '../kit.ts';
 import { buildPack, type PackResult } from '../pack/build.ts';
 import { collectSecrets, findLeaks } from '../pack/leaks.ts';
-import { publicTestIds, testNames } from '../pack/public.ts';
+import { publicTestIds, testNames } from '../exercise-tests.ts';
 import { appendRun, hazardsOf, parseLog, sameOutcome, type ProgressLine } from '../progress-log/log.ts';
 import { progressLogPath, saveProgressLog, classProgress } from '../progress-log/store.ts';
 import { summariseProgress } from '../progress-log/summary.ts';

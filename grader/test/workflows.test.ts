@@ -16,7 +16,8 @@ import { exerciseDir, listExercises, loadManifest } from '../../kernels/harness/
 import { STUDENT_WORKFLOW_PATH, studentWorkflow } from '../github/student-workflow.ts';
 import { kitRoot } from '../kit.ts';
 import { buildPack, type PackResult } from '../pack/build.ts';
-import { packManifest, publicTestIds, testNames } from '../pack/public.ts';
+import { publicTestIds, testNames } from '../exercise-tests.ts';
+import { packManifest } from '../pack/public.ts';
 import { Result } from '../result.ts';
 
 interface Step {

@@ -19,9 +19,10 @@ import { Redactor } from '../../redact.ts';
 import { renderStudentReport } from '../../report/student.ts';
 import { Result, type Diagnostic, type ExerciseResult, type ManualItem } from '../../result.ts';
 import { scoreExercise } from '../../score.ts';
-import { exerciseOfTestFile, isOwnTestFile, packExercises, packRoot, readPackInfo, sha256, studentRoot } from './local.ts';
+import { sha256 } from '../../files.ts';
+import { exerciseOfTestFile, isOwnTestFile, packExercises, packRoot, readPackInfo, studentRoot } from './local.ts';
 import PackReporter from './reporter.ts';
-import { typecheckFiles } from './typecheck.ts';
+import { typecheckFiles } from '../../prepare/typecheck.ts';
 
 export const configFile = fileURLToPath(new URL('./vitest.config.ts', import.meta.url));
 

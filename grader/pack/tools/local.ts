@@ -1,12 +1,14 @@
 // What the student pack's scripts share: where the pack and the student's files are, the
-// pack's description (pack.json), the exercises, and the consent switch of the progress log.
+// exercises, and the consent switch of the progress log. Nothing outside tools/ imports it:
+// what the grader shares with these scripts lives below both (../info.ts, ../../files.ts).
 // These files live at the same path in the kit and in the pack (grader/pack/tools/), so
 // their relative imports work in both.
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exerciseDir, listExercises, loadManifest, type Manifest } from '../../../kernels/harness/manifest.ts';
+import { readPackInfo as readInfo, type PackInfo } from '../info.ts';
+
 
 /** The pack's root folder (the kit's root when run from the kit). */
 export const packRoot = fileURLToPath(new URL('../../..', import.meta.url));
@@ -16,53 +18,13 @@ export function studentRoot(): string {
   return resolve(process.env.MP_SUBMISSION || packRoot);
 }
 
-/** What `npx grader pack` records about an exercise in pack.json. */
-export interface PackExercise {
-  readonly id: string;
-  readonly title: string;
-  /** The files a student submits for it (the manifest's `files`). */
-  readonly files: readonly string[];
-  readonly points: {
-    /** Points of the public tests (what `npm run check` can show). */
-    readonly public: number;
-    /** Points of every automated test, hidden ones included. */
-    readonly total: number;
-    /** Points marked by hand (e.g. REFLECTION.md). */
-    readonly manual: number;
-  };
-  /** sha256 of each starter file, to warn about submitting a file that was never changed. */
-  readonly starter: Readonly<Record<string, string>>;
-  /** What only grading checks (hidden tests), so that local green is not taken for a mark. */
-  readonly gradedOnly?: readonly GradedOnly[];
-}
-
-/**
- * A rubric group's hidden tests: what only grading checks. Named by the group (the name of a
- * hidden test is itself hidden: the pack never holds it).
- */
-export interface GradedOnly {
-  readonly group: string;
-  readonly tests: number;
-  readonly points: number;
-}
-
-export interface PackInfo {
-  /** The kit version the pack was built from (the grader stamps the same on results). */
-  readonly kit: string;
-  readonly exercises: readonly PackExercise[];
-  /** sha256 of REFLECTION.md as shipped. */
-  readonly reflection?: string;
-}
-
-export const PACK_INFO = 'pack.json';
 export const SETTINGS = 'settings.json';
 export const PROGRESS_LOG = 'progress.jsonl';
 export const REFLECTION = 'REFLECTION.md';
 
+/** The pack's pack.json (undefined when run from the kit, which has none). */
 export function readPackInfo(root = packRoot): PackInfo | undefined {
-  const file = join(root, PACK_INFO);
-  if (!existsSync(file)) return undefined;
-  return JSON.parse(readFileSync(file, 'utf8')) as PackInfo;
+  return readInfo(root);
 }
 
 /** The exercises of the pack with their (pack) manifests, in course order; `only` filters by id. */
@@ -102,10 +64,6 @@ export function progressLogEnabled(root = packRoot): boolean {
   }
 }
 
-export function sha256(text: string | Buffer): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
 /** The kit's top-level folders: files there are never the student's. */
 const KIT_DIRS = new Set(['runtime', 'kernels', 'exercises', 'grader', 'node_modules', 'starter', 'solutions']);
 
@@ -116,21 +74,3 @@ export function isStudentFile(file: string, root: string): boolean {
   return !KIT_DIRS.has(rel.split(/[\\/]/)[0]!);
 }
 
-/** "1.2 KiB" */
-export function size(n: number): string {
-  if (n < 1024) return `${n} B`;
-  return n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-export function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Every file under `dir` (relative paths, '/'-separated, sorted); [] when it does not exist. */
-export function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => relative(dir, join(d.parentPath, d.name)).split('\\').join('/'))
-    .sort();
-}

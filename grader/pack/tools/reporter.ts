@@ -10,8 +10,9 @@ import type { Reporter, TestModule, TestSpecification, Vitest } from 'vitest/nod
 import { exerciseDir, loadManifest, type Manifest } from '../../../kernels/harness/manifest.ts';
 import type { PropertyOutcome } from '../../../kernels/harness/property.ts';
 import { HAZARDS, appendRun, hazardsOf, type Hazard, type ProgressLine } from '../../progress-log/log.ts';
-import { PROGRESS_LOG, exerciseOfTestFile, isOwnTestFile, packRoot, progressLogEnabled, readPackInfo, sha256, studentRoot } from './local.ts';
-import { formatDiagnostics, typecheckFiles } from './typecheck.ts';
+import { sha256 } from '../../files.ts';
+import { PROGRESS_LOG, exerciseOfTestFile, isOwnTestFile, packRoot, progressLogEnabled, readPackInfo, studentRoot } from './local.ts';
+import { formatDiagnostics, typecheckFiles } from '../../prepare/typecheck.ts';
 
 export interface PackReporterOptions {
   /** Append to progress.jsonl (when the student allows it). Default true. */

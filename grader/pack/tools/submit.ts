@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { folderReader } from '../../../kernels/harness/bundle-file.ts';
 import { bundleSubmission } from '../../../kernels/loader/bundle.ts';
-import { PROGRESS_LOG, REFLECTION, packExercises, packRoot, progressLogEnabled, readPackInfo, sha256, size, studentRoot } from './local.ts';
-import { zip } from './zip.ts';
+import { sha256, size } from '../../files.ts';
+import { PROGRESS_LOG, REFLECTION, packExercises, packRoot, progressLogEnabled, readPackInfo, studentRoot } from './local.ts';
+import { zip } from '../../zip.ts';
 
 export interface SubmitOptions {
   /** The zip to write (default: submission.zip in the pack). */

@@ -6,7 +6,8 @@
 //                            the command a failure prints (kernels/harness/replay.ts)
 import { defineConfig } from 'vitest/config';
 import { exerciseDir, listExercises, loadManifest } from '../../../kernels/harness/manifest.ts';
-import { escapeRegExp, filesUnder, packRoot, studentRoot } from './local.ts';
+import { escapeRegExp, filesUnder } from '../../files.ts';
+import { packRoot, studentRoot } from './local.ts';
 import PackReporter from './reporter.ts';
 
 /** Saving one of your files reruns the public tests of its exercise (vitest cannot see that link: your code reaches the tests as a bundle). */

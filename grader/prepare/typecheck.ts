@@ -1,6 +1,6 @@
-// The type check `npm test` prints before any test output: the student's files checked with
-// the TypeScript compiler, with the options the grader uses (grader/prepare), against the
-// pack's runtime and protocols. Type errors are reported, not fatal: code that parses still
+// The type check of the prepare stage, which the student pack's `npm test` and `npm run check`
+// print before any test output too: the student's files checked with the TypeScript compiler,
+// with the grader's options, against the kit's (or the pack's) runtime and protocols. Type errors are reported, not fatal: code that parses still
 // runs, as in the grader. Syntax errors are reported as such.
 //
 // The compiler sees a closed world: the student's files (given as text, under a virtual
@@ -11,8 +11,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
-import type { Diagnostic } from '../../result.ts';
-import { escapeRegExp, packRoot } from './local.ts';
+import { fileURLToPath } from 'node:url';
+import { escapeRegExp } from '../files.ts';
+import type { Diagnostic } from '../result.ts';
+
+/** The kit's root (the pack's, in a student pack: it ships this file at the same path). */
+const packRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface CheckedDiagnostic extends Diagnostic {
   readonly kind: 'syntax' | 'type';
