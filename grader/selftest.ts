@@ -24,7 +24,7 @@ import { prepareBundle } from '../kernels/harness/bundle-file.ts';
 import type { PropertyOutcome, RunPlan } from '../kernels/harness/property.ts';
 import { gradeClass } from './grade.ts';
 import { kitRoot } from './kit.ts';
-import { MutantPatchError, mutantFiles, patchesIn, writeMutant } from './mutants.ts';
+import { MutantPatchError, mutantFiles, patchFile, patchesIn, writeMutant } from './mutants.ts';
 import { testIdsIn } from './pack/public.ts';
 import type { Progress } from './progress.ts';
 import type { Collected } from './run/reporter.ts';
@@ -153,7 +153,7 @@ async function submissions(m: Manifest, dir: string): Promise<{ subs: Map<string
       out.set(`mutant-${mutant.id}`, target);
     } catch (e) {
       if (!(e instanceof MutantPatchError)) throw e;
-      unmade.set(`mutant-${mutant.id}`, `not graded: its patch does not apply (${e.message})`);
+      unmade.set(`mutant-${mutant.id}`, `not graded: exercises/${m.id}/${patchFile(mutant.id)} does not apply (the row "patch applies" says where)`);
     }
   }
   return { subs: out, unmade };
