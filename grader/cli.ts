@@ -1,4 +1,4 @@
-// The `grader` command: grade, merge, marks, doctor, selftest, pack, new, gradescope, study; each has --help. Every
+// The `grader` command: grade, merge, marks, doctor, selftest, pack, new, mutant, gradescope, study; each has --help. Every
 // error a user can cause (a UserError: PackError, MarksError, MergeError, LockedError are
 // ones) ends in one plain line and exit code 2; a crash of the grader itself in a message and
 // exit code 1.
@@ -24,6 +24,7 @@ Commands:
   selftest                  after editing tests: solutions full marks, mutants lose marks
   pack                      build the student pack (no hidden test, solution or mutant)
   new <id>                  scaffold a new exercise that selftest passes
+  mutant <id> <mutant>      write a mutant out to edit (--out DIR), or its patch (--from DIR)
   gradescope                build the autograder zip for Gradescope
   study --out FILE          export the exercise pairs' evidence, one anonymised row per student
 
@@ -119,6 +120,18 @@ Options:
 
 Scaffolds a new exercise in exercises/<id> that selftest passes: handout, protocol, manifest,
 a public and a hidden test, a starter, a solution and a mutant. See exercises/AUTHORING.md.`,
+  mutant: `Usage: npx grader mutant <exercise> <mutant> --out DIR
+       npx grader mutant <exercise> <mutant> --from DIR
+
+A mutant is exercises/<exercise>/mutants/<mutant>.patch: a unified diff against the reference
+solution (solutions/<exercise>/), so the patch is the bug and the solution can change under it.
+  --out DIR    writes the mutant as a whole submission into DIR (a new or empty folder): the
+               solution with the patch applied, or the plain solution for a new mutant. Edit it.
+  --from DIR   writes the patch from DIR: each file of the exercise that differs from the
+               solution. Its header (the text before the diff) is the old patch's, or
+               "<mutant>: <description>" from the manifest; say there what bug it plants.
+Then list the mutant in the manifest (if new) and run npx grader selftest --exercise <exercise>.
+See exercises/AUTHORING.md, "Mutants".`,
   gradescope: `Usage:
 ${GRADESCOPE_USAGE}`,
   pack: `Usage: npx grader pack [--out DIR] [--zip] [--exercise ID]...
@@ -159,12 +172,14 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./doctor.ts')).doctor(rest);
     case 'new':
       return scaffold(rest);
+    case 'mutant':
+      return mutant(rest);
     case 'gradescope':
       return (await import('./gradescope/cli.ts')).gradescope(rest);
     case 'study':
       return study(rest);
     default:
-      throw new UsageError(`unknown command "${command}" (the commands: grade, merge, marks, doctor, selftest, pack, new, gradescope, study)`);
+      throw new UsageError(`unknown command "${command}" (the commands: grade, merge, marks, doctor, selftest, pack, new, mutant, gradescope, study)`);
   }
 }
 
@@ -338,6 +353,52 @@ async function scaffold(args: string[]): Promise<number> {
   const made = await scaffoldExercise(positionals[0]!);
   for (const f of made.files) console.log(`created ${f}`);
   console.log(`\nNext: npx grader selftest --exercise ${made.id}   (then read exercises/AUTHORING.md)`);
+  return 0;
+}
+
+async function mutant(args: string[]): Promise<number> {
+  current = 'mutant';
+  const { values, positionals } = parse(args, { out: { type: 'string' }, from: { type: 'string' } });
+  if (positionals.length !== 2) throw new UsageError('mutant needs an exercise id and a mutant id, e.g. npx grader mutant ring late-timeout --out /tmp/late-timeout');
+  const outDir = values.out as string | undefined;
+  const fromDir = values.from as string | undefined;
+  if ((outDir === undefined) === (fromDir === undefined)) throw new UsageError('mutant needs exactly one of --out DIR (write it out to edit) and --from DIR (write its patch)');
+  const [exercise, id] = positionals as [string, string];
+  const { existsSync, readdirSync, readFileSync: read, writeFileSync } = await import('node:fs');
+  const { exerciseDir, listExercises, loadManifest } = await import('../kernels/harness/manifest.ts');
+  const { makeMutantPatch, MutantPatchError, patchFile, patchHeader, writeMutant, writeSolution } = await import('./mutants.ts');
+  if (!listExercises().includes(exercise)) throw new UserError(`no exercise "${exercise}" (the exercises: ${listExercises().join(', ')})`);
+  if (!/^[a-z][a-z0-9-]*$/.test(id)) throw new UserError(`"${id}" cannot be a mutant id: use lower-case letters, digits and dashes, starting with a letter`);
+  const dir = exerciseDir(exercise);
+  const m = loadManifest(dir);
+  const patch = join(dir, patchFile(id));
+  const listed = m.mutants.find((mu) => mu.id === id);
+  if (outDir !== undefined) {
+    const out = outDir;
+    if (existsSync(out) && readdirSync(out).length > 0) throw new UserError(`${out} is not empty: give a new or empty folder`);
+    if (existsSync(patch)) {
+      try {
+        const files = await writeMutant(exercise, id, out);
+        console.log(`wrote mutant ${exercise}/${id} to ${out} (the solution with ${files.join(', ')} changed by its patch)`);
+      } catch (e) {
+        if (e instanceof MutantPatchError) throw new UserError(e.message);
+        throw e;
+      }
+    } else {
+      await writeSolution(exercise, out);
+      console.log(`no exercises/${exercise}/${patchFile(id)} yet: wrote the solution to ${out}; plant the bug there, then: npx grader mutant ${exercise} ${id} --from ${out}`);
+    }
+    return 0;
+  }
+  const from = fromDir!;
+  if (!existsSync(from)) throw new UserError(`${from} does not exist`);
+  const header = existsSync(patch) ? patchHeader(read(patch, 'utf8')) : `${id}: ${listed?.description ?? 'say here what bug this mutant plants'}`;
+  const text = makeMutantPatch(m, from, header);
+  if (!/^--- /m.test(text)) throw new UserError(`the files of ${exercise} in ${from} (${m.files.join(', ')}) are the solution's: no bug to make a patch of`);
+  writeFileSync(patch, text);
+  console.log(`wrote exercises/${exercise}/${patchFile(id)} (${text.split('\n').length - 1} lines)`);
+  if (!listed) console.log(`now list it in exercises/${exercise}/manifest.json: { "id": "${id}", "description": "…", "loses": […], "test": "…" }`);
+  console.log(`then: npx grader selftest --exercise ${exercise}`);
   return 0;
 }
 

@@ -5,7 +5,8 @@
 //     a bug must be caught on purpose, not by luck and not only by a neighbouring test;
 //   - the starter is graded without error and scores nothing;
 //   - the handout's marking table agrees with the manifest's points;
-//   - each mutant is a self-contained submission (it imports only what a student may).
+//   - each mutant's patch (mutants/<id>.patch) still applies to the solution, and the mutant
+//     is a self-contained submission (it imports only what a student may).
 // It also flags a mutant that passes every public test: a student with that bug sees green
 // locally (not a failure of the kit; worth knowing).
 //
@@ -24,6 +25,7 @@ import type { PropertyOutcome, RunPlan } from '../kernels/harness/property.ts';
 import { gradeClass } from './grade.ts';
 import { kitRoot } from './kit.ts';
 import { testIdsIn } from './exercise-tests.ts';
+import { MutantPatchError, mutantFiles, patchFile, patchesIn, writeMutant } from './mutants.ts';
 import type { Progress } from './progress.ts';
 import type { Collected } from './run/reporter.ts';
 import { Slot, testFiles, type GradingPlan } from './run/slots.ts';
@@ -102,7 +104,7 @@ export async function selftest(options: SelftestOptions = {}): Promise<SelftestR
     rows.push(...handoutRows(m), ...containmentRows(m));
     const work = await mkdtemp(join(tmpdir(), `mp-selftest-${id}-`));
     try {
-      const subs = await submissions(m, join(work, 'class'));
+      const { subs, unmade } = await submissions(m, join(work, 'class'));
       let outcomes: Outcomes;
       if (options.explore !== undefined) {
         const report = await explore(m, subs, join(work, 'explore'), options.explore, options);
@@ -111,6 +113,7 @@ export async function selftest(options: SelftestOptions = {}): Promise<SelftestR
       } else {
         outcomes = await graded(m, join(work, 'class'), join(work, 'out'), options);
       }
+      for (const [name, why] of unmade) outcomes.set(name, { tests: new Map(), error: why });
       rows.push(...judge(m, outcomes, subs));
     } finally {
       await rm(work, { recursive: true, force: true, maxRetries: 5 });
@@ -122,8 +125,11 @@ export async function selftest(options: SelftestOptions = {}): Promise<SelftestR
 
 // ---- The submissions: solution, starter, mutants ------------------------------------------------
 
-/** Submission name → its folder (a copy of the solution with the mutant's files laid over it). */
-async function submissions(m: Manifest, dir: string): Promise<Map<string, string>> {
+/**
+ * Submission name → its folder (for a mutant: the solution with its patch applied); `unmade`:
+ * mutants whose patch no longer applies (not graded; containmentRows says why).
+ */
+async function submissions(m: Manifest, dir: string): Promise<{ subs: Map<string, string>; unmade: Map<string, string> }> {
   const out = new Map<string, string>();
   const solution = join(kitRoot, 'solutions', m.id);
   await cp(solution, join(dir, 'solution'), { recursive: true });
@@ -139,13 +145,18 @@ async function submissions(m: Manifest, dir: string): Promise<Map<string, string
     await cp(join(kitRoot, 'starter', m.id), join(dir, 'starter'), { recursive: true });
     out.set('starter', join(dir, 'starter'));
   }
+  const unmade = new Map<string, string>();
   for (const mutant of m.mutants) {
     const target = join(dir, `mutant-${mutant.id}`);
-    await cp(solution, target, { recursive: true });
-    for (const [file, source] of Object.entries(mutant.files)) await cp(join(exerciseDir(m.id), source), join(target, file));
-    out.set(`mutant-${mutant.id}`, target);
+    try {
+      await writeMutant(m.id, mutant.id, target);
+      out.set(`mutant-${mutant.id}`, target);
+    } catch (e) {
+      if (!(e instanceof MutantPatchError)) throw e;
+      unmade.set(`mutant-${mutant.id}`, `not graded: exercises/${m.id}/${patchFile(mutant.id)} does not apply (the row "patch applies" says where)`);
+    }
   }
-  return out;
+  return { subs: out, unmade };
 }
 
 /** Grades the class folder through the real pipeline (sandboxed kernels, manifest seeds). */
@@ -295,41 +306,39 @@ function sameName(row: string, group: string): boolean {
   return norm(row) === norm(group) || norm(group.split(':')[0]!) === norm(row);
 }
 
-// ---- Mutants are self-contained submissions --------------------------------------------------------
+// ---- Mutants apply and are self-contained submissions -----------------------------------------------
 
 /**
- * Every file in a mutant's folder is one of its listed files, each replaces a file the
- * manifest names, and each imports only what a student's file may: '#runtime', 'zod',
- * '#exercises/<id>/<a top-level file>', or another file of the submission, by a literal path.
+ * Each mutant's patch applies to the solution (strictly: grader/mutants.ts), changes only
+ * files the manifest names, and each file it changes imports only what a student's file may:
+ * '#runtime', 'zod', '#exercises/<id>/<a top-level file>', or another file of the submission,
+ * by a literal path. Nothing else lies in mutants/ (a patch of no listed mutant, a leftover copy).
  */
-function containmentRows(m: Manifest): SelftestRow[] {
+export function containmentRows(m: Manifest, dir = exerciseDir(m.id), root = kitRoot): SelftestRow[] {
   const rows: SelftestRow[] = [];
-  const dir = exerciseDir(m.id);
   const kitFiles = new Set(readdirSync(dir).filter((f) => /\.ts$/.test(f) && statSync(join(dir, f)).isFile()).map((f) => f.replace(/\.ts$/, '')));
   for (const mutant of m.mutants) {
     const problems: string[] = [];
-    const listed = new Set(Object.values(mutant.files).map((f) => normalize(f)));
-    const folder = join(dir, 'mutants', mutant.id);
-    if (existsSync(folder)) {
-      for (const f of readdirSync(folder, { recursive: true }).map(String)) {
-        const rel = normalize(join('mutants', mutant.id, f));
-        if (statSync(join(dir, rel)).isFile() && !listed.has(rel)) problems.push(`${rel} is not one of its files`);
+    let files = new Map<string, string>();
+    try {
+      files = mutantFiles(m.id, mutant.id, root);
+    } catch (e) {
+      if (!(e instanceof MutantPatchError)) throw e;
+      problems.push(e.message);
+    }
+    for (const [target, text] of files) {
+      if (!m.files.includes(target)) problems.push(`its patch changes ${target}, which is not a file of the exercise`);
+      for (const spec of importsOf(text)) {
+        if (spec === null) problems.push(`its ${target} has an import() whose path is not a literal`);
+        else if (!allowedImport(spec, target, m, kitFiles)) problems.push(`its ${target} imports "${spec}"`);
       }
     }
-    for (const [target, source] of Object.entries(mutant.files)) {
-      if (!m.files.includes(target)) problems.push(`${target} is not a file of the exercise`);
-      const path = join(dir, source);
-      if (!existsSync(path)) {
-        problems.push(`${source} does not exist`);
-        continue;
-      }
-      for (const spec of importsOf(readFileSync(path, 'utf8'))) {
-        if (spec === null) problems.push(`${source} has an import() whose path is not a literal`);
-        else if (!allowedImport(spec, target, m, kitFiles)) problems.push(`${source} imports "${spec}"`);
-      }
-    }
-    rows.push({ exercise: m.id, submission: `mutant ${mutant.id}`, expect: 'self-contained', got: problems.join('; ') || 'imports only #runtime, zod, the exercise and its own files', ok: problems.length === 0 });
+    rows.push({ exercise: m.id, submission: `mutant ${mutant.id}`, expect: 'patch applies, self-contained', got: problems.join('; ') || `applies to ${[...files.keys()].join(', ')}; imports only #runtime, zod, the exercise and its own files`, ok: problems.length === 0 });
   }
+  const listed = new Set(m.mutants.map((mu) => mu.id));
+  const found = patchesIn(dir);
+  const stray = [...found.stray, ...found.ids.filter((id) => !listed.has(id)).map((id) => `mutants/${id}.patch`)];
+  if (stray.length > 0) rows.push({ exercise: m.id, submission: 'mutants/', expect: 'only the patches of listed mutants', got: `also ${stray.join(', ')}`, ok: false });
   return rows;
 }
 
@@ -413,7 +422,7 @@ async function explore(m: Manifest, subs: Map<string, string>, work: string, n: 
   const sol = outcomes.get('solution')!;
   const solutionFailures = [...sol.tests].filter(([, r]) => r.failed.length > 0).map(([test, r]) => ({ test, seeds: r.failed }));
   const mutants: ExploredMutant[] = m.mutants.map((mu) => {
-    const tests = outcomes.get(`mutant-${mu.id}`)!.tests;
+    const tests = outcomes.get(`mutant-${mu.id}`)?.tests ?? new Map<string, TestRun>();
     const kills: Record<string, number[]> = {};
     for (const [t, r] of tests) if (r.failed.length > 0) kills[t] = r.failed;
     const everyManifestSeed = Object.keys(kills).filter((t) => m.seeds.every((s) => kills[t]!.includes(s)));

@@ -20,6 +20,7 @@ import { spawn } from 'node:child_process';
 import { execa } from 'execa';
 import { exerciseDir, loadManifest } from '../../kernels/harness/manifest.ts';
 import { kitRoot } from '../../grader/kit.ts';
+import { mutantFile } from '../../grader/mutants.ts';
 import { Summary } from '../../grader/result.ts';
 import { median } from '../lib/measure.ts';
 import type { Suite, SuiteOptions } from '../lib/suite.ts';
@@ -75,7 +76,7 @@ async function makeClass(dir: string, n: number, slow: number): Promise<Made> {
       text = SLOW[kind]!(solution);
     } else if (i % 4 === 3) {
       const mutant = manifest.mutants[(i >> 2) % manifest.mutants.length]!;
-      text = await readFile(join(exerciseDir('ring'), mutant.files['ring/ring.ts']!), 'utf8');
+      text = mutantFile('ring', mutant.id, 'ring/ring.ts');
     } else {
       honest.push(id);
     }

@@ -17,6 +17,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mutantFile } from '../../grader/mutants.ts';
 import { buildPack } from '../../grader/pack/build.ts';
 
 const kit = fileURLToPath(new URL('../..', import.meta.url));
@@ -47,11 +48,12 @@ const PLANS: Record<string, [exercise: string, versions: Version[]][]> = {
   ],
 };
 
+/** The text of a version of the student's file (a mutant: the solution with its patch applied). */
 function source(exercise: string, v: Version): string {
-  if (v === 'starter') return join(kit, 'starter', exercise, FILE[exercise]!);
-  if (v === 'solution') return join(kit, 'solutions', exercise, FILE[exercise]!);
-  if (v.startsWith('alternative:')) return join(kit, 'solutions', exercise, 'alternatives', v.slice('alternative:'.length), FILE[exercise]!);
-  return join(kit, 'exercises', exercise, 'mutants', v.slice('mutant:'.length), FILE[exercise]!.split('/').pop()!);
+  if (v.startsWith('mutant:')) return mutantFile(exercise, v.slice('mutant:'.length), FILE[exercise]!);
+  if (v === 'starter') return readFileSync(join(kit, 'starter', exercise, FILE[exercise]!), 'utf8');
+  if (v === 'solution') return readFileSync(join(kit, 'solutions', exercise, FILE[exercise]!), 'utf8');
+  return readFileSync(join(kit, 'solutions', exercise, 'alternatives', v.slice('alternative:'.length), FILE[exercise]!), 'utf8');
 }
 
 const work = mkdtempSync(join(tmpdir(), 'mp-study-demo-'));
@@ -70,7 +72,7 @@ try {
     for (const [exercise, versions] of plan) {
       for (const v of versions) {
         // The kit's labels of a mutant are not the student's: leave them out.
-        const text = readFileSync(source(exercise, v), 'utf8').split('\n').filter((l) => !/^\/\/ (MUTANT|Reference solution for the .* with one mistake)/.test(l)).join('\n');
+        const text = source(exercise, v).split('\n').filter((l) => !/^\/\/ (MUTANT|Reference solution for the .* with one mistake)/.test(l)).join('\n');
         writeFileSync(join(pack, FILE[exercise]!), text);
         let out = '';
         try {

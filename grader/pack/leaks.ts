@@ -1,6 +1,7 @@
 // The leak check: a student pack must hold no hidden test, no solution and no mutant. The
-// secret material is every file under exercises/<id>/tests/hidden/, exercises/<id>/mutants/,
-// the helpers under exercises/<id>/tests/ that the public tests do not import, and
+// secret material is every file under exercises/<id>/tests/hidden/, exercises/<id>/mutants/
+// (patches against the solution: their lines are read without the diff's leading ' ', '+' or
+// '-'), the helpers under exercises/<id>/tests/ that the public tests do not import, and
 // solutions/. What is searched for in the pack:
 //   - every *distinctive* line of those files: a line (trimmed, 16+ characters, with a word in
 //     it) that appears in none of the kit files the pack ships legitimately (the runtime, the
@@ -29,7 +30,14 @@ export interface Leak {
   readonly from: string;
 }
 
-const TEXT = /\.(ts|mts|cts|js|mjs|cjs|json|md|txt|hbs|html|css|csv|yml|yaml)$/i;
+const TEXT = /\.(ts|mts|cts|js|mjs|cjs|json|md|txt|hbs|html|css|csv|yml|yaml|patch|diff)$/i;
+
+/** The lines of a secret file; of a patch, the lines themselves (its header, and each line without the diff's mark). */
+export function secretLines(path: string, text: string): string[] {
+  const lines = text.split('\n');
+  if (!/\.(patch|diff)$/i.test(path)) return lines;
+  return lines.filter((l) => !/^(---|\+\+\+|@@) /.test(l)).map((l) => (/^[-+ ]/.test(l) ? l.slice(1) : l));
+}
 
 export function distinctive(line: string): boolean {
   const t = line.trim();
@@ -88,7 +96,7 @@ export function collectSecrets(kitRoot: string, shipped: readonly string[]): Sec
   const lines = new Map<string, string>();
   for (const f of secretFiles) {
     if (!TEXT.test(f)) continue;
-    for (const l of readFileSync(join(kitRoot, f), 'utf8').split('\n')) {
+    for (const l of secretLines(f, readFileSync(join(kitRoot, f), 'utf8'))) {
       const t = l.trim();
       if (distinctive(t) && !publicLines.has(t) && !lines.has(t)) lines.set(t, f);
     }

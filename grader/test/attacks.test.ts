@@ -16,6 +16,7 @@ import { detectSandbox } from '../../kernels/process/sandbox.ts';
 import { gradeClass, type GradeSummary } from '../grade.ts';
 import { kitRoot } from '../kit.ts';
 import { studentDir } from '../class-folder.ts';
+import { mutantFile } from '../mutants.ts';
 import type { Result } from '../result.ts';
 import { makeZip } from './archives.ts';
 
@@ -25,7 +26,7 @@ const requireBwrap = process.env.KERNEL_SANDBOX_REQUIRE_BWRAP === '1';
 
 const solution = readFileSync(join(kitRoot, 'solutions/ring/ring/ring.ts'), 'utf8');
 const starter = readFileSync(join(kitRoot, 'starter/ring/ring/ring.ts'), 'utf8');
-const polling = readFileSync(join(kitRoot, 'exercises/ring/mutants/polling/ring.ts'), 'utf8');
+const polling = mutantFile('ring', 'polling', 'ring/ring.ts');
 const hiddenSource = readFileSync(join(kitRoot, 'exercises/ring/tests/hidden/ring.test.ts'), 'utf8');
 /** Lines of the hidden tests distinctive enough that finding one in an output means a leak. */
 const hiddenLines = hiddenSource.split('\n').map((l) => l.trim()).filter((l) => l.length > 40 && !l.startsWith('//') && !l.startsWith('*'));

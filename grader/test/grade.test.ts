@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradeClass, type GradeSummary } from '../grade.ts';
 import { kitRoot } from '../kit.ts';
 import { mergeReports } from '../merge.ts';
+import { writeMutant } from '../mutants.ts';
 import { Redactor } from '../redact.ts';
 import { GradescopeResults, Result } from '../result.ts';
 import { makeZip } from './archives.ts';
@@ -50,8 +51,7 @@ beforeAll(async () => {
   const solution = readFileSync(join(kitRoot, 'solutions/ring/ring/ring.ts'), 'utf8');
   await writeFile(join(await mkdirp(cls), 'alice.zip'), makeZip([{ name: 'alice/ring/ring.ts', data: solution }]));
   await cp(join(kitRoot, 'starter/ring'), join(cls, 'bob'), { recursive: true });
-  await cp(join(kitRoot, 'solutions/ring'), join(cls, 'dave'), { recursive: true });
-  await cp(join(kitRoot, 'exercises/ring/mutants/sequential/ring.ts'), join(cls, 'dave/ring/ring.ts'));
+  await writeMutant('ring', 'sequential', join(cls, 'dave'));
   await writeFiles(join(cls, 'erin'), { 'ring/ring.ts': solution.replace('export function startDesk', 'export function startDesk(') });
   await writeFiles(join(cls, 'mallory'), { 'ring/ring.ts': ATTACKER });
   // Broken archives: corrupt, a zip bomb, path traversal only.

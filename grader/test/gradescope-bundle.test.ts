@@ -19,6 +19,7 @@ import { leaseUid } from '../../kernels/process/uids.ts';
 import { buildGradescopeBundle, type BundleResult } from '../gradescope/bundle.ts';
 import { GradescopeSpecResults } from '../gradescope/spec.ts';
 import { kitRoot } from '../kit.ts';
+import { mutantFile } from '../mutants.ts';
 import { buildPack } from '../pack/build.ts';
 import { collectSecrets, findLeaks } from '../pack/leaks.ts';
 import { testNames } from '../exercise-tests.ts';
@@ -161,7 +162,7 @@ describe('the Gradescope bundle', () => {
   }, 400_000);
 
   it('takes from a mutant the marks of the group it breaks, and only those', async () => {
-    const mutant = readFileSync(join(kitRoot, 'exercises/ring/mutants/sequential/ring.ts'), 'utf8');
+    const mutant = mutantFile('ring', 'sequential', 'ring/ring.ts');
     const { run: ran, results } = await grade('mutant', { 'ring/ring.ts': mutant });
     expect(ran.code, ran.out).toBe(0);
     const lost = results!.tests!.filter((t) => t.status === 'failed').map((t) => t.tags?.[1]);

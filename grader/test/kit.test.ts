@@ -24,7 +24,7 @@ function makeKit(name: string): string {
     'exercises/ring/protocol.ts': 'export type P = 1;',
     'exercises/ring/README.md': 'the handout',
     'exercises/ring/tests/hidden/ring.test.ts': 'hidden',
-    'exercises/ring/mutants/slow/ring.ts': 'mutant',
+    'exercises/ring/mutants/slow.patch': 'mutant',
     'grader/score.ts': 'score',
     'grader/report/templates/report.html.hbs': '<html>',
     'grader/cli.ts': 'cli',
@@ -57,7 +57,7 @@ describe('kit version', () => {
       writeFileSync(join(root, file), text);
       return kitVersion(root);
     };
-    for (const file of ['exercises/ring/README.md', 'grader/report/templates/report.html.hbs', 'grader/cli.ts', 'exercises/ring/mutants/slow/ring.ts', 'solutions/ring/ring/ring.ts', 'runtime/README.md']) {
+    for (const file of ['exercises/ring/README.md', 'grader/report/templates/report.html.hbs', 'grader/cli.ts', 'exercises/ring/mutants/slow.patch', 'solutions/ring/ring/ring.ts', 'runtime/README.md']) {
       expect(touch(file, 'changed'), file).toBe(before);
     }
     expect(touch('package.json', JSON.stringify({ name: 'kit', version: '1.0.0', scripts: { test: 'other' }, dependencies: { zod: '4' } }))).toBe(before);

@@ -124,6 +124,7 @@ describe('the pack', () => {
     }
     for (const f of built.files) {
       expect(f).not.toMatch(/^solutions\/|^starter\/|\/tests\/hidden\/|\/mutants\/|^grader\/(intake|run|prepare)\/|^kernels\/(worker|test)\//);
+      expect(f).not.toMatch(/\.patch$/);
     }
     const pkg = JSON.parse(readFileSync(join(pack, 'package.json'), 'utf8'));
     expect(pkg.scripts).toEqual({ test: 'vitest run', 'test:watch': 'vitest watch', check: 'tsx grader/pack/tools/check.ts', submit: 'tsx grader/pack/tools/submit.ts' });
@@ -162,8 +163,13 @@ describe('the pack', () => {
     const mutant = manifests[0]!.mutants[0]!;
     writeFileSync(join(planted, 'hint.md'), `Watch out: ${mutant.description}\n`);
     writeFileSync(join(planted, 'ring', 'ring.ts'), readFileSync(join(kitRoot, 'solutions', 'ring', 'ring', 'ring.ts'), 'utf8'));
+    // A mutant is a patch: a line it adds is secret, read without the diff's '+'.
+    const added = readFileSync(join(exerciseDir('ring'), 'mutants', 'late-timeout.patch'), 'utf8').split('\n').find((l) => /^\+ .*timeout/.test(l))!;
+    expect(secrets.lines.get(added.slice(1).trim())).toBe('exercises/ring/mutants/late-timeout.patch');
+    writeFileSync(join(planted, 'tip.ts'), `${added.slice(1)}\n`);
     const leaks = findLeaks(planted, secrets);
-    expect(new Set(leaks.map((l) => l.file))).toEqual(new Set(['notes.txt', 'hint.md', 'ring/ring.ts']));
+    expect(new Set(leaks.map((l) => l.file))).toEqual(new Set(['notes.txt', 'hint.md', 'ring/ring.ts', 'tip.ts']));
+    expect(leaks.find((l) => l.file === 'tip.ts')!.from).toMatch(/mutants\/late-timeout\.patch/);
     expect(leaks.some((l) => l.from.startsWith('the name of hidden test'))).toBe(true);
     rmSync(planted, { recursive: true, force: true });
   });

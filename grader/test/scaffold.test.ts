@@ -30,7 +30,7 @@ describe('grader new', () => {
     expect(made.code, made.out).toBe(0);
     for (const f of ['exercises/tally-demo/README.md', 'exercises/tally-demo/protocol.ts', 'exercises/tally-demo/manifest.json',
       'exercises/tally-demo/tests/public/tally-demo.test.ts', 'exercises/tally-demo/tests/hidden/tally-demo.test.ts',
-      'exercises/tally-demo/mutants/shared-total/tally-demo.ts', 'starter/tally-demo/tally-demo/tally-demo.ts', 'solutions/tally-demo/tally-demo/tally-demo.ts']) {
+      'exercises/tally-demo/mutants/shared-total.patch', 'starter/tally-demo/tally-demo/tally-demo.ts', 'solutions/tally-demo/tally-demo/tally-demo.ts']) {
       expect(existsSync(join(kit, f)), f).toBe(true);
       expect(readFileSync(join(kit, f), 'utf8')).not.toMatch(/__id__|__Title__/);
     }

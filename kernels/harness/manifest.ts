@@ -5,8 +5,9 @@
 //   manifest.json    this schema: files, rubric groups and points, visibility, seeds, budgets, mutants
 //   tests/public/    tests students get (run with `npm test` in the student pack)
 //   tests/hidden/    tests only the grader runs
-//   mutants/         known-bad variants, each of which must lose the marks of its group
-//                    (a mutant's files replace the solution's; see AUTHORING.md)
+//   mutants/         known-bad variants, each of which must lose the marks of its group:
+//                    `<mutant id>.patch`, a unified diff against the solution (grader/mutants.ts;
+//                    see AUTHORING.md)
 // and `starter/<id>/`, `solutions/<id>/` hold the skeleton and the reference solution, laid
 // out exactly as a student submits them (e.g. `ring/ring.ts`).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -33,8 +34,8 @@ export type Group = z.infer<typeof Group>;
 export const Mutant = z.object({
   id,
   description: z.string().min(1),
-  /** Files replacing the solution's: submission path → path inside the exercise folder. */
-  files: z.record(relPath, relPath),
+  /** Gone: a mutant is `mutants/<id>.patch`, which names its files (kept here to say so to an old manifest). */
+  files: z.never({ error: 'a mutant no longer lists files: it is the patch mutants/<id>.patch against the solution (exercises/AUTHORING.md, "Mutants")' }).optional(),
   /** Rubric groups this mutant must lose marks in: exactly these, no others. */
   loses: z.array(id).min(1),
   /**

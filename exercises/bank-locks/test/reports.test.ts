@@ -1,14 +1,28 @@
 // The lock-based bank's failure reports on real wrong solutions (the mutants), run in-process:
 // a deadlock names its cycle and the lock operations that led there, a lost update names the
 // two tasks and their interleaving, and both replay exactly from the seed.
-import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createSystem, findDeadlock, findLostUpdates, formatDeadlock, formatLostUpdate, type Context, type MemorySnapshot, type Ref } from '#runtime';
+import { kitRoot } from '../../../grader/kit.ts';
+import { writeMutant } from '../../../grader/mutants.ts';
 import type { BankConfig, BankMsg, Memory } from '../protocol.ts';
-import { startBank as sourceFirst } from '../mutants/source-first/bank.ts';
-import { startBank as readOutside } from '../mutants/read-outside/bank.ts';
 import { startBank as solution } from '../../../solutions/bank-locks/bank-locks/bank.ts';
 
 type Start = (self: Context<never>, config: BankConfig) => Ref<BankMsg>;
+
+// The mutants are patches against the solution: write each out inside the kit (so that
+// '#runtime' resolves as for the solution) and import it from there.
+mkdirSync(join(kitRoot, '.scratch'), { recursive: true });
+const scratch = mkdtempSync(join(kitRoot, '.scratch', 'bank-locks-reports-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+async function mutant(id: string): Promise<Start> {
+  await writeMutant('bank-locks', id, join(scratch, id));
+  return ((await import(join(scratch, id, 'bank-locks', 'bank.ts'))) as { startBank: Start }).startBank;
+}
+const sourceFirst = await mutant('source-first');
+const readOutside = await mutant('read-outside');
 
 /** Opens a bank under `seed`, sends every request at once, runs it until idle; returns the replies and what the tasks did. */
 async function run(start: Start, seed: number, balances: number[], requests: Record<string, unknown>[]): Promise<{ replies: unknown[]; snapshot: MemorySnapshot }> {
