@@ -11,17 +11,22 @@ export interface ZipItem {
   /** Lie about the uncompressed size in both headers. */
   declaredSize?: number;
   crc?: number;
+  /** Compression method written in the headers (the body is still deflated unless `store`). */
+  method?: number;
+  /** Extra general-purpose flag bits (bit 0: encrypted). */
+  flags?: number;
 }
 
-export function makeZip(items: ZipItem[]): Buffer {
+export function makeZip(items: ZipItem[], options: { disk?: number } = {}): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const item of items) {
     const name = Buffer.from(item.name, 'utf8');
     const raw = typeof item.data === 'string' ? Buffer.from(item.data, 'utf8') : (item.data ?? Buffer.alloc(0));
-    const method = item.store ? 0 : 8;
-    const body = method === 8 ? deflateRawSync(raw) : raw;
+    const method = item.method ?? (item.store ? 0 : 8);
+    const body = item.store ? raw : deflateRawSync(raw);
+    const flags = 0x800 | (item.flags ?? 0); // UTF-8 names
     const crc = item.crc ?? crc32(raw);
     const size = item.declaredSize ?? raw.length;
     const mode = item.mode ?? (item.name.endsWith('/') ? 0o40755 : 0o100644);
@@ -29,7 +34,7 @@ export function makeZip(items: ZipItem[]): Buffer {
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x800, 6); // UTF-8 names
+    local.writeUInt16LE(flags, 6);
     local.writeUInt16LE(method, 8);
     local.writeUInt16LE(0x21, 12); // 1980-01-01
     local.writeUInt32LE(crc, 14);
@@ -42,7 +47,7 @@ export function makeZip(items: ZipItem[]): Buffer {
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE((3 << 8) | 20, 4); // made by Unix
     central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x800, 8);
+    central.writeUInt16LE(flags, 8);
     central.writeUInt16LE(method, 10);
     central.writeUInt16LE(0x21, 14);
     central.writeUInt32LE(crc, 16);
@@ -57,6 +62,7 @@ export function makeZip(items: ZipItem[]): Buffer {
   const directory = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(options.disk ?? 0, 4);
   end.writeUInt16LE(items.length, 8);
   end.writeUInt16LE(items.length, 10);
   end.writeUInt32LE(directory.length, 12);
