@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listFolder } from '../intake/folder.ts';
 import { defaultIntakeLimits, intake } from '../intake/index.ts';
-import type { IntakeResult, ListedEntry, WantedFiles } from '../intake/index.ts';
+import type { IntakeResult, WantedFiles } from '../intake/index.ts';
+import type { ListedEntry } from '../intake/types.ts';
 import { makeZip } from './archives.ts';
 
 const wanted: WantedFiles = { files: ['ring/ring.ts', 'REFLECTION.md'] };
