@@ -25,7 +25,7 @@ export default defineConfig({
   test: {
     include: [
       'runtime/test/**/*.test.ts',
-      'grader/test/{intake,intake-tar,intake-edges,scoring,progress-log,marks,report,study,kit}.test.ts',
+      'grader/test/{intake,intake-tar,intake-edges,scoring,progress-log,marks,report,report-visibility,study,kit}.test.ts',
     ],
     maxWorkers: 2,
     retry: 0,
