@@ -214,6 +214,16 @@ describe('tar intake: archives refused whole', () => {
     expectFatal(await intakeBytes(makeTarGz([good, { name: 'ring/ring.ts', data: RING, sizeField: '0000000002x\0' }])), DAMAGED_HEADER);
   });
 
+  it('reads a size written in GNU base-256, and refuses a negative or oversized one', async () => {
+    const base256 = (n: number) => `\x80${'\0'.repeat(7)}${Buffer.from([0, 0, 0, n]).toString('latin1')}`;
+    const r = await intakeBytes(makeTarGz([{ name: 'ring/ring.ts', data: RING, sizeField: base256(RING.length) }, { name: 'REFLECTION.md', data: REFLECTION }]));
+    expect(r.fatal).toBeUndefined();
+    expect(r.files).toEqual({ 'ring/ring.ts': RING, 'REFLECTION.md': REFLECTION });
+    const good = { name: 'REFLECTION.md', data: REFLECTION };
+    expectFatal(await intakeBytes(makeTarGz([good, { name: 'ring/ring.ts', data: RING, sizeField: '\xff'.repeat(12) }])), DAMAGED_HEADER);
+    expectFatal(await intakeBytes(makeTarGz([good, { name: 'ring/ring.ts', data: RING, sizeField: `\x80${'\xff'.repeat(11)}` }])), DAMAGED_HEADER);
+  });
+
   it('refuses an archive cut inside a body or inside a header', async () => {
     const tar = makeTar([{ name: 'ring/ring.ts', data: RING.repeat(100) }, { name: 'REFLECTION.md', data: REFLECTION }]);
     expectFatal(await intakeBytes(gzipSync(tar.subarray(0, 512 + 1000))), CUT);
