@@ -1,0 +1,52 @@
+import { defineConfig } from 'vitest/config';
+
+// `npm run coverage`: line and branch coverage of the runtime and of the grader's in-process
+// logic, measured over the fast tests that run that code in this process. It is a separate run
+// from `npm test` (which runs everything, coverage off): the slow tests drive the grader through
+// child processes (the CLI, vitest slots, prepare workers, kernels in a sandbox, npm in a built
+// pack), where V8 coverage of this process sees nothing, and they take minutes.
+//
+// What is counted, and why:
+//   runtime/**  every module, except demo.ts (the `npm run tour` script: run, never imported).
+//   grader/     the modules whose behaviour is decided in process and tested here: intake
+//               (submission reading, archive bombs), score and redact (marks, hidden-source
+//               redaction), result and outputs (the result schema and its files), marks, report,
+//               study, progress-log, kit, write-atomic, errors.
+// What is not counted (each is run by the tests named, through child processes):
+//   grader/cli.ts, grade.ts, merge.ts, shard.ts, doctor.ts, progress.ts, lock.ts, selftest.ts,
+//   build-info.ts   the CLI and the grading run: grade.test, lecturer.test, cli.test,
+//                   selftest.test drive them as a lecturer does (the grader binary, slots, workers);
+//   grader/run/**, grader/prepare/**   the vitest slots and prepare workers: child processes only;
+//   grader/gradescope/**   the Gradescope bundle: gradescope-bundle.test (npm, a built bundle);
+//   grader/pack/**  the student pack and the tools that run inside it: pack.test (npm ci and
+//                   npm test in a built pack);
+//   grader/scaffold/**, grader/github/**   lecturer scaffolding: scaffold.test, workflows.test.
+export default defineConfig({
+  test: {
+    include: [
+      'runtime/test/**/*.test.ts',
+      'grader/test/{intake,intake-tar,intake-edges,scoring,progress-log,marks,report,report-visibility,study,kit}.test.ts',
+    ],
+    maxWorkers: 2,
+    retry: 0,
+    bail: 0,
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    coverage: {
+      enabled: true,
+      provider: 'v8',
+      include: [
+        'runtime/**/*.ts',
+        'grader/{intake,marks,report,study,progress-log}/**/*.ts',
+        'grader/{score,redact,result,outputs,kit,write-atomic,errors}.ts',
+      ],
+      exclude: ['**/test/**', 'runtime/demo.ts', '**/*.d.ts'],
+      reporter: ['text', 'json-summary'],
+      reportsDirectory: 'coverage',
+      thresholds: {
+        'runtime/**': { lines: 90, branches: 80 },
+        'grader/**': { lines: 90, branches: 80 },
+      },
+    },
+  },
+});
