@@ -11,7 +11,8 @@ import { defineConfig } from 'vitest/config';
 //   grader/     the modules whose behaviour is decided in process and tested here: intake
 //               (submission reading, archive bombs), score and redact (marks, hidden-source
 //               redaction), result and outputs (the result schema and its files), marks, report,
-//               study, progress-log, kit, write-atomic, errors.
+//               study, progress-log, kit, write-atomic, errors, and what they share below
+//               them (class-folder, stats, files, exercise-tests).
 // What is not counted (each is run by the tests named, through child processes):
 //   grader/cli.ts, grade.ts, merge.ts, shard.ts, doctor.ts, progress.ts, lock.ts, selftest.ts,
 //   build-info.ts   the CLI and the grading run: grade.test, lecturer.test, cli.test,
@@ -38,7 +39,7 @@ export default defineConfig({
       include: [
         'runtime/**/*.ts',
         'grader/{intake,marks,report,study,progress-log}/**/*.ts',
-        'grader/{score,redact,result,outputs,kit,write-atomic,errors}.ts',
+        'grader/{score,redact,result,outputs,kit,write-atomic,errors,class-folder,stats,files,exercise-tests}.ts',
       ],
       exclude: ['**/test/**', 'runtime/demo.ts', '**/*.d.ts'],
       reporter: ['text', 'json-summary'],

@@ -6,7 +6,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exerciseDir, loadManifest } from '../../exercises/manifest.ts';
+import { exerciseDir, loadManifest } from '../../kernels/harness/manifest.ts';
 import type { PropertyOutcome } from '../../kernels/harness/property.ts';
 import type { PreparedExercise } from '../prepare/prepare.ts';
 import { Redactor } from '../redact.ts';
