@@ -23,6 +23,7 @@ import { exerciseDir, listExercises, loadManifest, maxPoints, type Manifest } fr
 import { prepareBundle } from '../kernels/harness/bundle-file.ts';
 import type { PropertyOutcome, RunPlan } from '../kernels/harness/property.ts';
 import { gradeClass } from './grade.ts';
+import { UserError } from './errors.ts';
 import { kitRoot } from './kit.ts';
 import { testIdsIn } from './exercise-tests.ts';
 import { MutantPatchError, mutantFiles, patchFile, patchesIn, writeMutant } from './mutants.ts';
@@ -96,7 +97,10 @@ export interface ExploredMutant {
 }
 
 export async function selftest(options: SelftestOptions = {}): Promise<SelftestReport> {
-  const ids = options.exercises && options.exercises.length > 0 ? [...options.exercises] : listExercises();
+  const all = listExercises();
+  const ids = options.exercises && options.exercises.length > 0 ? [...options.exercises] : all;
+  const unknown = ids.find((id) => !all.includes(id));
+  if (unknown !== undefined) throw new UserError(`no exercise "${unknown}" in this kit (there are: ${all.join(', ')})`);
   const rows: SelftestRow[] = [];
   const explored: ExploreReport[] = [];
   for (const id of ids) {

@@ -265,6 +265,11 @@ describe('grader --help', () => {
     const r = await grader('grade', 'x', '--bogus').catch((e: { code: number; stderr: string }) => e);
     expect(r).toMatchObject({ code: 2, stderr: expect.stringMatching(/Unknown option '--bogus'[\s\S]*npx grader grade --help/) });
   }, 60_000);
+
+  it('selftest of an exercise the kit does not have names the ones it has, in one line', async () => {
+    const r = await grader('selftest', '--exercise', 'nope').catch((e: { code: number; stderr: string }) => e);
+    expect(r).toMatchObject({ code: 2, stderr: expect.stringMatching(/^grader: no exercise "nope" in this kit \(there are: ring, pipeline, .*\)\n?$/) });
+  }, 60_000);
 });
 
 describe('summary.json', () => {
