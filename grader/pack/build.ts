@@ -23,7 +23,7 @@ import { publicTestIds, testNames } from '../exercise-tests.ts';
 import { filesUnder, sha256 } from '../files.ts';
 import { packManifest } from './public.ts';
 import { STUDENT_WORKFLOW_PATH, studentWorkflow } from '../github/student-workflow.ts';
-import { GITIGNORE, reflectionMd, settingsJson, studentReadme, tsconfig, VITEST_CONFIG, type ReadmeExercise } from './texts.ts';
+import { biomeJson, GITIGNORE, reflectionMd, settingsJson, studentReadme, tsconfig, VITEST_CONFIG, type BiomeConfig, type ReadmeExercise } from './texts.ts';
 import { PACK_INFO, type GradedOnly, type PackExercise, type PackInfo } from './info.ts';
 import { zip } from '../zip.ts';
 
@@ -54,7 +54,7 @@ export class PackError extends UserError {
 }
 
 /** The npm packages every pack needs, whatever its tests import. */
-const BASE_PACKAGES = ['vitest', 'vite', 'esbuild', 'typescript', 'zod', 'handlebars', 'tsx', '@types/node'];
+const BASE_PACKAGES = ['vitest', 'vite', 'esbuild', 'typescript', 'zod', 'handlebars', 'tsx', '@types/node', '@biomejs/biome'];
 
 /** Scripts and config of the pack (kit paths; shipped at the same paths). */
 const TOOLS = ['grader/pack/tools/vitest.config.ts', 'grader/pack/tools/check.ts', 'grader/pack/tools/submit.ts', 'grader/pack/tools/reporter.ts'];
@@ -182,6 +182,8 @@ export async function buildPack(options: PackOptions, kitRoot = defaultKitRoot):
       'test:watch': 'vitest watch',
       check: 'tsx grader/pack/tools/check.ts',
       submit: 'tsx grader/pack/tools/submit.ts',
+      lint: 'biome lint',
+      format: 'biome format --write',
     },
     devDependencies,
     ...(kitPackage.allowScripts ? { allowScripts: kitPackage.allowScripts } : {}),
@@ -210,6 +212,8 @@ export async function buildPack(options: PackOptions, kitRoot = defaultKitRoot):
   const studentFolders = [...new Set(packExercises.flatMap((e) => e.files.map((f) => f.split('/')[0]!)))];
   // For editors: the student's code and what it builds on (the pack's scripts are not the student's business).
   put('tsconfig.json', { text: tsconfig(['runtime', 'kernels', 'exercises', ...studentFolders]) });
+  // The kit's own lint rules, over the student's folders only: what the editor underlines is what `npm run lint` prints.
+  put('biome.json', { text: biomeJson(JSON.parse(readFileSync(join(kitRoot, 'biome.json'), 'utf8')) as BiomeConfig, studentFolders) });
   put(PACK_INFO, { text: `${JSON.stringify(packInfo, null, 2)}\n` });
   // Public tests on every push, the preview as the job summary, Classroom's points.
   put(STUDENT_WORKFLOW_PATH, { text: studentWorkflow(chosen.map(({ m, dir }) => {

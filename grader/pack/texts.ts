@@ -84,6 +84,11 @@ SEED=4181 TEST_ID=${first}.some-test npm test -- ${first}   # replay one test (b
   (\`exerciseTests(import.meta.url).property('${first}.my-idea', 'what it checks', async (t) => …)\`).
   \`npm test\` runs them and reports them on a line of their own; they never count for points,
   never go into \`progress.jsonl\`, and are not submitted.
+- \`npm run lint\` checks your files with [Biome](https://biomejs.dev) (an unused variable, a
+  \`switch\` case that falls through, \`==\` where \`===\` was meant…), with the rules the kit's
+  own code follows; \`npm run format\` lays your files out in the kit's style. Lint never
+  affects your marks. Biome's editor extension reads the same \`biome.json\`, so the editor
+  underlines what \`npm run lint\` prints.
 
 ## See your marks before you submit
 
@@ -142,6 +147,7 @@ leaves the file out. You may also read, edit or delete \`progress.jsonl\` at any
 README.md          this file
 REFLECTION.md      your answers to the reflection questions
 settings.json      the switch for progress.jsonl
+biome.json         the lint rules of npm run lint (and of Biome's editor extension)
 <exercise files>   your code (see the table above)
 exercises/<id>/    handout (README.md), protocol.ts, manifest.json, public tests
 runtime/           the actor runtime you program against
@@ -251,6 +257,29 @@ export function tsconfig(include: readonly string[]): string {
     },
     include,
     exclude: ['node_modules', 'check'],
+  }, null, 2)}\n`;
+}
+
+/** The parts of the kit's biome.json a pack takes: its rules and its formatting. */
+export interface BiomeConfig {
+  readonly linter?: unknown;
+  readonly formatter?: unknown;
+  readonly javascript?: unknown;
+}
+
+/**
+ * The pack's biome.json: the kit's lint rules and formatting, applied to the student's folders
+ * only (the runtime and the pack's scripts are not theirs to fix). The Biome editor extension
+ * reads the same file, so the editor and `npm run lint` agree.
+ */
+export function biomeJson(kit: BiomeConfig, studentFolders: readonly string[]): string {
+  return `${JSON.stringify({
+    $schema: './node_modules/@biomejs/biome/configuration_schema.json',
+    files: { includes: studentFolders.map((f) => `${f}/**`) },
+    assist: { enabled: false },
+    ...(kit.formatter === undefined ? {} : { formatter: kit.formatter }),
+    ...(kit.javascript === undefined ? {} : { javascript: kit.javascript }),
+    ...(kit.linter === undefined ? {} : { linter: kit.linter }),
   }, null, 2)}\n`;
 }
 

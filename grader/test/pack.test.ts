@@ -127,7 +127,7 @@ describe('the pack', () => {
       expect(f).not.toMatch(/\.patch$/);
     }
     const pkg = JSON.parse(readFileSync(join(pack, 'package.json'), 'utf8'));
-    expect(pkg.scripts).toEqual({ test: 'vitest run', 'test:watch': 'vitest watch', check: 'tsx grader/pack/tools/check.ts', submit: 'tsx grader/pack/tools/submit.ts' });
+    expect(pkg.scripts).toEqual({ test: 'vitest run', 'test:watch': 'vitest watch', check: 'tsx grader/pack/tools/check.ts', submit: 'tsx grader/pack/tools/submit.ts', lint: 'biome lint', format: 'biome format --write' });
     const kitPkg = JSON.parse(readFileSync(join(kitRoot, 'package.json'), 'utf8'));
     for (const [name, version] of Object.entries(pkg.devDependencies)) expect(version, name).toBe(kitPkg.dependencies[name]);
     const readme = readFileSync(join(pack, 'README.md'), 'utf8');
@@ -185,6 +185,23 @@ describe('the pack', () => {
       rmSync(join(pack, planted));
     }
   });
+
+  it('npm run lint: the kit\'s rules over the student\'s files only; the starter passes, a real slip fails and is named', async () => {
+    const kitRules = (JSON.parse(readFileSync(join(kitRoot, 'biome.json'), 'utf8')) as { linter: unknown }).linter;
+    expect((JSON.parse(readFileSync(join(pack, 'biome.json'), 'utf8')) as { linter: unknown }).linter).toEqual(kitRules);
+    const starter = await sh('npm run lint');
+    expect(starter.code, starter.out).toBe(0);
+    expect(starter.out).not.toMatch(/runtime\/|kernels\/|grader\//);
+    const slip = join(pack, 'ring', 'slip.ts');
+    writeFileSync(slip, 'export function same(a: number, b: number): boolean {\n  return a == b;\n}\n');
+    try {
+      const r = await sh('npm run lint');
+      expect(r.code).not.toBe(0);
+      expect(r.out).toMatch(/ring\/slip\.ts:2:\d+ lint\/suspicious\/noDoubleEquals/);
+    } finally {
+      rmSync(slip);
+    }
+  }, 60_000);
 
   it('shows replays in the form a failure prints them (by test id), never the old -t "<name>"', () => {
     const docs = [...built.files.filter((f) => f.endsWith('.md')), 'grader/pack/tools/vitest.config.ts'];
