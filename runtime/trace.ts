@@ -33,6 +33,25 @@ export type TraceInput = Without<TraceEvent, 'seq' | 't'>;
 export interface TraceOptions {
   /** Keep only this many of the most recent events. Default 1,000,000. */
   readonly limit?: number;
+  /**
+   * Keep the message of each send in full for at least this many of the most recent events
+   * (default 16,384: far more than a chart or a failure report shows); an older send keeps a
+   * summary, `{ type, $elided: true }` (its `type` when it had a string one). `Infinity` keeps
+   * every message the trace holds. Keeping every message alive is what made a long trace
+   * costly (each one outlived the young generation of the garbage collector).
+   */
+  readonly detail?: number;
+}
+
+/** What an older send's message reads as once the trace keeps only its summary (see `TraceOptions.detail`). */
+export interface ElidedMessage {
+  readonly type?: string;
+  readonly $elided: true;
+}
+
+/** True for the summary an older send keeps in place of its message. */
+export function isElided(msg: unknown): msg is ElidedMessage {
+  return typeof msg === 'object' && msg !== null && (msg as { $elided?: unknown }).$elided === true && Object.isFrozen(msg);
 }
 
 /** One block of rows: numbers (t, a, b, c, d per row), kinds, and references. */
@@ -40,6 +59,8 @@ interface Chunk {
   readonly nums: Float64Array;
   readonly kinds: Uint8Array;
   readonly refs: unknown[];
+  /** Its sends keep summaries only (it fell out of the detail window). */
+  summarised: boolean;
 }
 
 const WIDTH = 5;
@@ -56,6 +77,8 @@ export class Trace {
   private readonly chunks: Chunk[] = [];
   private readonly size: number;
   private used: number;
+  /** Blocks behind the last one whose sends keep their messages: at least `detail` rows. */
+  private readonly detailChunks: number;
   // A row's kind says how to read it: SEND (t, from, to, id; msg in refs), DELIVER (t, from,
   // to, id, queued), RECEIVE (t, pid, id), or OTHER (t; the event without seq and t in refs).
   private nums!: Float64Array;
@@ -72,6 +95,9 @@ export class Trace {
     this.limit = Math.max(1, options.limit ?? 1_000_000);
     this.size = Math.min(4096, Math.max(16, this.limit));
     this.used = this.size; // the first row starts a block
+    const detail = Math.max(0, options.detail ?? 16_384);
+    this.detailChunks = detail >= this.limit ? Infinity : Math.ceil(detail / this.size);
+    if (this.size === FULL) recycle.register(this, this.chunks);
   }
 
   record(event: TraceInput): void {
@@ -120,8 +146,11 @@ export class Trace {
   private addChunk(): void {
     // Every block is full now: the first can go if the others still hold `limit` rows.
     if ((this.chunks.length - 1) * this.size >= this.limit) this.chunks.shift();
-    const chunk: Chunk = { nums: new Float64Array(this.size * WIDTH), kinds: new Uint8Array(this.size), refs: [] };
+    const chunk: Chunk = (this.size === FULL ? spare.pop() : undefined) ??
+      { nums: new Float64Array(this.size * WIDTH), kinds: new Uint8Array(this.size), refs: new Array(this.size), summarised: false };
     this.chunks.push(chunk);
+    const old = this.chunks[this.chunks.length - 2 - this.detailChunks];
+    if (old !== undefined && !old.summarised) summarise(old);
     this.nums = chunk.nums;
     this.kinds = chunk.kinds;
     this.refs = chunk.refs;
@@ -215,7 +244,55 @@ export class Trace {
   }
 }
 
-const SEND = 0, DELIVER = 1, RECEIVE = 2, OTHER = 3;
+const SEND = 0, DELIVER = 1, RECEIVE = 2, OTHER = 3, SEND_SUMMARY = 4;
+
+/** Rows in a block of a trace of more than that many events (the usual case). */
+const FULL = 4096;
+/**
+ * Blocks of traces that were garbage-collected, for the next trace to fill (at most 256,
+ * 40 MB). Fresh typed arrays are memory outside the JavaScript heap, and allocating many of
+ * them makes V8 run full collections early: a test suite or a benchmark makes one system
+ * after another, each with a trace.
+ */
+const spare: Chunk[] = [];
+const recycle = new FinalizationRegistry<Chunk[]>((chunks) => {
+  for (const chunk of chunks) {
+    if (spare.length >= 256) return;
+    chunk.refs.fill(undefined);
+    chunk.summarised = false;
+    spare.push(chunk);
+  }
+});
+
+/**
+ * A block leaves the detail window: each send keeps its message's `type` (a string the
+ * message already holds, so nothing is allocated) and the message itself can be collected.
+ */
+function summarise(chunk: Chunk): void {
+  const { kinds, refs } = chunk;
+  for (let r = 0; r < kinds.length; r++) {
+    if (kinds[r] !== SEND) continue;
+    const msg = refs[r];
+    const type = typeof msg === 'object' && msg !== null ? (msg as { type?: unknown }).type : undefined;
+    kinds[r] = SEND_SUMMARY;
+    refs[r] = typeof type === 'string' ? type : undefined;
+  }
+  chunk.summarised = true;
+}
+
+const ELIDED: ElidedMessage = Object.freeze({ $elided: true });
+/** One summary object per type, made when read (a trace read as JSON shows many of each). */
+const elidedOf = new Map<string, ElidedMessage>();
+
+function elided(type: unknown): ElidedMessage {
+  if (typeof type !== 'string') return ELIDED;
+  let e = elidedOf.get(type);
+  if (e === undefined) {
+    e = Object.freeze({ type, $elided: true as const });
+    if (elidedOf.size < 10_000) elidedOf.set(type, e);
+  }
+  return e;
+}
 
 /** The event in row `r` of a block, as an object. */
 function eventAt(chunk: Chunk, r: number, seq: number): TraceEvent {
@@ -223,6 +300,8 @@ function eventAt(chunk: Chunk, r: number, seq: number): TraceEvent {
   switch (chunk.kinds[r]) {
     case SEND:
       return { seq, t, kind: 'send', from: n[at + 1]!, to: n[at + 2]!, id: n[at + 3]!, msg: chunk.refs[r] };
+    case SEND_SUMMARY:
+      return { seq, t, kind: 'send', from: n[at + 1]!, to: n[at + 2]!, id: n[at + 3]!, msg: elided(chunk.refs[r]) };
     case DELIVER:
       return { seq, t, kind: 'deliver', from: n[at + 1]!, to: n[at + 2]!, id: n[at + 3]!, queued: n[at + 4]! };
     case RECEIVE:
@@ -234,7 +313,7 @@ function eventAt(chunk: Chunk, r: number, seq: number): TraceEvent {
 
 function kindAt(chunk: Chunk, r: number): TraceKind {
   const k = chunk.kinds[r];
-  return k === SEND ? 'send' : k === DELIVER ? 'deliver' : k === RECEIVE ? 'receive' : (chunk.refs[r] as TraceInput).kind;
+  return k === SEND || k === SEND_SUMMARY ? 'send' : k === DELIVER ? 'deliver' : k === RECEIVE ? 'receive' : (chunk.refs[r] as TraceInput).kind;
 }
 
 /**

@@ -1,7 +1,7 @@
 // The trace: every spawn, send, delivery, drop, exit, exit signal and timer event, in the order
 // the scheduler made them happen; exportable as JSON and as a readable sequence chart.
 import { describe, expect, it } from 'vitest';
-import { createSystem, type Ref, type System } from '../index.ts';
+import { createSystem, isElided, type Ref, type System } from '../index.ts';
 
 /** A small program that exercises every kind of event. */
 async function sample(): Promise<{ system: System; main: Ref; worker: Ref }> {
@@ -118,6 +118,50 @@ describe('trace events', () => {
       expect(cut.of('send')).toEqual(full.of('send').filter((e) => e.seq >= full.length - limit));
     }
     expect(JSON.stringify((await run()).toJSON())).toBe(json);
+  });
+
+  it('keeps the messages of the most recent `detail` events in full, and the type of older ones', async () => {
+    const run = async (trace: { detail?: number }) => {
+      const system = createSystem({ seed: 4, trace });
+      const echo = system.spawn<{ type: 'n'; n: number; replyTo: Ref<number> }>(async (self) => {
+        for (;;) {
+          const m = await self.receive();
+          self.send(m.replyTo, m.n);
+        }
+      }, { name: 'echo' });
+      system.spawn(async (self) => {
+        for (let n = 0; n < 20_000; n++) {
+          self.send(echo, { type: 'n', n, replyTo: self.ref });
+          await self.receive();
+        }
+      }, { name: 'client' });
+      await system.runUntilIdle({ maxSteps: 1e7 });
+      return system.trace!;
+    };
+    const full = await run({ detail: Infinity });
+    for (const detail of [0, 100, 5000, undefined]) {
+      const cut = await run({ detail });
+      const fullSends = full.of('send'), cutSends = cut.of('send');
+      expect(cutSends.length).toBe(fullSends.length);
+      let elided = 0;
+      cutSends.forEach((e, i) => {
+        const f = fullSends[i]!;
+        expect({ ...e, msg: undefined }).toEqual({ ...f, msg: undefined });
+        if (isElided(e.msg)) {
+          elided++;
+          expect(e.seq).toBeLessThan(cut.length - (detail ?? 16_384));
+          expect(e.msg).toEqual(typeof f.msg === 'object' ? { type: 'n', $elided: true } : { $elided: true });
+        } else {
+          expect(e.msg).toEqual(f.msg);
+        }
+      });
+      if (detail !== undefined) expect(elided).toBeGreaterThan(0);
+      // What a failure report shows (the last messages) is the same.
+      expect(cut.toChart({ last: 40 })).toBe(full.toChart({ last: 40 }));
+      expect(cut.all.filter((e) => e.kind !== 'send')).toEqual(full.all.filter((e) => e.kind !== 'send'));
+    }
+    // Older lines of the chart show the type and an ellipsis.
+    expect((await run({ detail: 0 })).toChart().split('\n')[0]).toMatch(/client → echo\s+n {2}…$/);
   });
 });
 
