@@ -97,7 +97,6 @@ export class Trace {
     this.used = this.size; // the first row starts a block
     const detail = Math.max(0, options.detail ?? 16_384);
     this.detailChunks = detail >= this.limit ? Infinity : Math.ceil(detail / this.size);
-    if (this.size === FULL) recycle.register(this, this.chunks);
   }
 
   record(event: TraceInput): void {
@@ -146,8 +145,7 @@ export class Trace {
   private addChunk(): void {
     // Every block is full now: the first can go if the others still hold `limit` rows.
     if ((this.chunks.length - 1) * this.size >= this.limit) this.chunks.shift();
-    const chunk: Chunk = (this.size === FULL ? spare.pop() : undefined) ??
-      { nums: new Float64Array(this.size * WIDTH), kinds: new Uint8Array(this.size), refs: new Array(this.size), summarised: false };
+    const chunk: Chunk = { nums: new Float64Array(this.size * WIDTH), kinds: new Uint8Array(this.size), refs: [], summarised: false };
     this.chunks.push(chunk);
     const old = this.chunks[this.chunks.length - 2 - this.detailChunks];
     if (old !== undefined && !old.summarised) summarise(old);
@@ -245,24 +243,6 @@ export class Trace {
 }
 
 const SEND = 0, DELIVER = 1, RECEIVE = 2, OTHER = 3, SEND_SUMMARY = 4;
-
-/** Rows in a block of a trace of more than that many events (the usual case). */
-const FULL = 4096;
-/**
- * Blocks of traces that were garbage-collected, for the next trace to fill (at most 256,
- * 40 MB). Fresh typed arrays are memory outside the JavaScript heap, and allocating many of
- * them makes V8 run full collections early: a test suite or a benchmark makes one system
- * after another, each with a trace.
- */
-const spare: Chunk[] = [];
-const recycle = new FinalizationRegistry<Chunk[]>((chunks) => {
-  for (const chunk of chunks) {
-    if (spare.length >= 256) return;
-    chunk.refs.fill(undefined);
-    chunk.summarised = false;
-    spare.push(chunk);
-  }
-});
 
 /**
  * A block leaves the detail window: each send keeps its message's `type` (a string the
