@@ -56,7 +56,9 @@ export function isElided(msg: unknown): msg is ElidedMessage {
 
 /** One block of rows: numbers (t, a, b, c, d per row), kinds, and references. */
 interface Chunk {
-  readonly nums: Float64Array;
+  readonly nums: Uint32Array;
+  /** Values that are not 32-bit unsigned integers (a fractional time, a huge id), by index into `nums`. */
+  wide: Map<number, number> | undefined;
   readonly kinds: Uint8Array;
   readonly refs: unknown[];
   /** Its sends keep summaries only (it fell out of the detail window). */
@@ -81,7 +83,8 @@ export class Trace {
   private readonly detailChunks: number;
   // A row's kind says how to read it: SEND (t, from, to, id; msg in refs), DELIVER (t, from,
   // to, id, queued), RECEIVE (t, pid, id), or OTHER (t; the event without seq and t in refs).
-  private nums!: Float64Array;
+  private nums!: Uint32Array;
+  private chunk!: Chunk;
   private kinds!: Uint8Array;
   private refs!: unknown[];
   /** `all` as last made, and the `seq` it was made at. */
@@ -107,30 +110,43 @@ export class Trace {
 
   // The events of every message get their own methods: a row of numbers, no object.
   sent(from: number, to: number, id: number, msg: unknown): void {
-    const r = this.row(), n = this.nums, at = r * WIDTH;
+    const r = this.row(), at = r * WIDTH;
     this.kinds[r] = SEND;
-    n[at + 1] = from;
-    n[at + 2] = to;
-    n[at + 3] = id;
+    this.put(at + 1, from);
+    this.put(at + 2, to);
+    this.put(at + 3, id);
     this.refs[r] = msg;
   }
 
   delivered(from: number, to: number, id: number, queued: number): void {
-    const r = this.row(), n = this.nums, at = r * WIDTH;
+    const r = this.row(), at = r * WIDTH;
     this.kinds[r] = DELIVER;
-    n[at + 1] = from;
-    n[at + 2] = to;
-    n[at + 3] = id;
-    n[at + 4] = queued;
+    this.put(at + 1, from);
+    this.put(at + 2, to);
+    this.put(at + 3, id);
+    this.put(at + 4, queued);
     this.refs[r] = undefined;
   }
 
   received(pid: number, id: number): void {
-    const r = this.row(), n = this.nums, at = r * WIDTH;
+    const r = this.row(), at = r * WIDTH;
     this.kinds[r] = RECEIVE;
-    n[at + 1] = pid;
-    n[at + 2] = id;
+    this.put(at + 1, pid);
+    this.put(at + 2, id);
     this.refs[r] = undefined;
+  }
+
+  /**
+   * Numbers are stored as 32-bit unsigned integers (half the bytes of doubles: fresh memory for
+   * the trace is a good part of its cost); any other value goes to the block's `wide` table.
+   */
+  private put(i: number, value: number): void {
+    if (value >>> 0 === value) {
+      this.nums[i] = value;
+      return;
+    }
+    this.nums[i] = 0;
+    (this.chunk.wide ??= new Map()).set(i, value);
   }
 
   /** The next row of the last block (its time set), starting a block when that one is full. */
@@ -138,14 +154,15 @@ export class Trace {
     if (this.used === this.size) this.addChunk();
     const r = this.used++;
     this.seq++;
-    this.nums[r * WIDTH] = this.clock();
+    this.put(r * WIDTH, this.clock());
     return r;
   }
 
   private addChunk(): void {
     // Every block is full now: the first can go if the others still hold `limit` rows.
     if ((this.chunks.length - 1) * this.size >= this.limit) this.chunks.shift();
-    const chunk: Chunk = { nums: new Float64Array(this.size * WIDTH), kinds: new Uint8Array(this.size), refs: [], summarised: false };
+    const chunk: Chunk = { nums: new Uint32Array(this.size * WIDTH), wide: undefined, kinds: new Uint8Array(this.size), refs: [], summarised: false };
+    this.chunk = chunk;
     this.chunks.push(chunk);
     const old = this.chunks[this.chunks.length - 2 - this.detailChunks];
     if (old !== undefined && !old.summarised) summarise(old);
@@ -276,19 +293,27 @@ function elided(type: unknown): ElidedMessage {
 
 /** The event in row `r` of a block, as an object. */
 function eventAt(chunk: Chunk, r: number, seq: number): TraceEvent {
-  const n = chunk.nums, at = r * WIDTH, t = n[at]!;
+  const n = rowOf(chunk, r), t = n[0]!;
   switch (chunk.kinds[r]) {
     case SEND:
-      return { seq, t, kind: 'send', from: n[at + 1]!, to: n[at + 2]!, id: n[at + 3]!, msg: chunk.refs[r] };
+      return { seq, t, kind: 'send', from: n[1]!, to: n[2]!, id: n[3]!, msg: chunk.refs[r] };
     case SEND_SUMMARY:
-      return { seq, t, kind: 'send', from: n[at + 1]!, to: n[at + 2]!, id: n[at + 3]!, msg: elided(chunk.refs[r]) };
+      return { seq, t, kind: 'send', from: n[1]!, to: n[2]!, id: n[3]!, msg: elided(chunk.refs[r]) };
     case DELIVER:
-      return { seq, t, kind: 'deliver', from: n[at + 1]!, to: n[at + 2]!, id: n[at + 3]!, queued: n[at + 4]! };
+      return { seq, t, kind: 'deliver', from: n[1]!, to: n[2]!, id: n[3]!, queued: n[4]! };
     case RECEIVE:
-      return { seq, t, kind: 'receive', pid: n[at + 1]!, id: n[at + 2]! };
+      return { seq, t, kind: 'receive', pid: n[1]!, id: n[2]! };
     default:
       return { seq, t, ...(chunk.refs[r] as TraceInput) } as TraceEvent;
   }
+}
+
+/** The numbers of row `r` (time first), with any wide value in place. */
+function rowOf(chunk: Chunk, r: number): number[] {
+  const at = r * WIDTH, nums = chunk.nums, wide = chunk.wide;
+  const out = [nums[at]!, nums[at + 1]!, nums[at + 2]!, nums[at + 3]!, nums[at + 4]!];
+  if (wide !== undefined) for (let k = 0; k < WIDTH; k++) if (wide.has(at + k)) out[k] = wide.get(at + k)!;
+  return out;
 }
 
 function kindAt(chunk: Chunk, r: number): TraceKind {

@@ -1,7 +1,7 @@
 // The trace: every spawn, send, delivery, drop, exit, exit signal and timer event, in the order
 // the scheduler made them happen; exportable as JSON and as a readable sequence chart.
 import { describe, expect, it } from 'vitest';
-import { createSystem, isElided, type Ref, type System } from '../index.ts';
+import { createSystem, isElided, Trace, type Ref, type System } from '../index.ts';
 
 /** A small program that exercises every kind of event. */
 async function sample(): Promise<{ system: System; main: Ref; worker: Ref }> {
@@ -118,6 +118,23 @@ describe('trace events', () => {
       expect(cut.of('send')).toEqual(full.of('send').filter((e) => e.seq >= full.length - limit));
     }
     expect(JSON.stringify((await run()).toJSON())).toBe(json);
+  });
+
+  it('keeps every number exactly, also those that are not 32-bit unsigned integers (fractional times, huge ids)', () => {
+    const times = [0, 1.5, 2 ** 40, 7, -3];
+    let i = 0;
+    const trace = new Trace(() => times[i++ % times.length]!, { limit: 20 });
+    for (let k = 0; k < 6; k++) {
+      trace.sent(1, 2 ** 33, 2 ** 32 + k, { type: 'x' });
+      trace.delivered(-1, 2, 0.25, 4_294_967_295);
+      trace.received(3, Number.MAX_SAFE_INTEGER);
+    }
+    const all = trace.all;
+    expect(all).toHaveLength(18);
+    expect(all.map((e) => e.t)).toEqual([...Array(18).keys()].map((k) => times[k % times.length]));
+    expect(all.filter((e) => e.kind === 'send').map((e) => [e.from, e.to, e.id])).toEqual([...Array(6).keys()].map((k) => [1, 2 ** 33, 2 ** 32 + k]));
+    expect(all.filter((e) => e.kind === 'deliver').map((e) => [e.from, e.to, e.id, e.queued])).toEqual(Array(6).fill([-1, 2, 0.25, 4_294_967_295]));
+    expect(all.filter((e) => e.kind === 'receive').map((e) => [e.pid, e.id])).toEqual(Array(6).fill([3, Number.MAX_SAFE_INTEGER]));
   });
 
   it('keeps the messages of the most recent `detail` events in full, and the type of older ones', async () => {
