@@ -32,7 +32,7 @@ function moduleOf(file: string): string {
 }
 
 /** Every import and re-export from a relative path, `import type` included. */
-export function importsOf(source: string): string[] {
+function importsOf(source: string): string[] {
   const out: string[] = [];
   const pattern = /^\s*(?:import|export)\s[^;]*?\sfrom\s+['"](\.{1,2}\/[^'"]+)['"]|^\s*import\s+['"](\.{1,2}\/[^'"]+)['"]/gm;
   for (const m of source.matchAll(pattern)) out.push((m[1] ?? m[2])!);
@@ -57,7 +57,7 @@ function graph(): Map<string, Set<string>> {
 }
 
 /** Strongly connected components of more than one module (Tarjan), each sorted. */
-export function cycles(edges: Map<string, Set<string>>): string[][] {
+function cycles(edges: Map<string, Set<string>>): string[][] {
   let counter = 0;
   const index = new Map<string, number>(), low = new Map<string, number>(), stack: string[] = [], on = new Set<string>();
   const out: string[][] = [];
