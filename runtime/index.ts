@@ -16,7 +16,7 @@ export {
 } from './errors.ts';
 export type { SendOptions } from './message.ts';
 export type { Pattern, Matched, SchemaLike } from './pattern.ts';
-export { Trace, chartLines, describeMessage, type TraceEvent, type ChartEntry } from './trace.ts';
+export { Trace, chartLines, describeMessage, isElided, type TraceEvent, type ChartEntry, type ElidedMessage } from './trace.ts';
 export type { RunReport, RunOptions, Mode } from './scheduler.ts';
 export type { DeadLetter, ProcessInfo } from './kernel.ts';
 export {

@@ -1,7 +1,11 @@
 // The types of request/reply (`ask`): which reply an ask resolves to, read off the protocol.
 // Type-only: nothing here exists at run time.
-import type { AskOptions } from './context.ts';
 import type { Ref } from './ref.ts';
+
+export interface AskOptions {
+  /** Milliseconds to wait for the reply (default 5000). A reply after that is dropped. */
+  readonly timeout?: number;
+}
 
 declare const replyRef: unique symbol;
 

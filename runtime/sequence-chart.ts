@@ -82,6 +82,8 @@ export function chartLines(trace: Trace, options: { last?: number; pids?: readon
 /** A message's label (its `type` when it has one) and a short rendering of the rest. */
 export function describeMessage(msg: unknown, nameOf?: (pid: number) => string): { label: string; detail: string } {
   if (typeof msg === 'object' && msg !== null && !Array.isArray(msg) && typeof (msg as { type?: unknown }).type === 'string') {
+    // An older send whose message the trace no longer keeps (see TraceOptions.detail): its type only.
+    if ((msg as { $elided?: unknown }).$elided === true && Object.isFrozen(msg)) return { label: (msg as { type: string }).type, detail: '…' };
     const { type, ...rest } = msg as Record<string, unknown>;
     const detail = Object.keys(rest).length > 0 ? short(rest, nameOf) : '';
     return { label: type as string, detail };

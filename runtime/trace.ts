@@ -33,13 +33,36 @@ export type TraceInput = Without<TraceEvent, 'seq' | 't'>;
 export interface TraceOptions {
   /** Keep only this many of the most recent events. Default 1,000,000. */
   readonly limit?: number;
+  /**
+   * Keep the message of each send in full for at least this many of the most recent events
+   * (default 16,384: far more than a chart or a failure report shows); an older send keeps a
+   * summary, `{ type, $elided: true }` (its `type` when it had a string one). `Infinity` keeps
+   * every message the trace holds. Keeping every message alive is what made a long trace
+   * costly (each one outlived the young generation of the garbage collector).
+   */
+  readonly detail?: number;
+}
+
+/** What an older send's message reads as once the trace keeps only its summary (see `TraceOptions.detail`). */
+export interface ElidedMessage {
+  readonly type?: string;
+  readonly $elided: true;
+}
+
+/** True for the summary an older send keeps in place of its message. */
+export function isElided(msg: unknown): msg is ElidedMessage {
+  return typeof msg === 'object' && msg !== null && (msg as { $elided?: unknown }).$elided === true && Object.isFrozen(msg);
 }
 
 /** One block of rows: numbers (t, a, b, c, d per row), kinds, and references. */
 interface Chunk {
-  readonly nums: Float64Array;
+  readonly nums: Uint32Array;
+  /** Values that are not 32-bit unsigned integers (a fractional time, a huge id), by index into `nums`. */
+  wide: Map<number, number> | undefined;
   readonly kinds: Uint8Array;
   readonly refs: unknown[];
+  /** Its sends keep summaries only (it fell out of the detail window). */
+  summarised: boolean;
 }
 
 const WIDTH = 5;
@@ -56,9 +79,12 @@ export class Trace {
   private readonly chunks: Chunk[] = [];
   private readonly size: number;
   private used: number;
+  /** Blocks behind the last one whose sends keep their messages: at least `detail` rows. */
+  private readonly detailChunks: number;
   // A row's kind says how to read it: SEND (t, from, to, id; msg in refs), DELIVER (t, from,
   // to, id, queued), RECEIVE (t, pid, id), or OTHER (t; the event without seq and t in refs).
-  private nums!: Float64Array;
+  private nums!: Uint32Array;
+  private chunk!: Chunk;
   private kinds!: Uint8Array;
   private refs!: unknown[];
   /** `all` as last made, and the `seq` it was made at. */
@@ -72,6 +98,8 @@ export class Trace {
     this.limit = Math.max(1, options.limit ?? 1_000_000);
     this.size = Math.min(4096, Math.max(16, this.limit));
     this.used = this.size; // the first row starts a block
+    const detail = Math.max(0, options.detail ?? 16_384);
+    this.detailChunks = detail >= this.limit ? Infinity : Math.ceil(detail / this.size);
   }
 
   record(event: TraceInput): void {
@@ -82,30 +110,43 @@ export class Trace {
 
   // The events of every message get their own methods: a row of numbers, no object.
   sent(from: number, to: number, id: number, msg: unknown): void {
-    const r = this.row(), n = this.nums, at = r * WIDTH;
+    const r = this.row(), at = r * WIDTH;
     this.kinds[r] = SEND;
-    n[at + 1] = from;
-    n[at + 2] = to;
-    n[at + 3] = id;
+    this.put(at + 1, from);
+    this.put(at + 2, to);
+    this.put(at + 3, id);
     this.refs[r] = msg;
   }
 
   delivered(from: number, to: number, id: number, queued: number): void {
-    const r = this.row(), n = this.nums, at = r * WIDTH;
+    const r = this.row(), at = r * WIDTH;
     this.kinds[r] = DELIVER;
-    n[at + 1] = from;
-    n[at + 2] = to;
-    n[at + 3] = id;
-    n[at + 4] = queued;
+    this.put(at + 1, from);
+    this.put(at + 2, to);
+    this.put(at + 3, id);
+    this.put(at + 4, queued);
     this.refs[r] = undefined;
   }
 
   received(pid: number, id: number): void {
-    const r = this.row(), n = this.nums, at = r * WIDTH;
+    const r = this.row(), at = r * WIDTH;
     this.kinds[r] = RECEIVE;
-    n[at + 1] = pid;
-    n[at + 2] = id;
+    this.put(at + 1, pid);
+    this.put(at + 2, id);
     this.refs[r] = undefined;
+  }
+
+  /**
+   * Numbers are stored as 32-bit unsigned integers (half the bytes of doubles: fresh memory for
+   * the trace is a good part of its cost); any other value goes to the block's `wide` table.
+   */
+  private put(i: number, value: number): void {
+    if (value >>> 0 === value) {
+      this.nums[i] = value;
+      return;
+    }
+    this.nums[i] = 0;
+    (this.chunk.wide ??= new Map()).set(i, value);
   }
 
   /** The next row of the last block (its time set), starting a block when that one is full. */
@@ -113,15 +154,18 @@ export class Trace {
     if (this.used === this.size) this.addChunk();
     const r = this.used++;
     this.seq++;
-    this.nums[r * WIDTH] = this.clock();
+    this.put(r * WIDTH, this.clock());
     return r;
   }
 
   private addChunk(): void {
     // Every block is full now: the first can go if the others still hold `limit` rows.
     if ((this.chunks.length - 1) * this.size >= this.limit) this.chunks.shift();
-    const chunk: Chunk = { nums: new Float64Array(this.size * WIDTH), kinds: new Uint8Array(this.size), refs: [] };
+    const chunk: Chunk = { nums: new Uint32Array(this.size * WIDTH), wide: undefined, kinds: new Uint8Array(this.size), refs: [], summarised: false };
+    this.chunk = chunk;
     this.chunks.push(chunk);
+    const old = this.chunks[this.chunks.length - 2 - this.detailChunks];
+    if (old !== undefined && !old.summarised) summarise(old);
     this.nums = chunk.nums;
     this.kinds = chunk.kinds;
     this.refs = chunk.refs;
@@ -215,26 +259,66 @@ export class Trace {
   }
 }
 
-const SEND = 0, DELIVER = 1, RECEIVE = 2, OTHER = 3;
+const SEND = 0, DELIVER = 1, RECEIVE = 2, OTHER = 3, SEND_SUMMARY = 4;
+
+/**
+ * A block leaves the detail window: each send keeps its message's `type` (a string the
+ * message already holds, so nothing is allocated) and the message itself can be collected.
+ */
+function summarise(chunk: Chunk): void {
+  const { kinds, refs } = chunk;
+  for (let r = 0; r < kinds.length; r++) {
+    if (kinds[r] !== SEND) continue;
+    const msg = refs[r];
+    const type = typeof msg === 'object' && msg !== null ? (msg as { type?: unknown }).type : undefined;
+    kinds[r] = SEND_SUMMARY;
+    refs[r] = typeof type === 'string' ? type : undefined;
+  }
+  chunk.summarised = true;
+}
+
+const ELIDED: ElidedMessage = Object.freeze({ $elided: true });
+/** One summary object per type, made when read (a trace read as JSON shows many of each). */
+const elidedOf = new Map<string, ElidedMessage>();
+
+function elided(type: unknown): ElidedMessage {
+  if (typeof type !== 'string') return ELIDED;
+  let e = elidedOf.get(type);
+  if (e === undefined) {
+    e = Object.freeze({ type, $elided: true as const });
+    if (elidedOf.size < 10_000) elidedOf.set(type, e);
+  }
+  return e;
+}
 
 /** The event in row `r` of a block, as an object. */
 function eventAt(chunk: Chunk, r: number, seq: number): TraceEvent {
-  const n = chunk.nums, at = r * WIDTH, t = n[at]!;
+  const n = rowOf(chunk, r), t = n[0]!;
   switch (chunk.kinds[r]) {
     case SEND:
-      return { seq, t, kind: 'send', from: n[at + 1]!, to: n[at + 2]!, id: n[at + 3]!, msg: chunk.refs[r] };
+      return { seq, t, kind: 'send', from: n[1]!, to: n[2]!, id: n[3]!, msg: chunk.refs[r] };
+    case SEND_SUMMARY:
+      return { seq, t, kind: 'send', from: n[1]!, to: n[2]!, id: n[3]!, msg: elided(chunk.refs[r]) };
     case DELIVER:
-      return { seq, t, kind: 'deliver', from: n[at + 1]!, to: n[at + 2]!, id: n[at + 3]!, queued: n[at + 4]! };
+      return { seq, t, kind: 'deliver', from: n[1]!, to: n[2]!, id: n[3]!, queued: n[4]! };
     case RECEIVE:
-      return { seq, t, kind: 'receive', pid: n[at + 1]!, id: n[at + 2]! };
+      return { seq, t, kind: 'receive', pid: n[1]!, id: n[2]! };
     default:
       return { seq, t, ...(chunk.refs[r] as TraceInput) } as TraceEvent;
   }
 }
 
+/** The numbers of row `r` (time first), with any wide value in place. */
+function rowOf(chunk: Chunk, r: number): number[] {
+  const at = r * WIDTH, nums = chunk.nums, wide = chunk.wide;
+  const out = [nums[at]!, nums[at + 1]!, nums[at + 2]!, nums[at + 3]!, nums[at + 4]!];
+  if (wide !== undefined) for (let k = 0; k < WIDTH; k++) if (wide.has(at + k)) out[k] = wide.get(at + k)!;
+  return out;
+}
+
 function kindAt(chunk: Chunk, r: number): TraceKind {
   const k = chunk.kinds[r];
-  return k === SEND ? 'send' : k === DELIVER ? 'deliver' : k === RECEIVE ? 'receive' : (chunk.refs[r] as TraceInput).kind;
+  return k === SEND || k === SEND_SUMMARY ? 'send' : k === DELIVER ? 'deliver' : k === RECEIVE ? 'receive' : (chunk.refs[r] as TraceInput).kind;
 }
 
 /**

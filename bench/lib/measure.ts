@@ -73,11 +73,12 @@ export function chooseScale(ms: number, targetMs: number, bounds: Implementation
   return Math.min(bounds.max, Math.max(bounds.min, ideal));
 }
 
-export async function measure<K extends WorkloadId>(
+/** Warm-up and calibration (untimed): the size the timed runs use. */
+export async function prepare<K extends WorkloadId>(
   workload: Workload<K>,
   impl: Implementation,
   options: MeasureOptions,
-): Promise<Measurement> {
+): Promise<{ params: Params[K]; scale: number }> {
   const factor = options.sizeFactor ?? 1;
   const base = factor === 1 ? workload.size : workload.scaled(workload.size, factor);
   let scale = options.fixedScale ?? 1;
@@ -91,16 +92,22 @@ export async function measure<K extends WorkloadId>(
     }
   }
   for (let i = 1; i < (options.warmups ?? 1); i++) await runChecked(workload, impl, params);
+  return { params, scale };
+}
 
-  const runsMs: number[] = [];
-  const cpuMs: number[] = [];
-  let last: Outcome | undefined;
-  for (let i = 0; i < Math.max(3, options.runs); i++) {
-    gc?.();
-    last = await runChecked(workload, impl, params);
-    runsMs.push(last.ms);
-    if (last.cpuMs !== undefined) cpuMs.push(last.cpuMs);
-  }
+/** One timed run (after a full GC when the process allows it). */
+export async function timedRun<K extends WorkloadId>(workload: Workload<K>, impl: Implementation, params: Params[K]): Promise<Outcome> {
+  gc?.();
+  return runChecked(workload, impl, params);
+}
+
+/** The measurement of timed runs of one size. */
+export function summarise<K extends WorkloadId>(
+  workload: Workload<K>, impl: Implementation, params: Params[K], scale: number, outcomes: readonly Outcome[],
+): Measurement {
+  const runsMs = outcomes.map((o) => o.ms);
+  const cpuMs = outcomes.flatMap((o) => (o.cpuMs === undefined ? [] : [o.cpuMs]));
+  const last = outcomes.at(-1);
   const medianMs = median(runsMs);
   const minMs = Math.min(...runsMs);
   const medianCpuMs = cpuMs.length === runsMs.length ? median(cpuMs) : undefined;
@@ -126,4 +133,16 @@ export async function measure<K extends WorkloadId>(
     traceEvents: last?.traceEvents,
     traceTruncated: last?.traceTruncated,
   };
+}
+
+/** Warm-up, calibration, then `runs` timed runs of one implementation in a row (see the runtime suite for interleaved runs). */
+export async function measure<K extends WorkloadId>(
+  workload: Workload<K>,
+  impl: Implementation,
+  options: MeasureOptions,
+): Promise<Measurement> {
+  const { params, scale } = await prepare(workload, impl, options);
+  const outcomes: Outcome[] = [];
+  for (let i = 0; i < Math.max(3, options.runs); i++) outcomes.push(await timedRun(workload, impl, params));
+  return summarise(workload, impl, params, scale, outcomes);
 }

@@ -12,9 +12,9 @@ import { nactPeer } from '../peers/nact.ts';
 import {
   runtimeDeterministic, runtimeDeterministicAsync, runtimeDeterministicNoTrace, runtimeRealtime, runtimeRealtimeAsync,
 } from '../impls/runtime.ts';
-import { measure, type Failure, type Measurement } from '../lib/measure.ts';
+import { prepare, summarise, timedRun, type Failure, type Measurement } from '../lib/measure.ts';
 import type { Suite, SuiteOptions, SuiteResult } from '../lib/suite.ts';
-import type { Implementation, Workload, WorkloadId } from '../lib/types.ts';
+import type { Implementation, Outcome, Params, Workload, WorkloadId } from '../lib/types.ts';
 import { workloads } from '../workloads/index.ts';
 import { busyWarning, environment, ms, rate, ratio, table, writeResults } from '../report.ts';
 
@@ -81,35 +81,62 @@ export class Results {
   }
 }
 
+/**
+ * Per workload: every implementation is warmed up and calibrated first (untimed), then the
+ * timed runs are interleaved — run 1 of each implementation, then run 2 of each, … — so that
+ * a change in the machine's load (other work on a shared machine) falls on every row alike.
+ */
 export async function runSuite(options: SuiteOptions): Promise<Results> {
   const results = new Results();
   const targetMs = options.quick ? 40 : 150;
-  const runs = options.quick ? 3 : 5;
-  for (const workload of workloads) {
+  const runs = options.quick ? 3 : 7;
+  for (const workload of workloads as readonly Workload[]) {
+    const started = performance.now();
+    const prepared: { impl: Implementation; params: Params[WorkloadId]; scale: number; outcomes: Outcome[] }[] = [];
+    const failed = (impl: Implementation, err: unknown) => {
+      const error = err instanceof Error ? err.message : String(err);
+      results.failures.push({ workload: workload.id, impl: impl.id, label: impl.label, error });
+      options.log(`  ${workload.id.padEnd(11)} ${impl.label.padEnd(30)} FAILED: ${error}`);
+    };
     for (const impl of implementations) {
       if (!impl.runners[workload.id]) continue;
       const pair = realtimeOf[impl.id];
-      const fixedScale = pair === undefined ? undefined : results.get(workload.id, pair)?.scale;
-      const started = performance.now();
+      const fixedScale = pair === undefined ? undefined : prepared.find((p) => p.impl.id === pair)?.scale;
       try {
-        const m = await measure(workload as Workload, impl, {
-          runs,
-          targetMs,
-          warmups: options.quick ? 1 : 2,
-          fixedScale,
-          sizeFactor: options.quick ? 1 / 8 : 1,
+        const { params, scale } = await prepare(workload, impl, {
+          runs, targetMs, warmups: options.quick ? 1 : 2, fixedScale, sizeFactor: options.quick ? 1 / 8 : 1,
         });
-        results.measurements.push(m);
-        options.log(`  ${workload.id.padEnd(11)} ${impl.label.padEnd(30)} ${rate(m.messagesPerSec).padStart(7)} msgs/s` +
-          `  (${ms(m.medianMs)} median of ${m.runsMs.length}, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+        prepared.push({ impl, params, scale, outcomes: [] });
       } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
-        results.failures.push({ workload: workload.id, impl: impl.id, label: impl.label, error });
-        options.log(`  ${workload.id.padEnd(11)} ${impl.label.padEnd(30)} FAILED: ${error}`);
+        failed(impl, err);
       }
     }
+    for (let r = 0; r < runs; r++) {
+      for (const p of prepared) {
+        if (p.outcomes.length < r) continue; // failed earlier
+        try {
+          p.outcomes.push(await timedRun(workload, p.impl, p.params));
+        } catch (err) {
+          failed(p.impl, err);
+        }
+      }
+    }
+    for (const p of prepared) {
+      if (p.outcomes.length < runs) continue;
+      const m = summarise(workload, p.impl, p.params, p.scale, p.outcomes);
+      results.measurements.push(m);
+      options.log(`  ${workload.id.padEnd(11)} ${p.impl.label.padEnd(30)} ${rate(m.messagesPerSec).padStart(7)} msgs/s` +
+        `  (median of ${runs} interleaved runs, range ${rateRange(m)})`);
+    }
+    options.log(`  ${workload.id}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   return results;
+}
+
+/** Slowest–fastest msgs/s of a measurement's timed runs. */
+export function rateRange(m: Measurement): string {
+  const rates = m.runsMs.map((t) => (m.messages / t) * 1000);
+  return `${rate(Math.min(...rates))}–${rate(Math.max(...rates))}`;
 }
 
 /** One goal: `value(basis)` is compared with `target` on both bases. */
@@ -185,7 +212,7 @@ export function render(r: Results): string {
       const m = r.get(w.id, impl.id);
       const f = failed.find((x) => x.impl === impl.id);
       if (f) {
-        rows.push([w.id, impl.label, '', '', '', 'FAILED', '', '', '', '', '', '']);
+        rows.push([w.id, impl.label, '', '', '', 'FAILED', '', '', '', '', '', '', '']);
         continue;
       }
       if (!m) continue;
@@ -198,6 +225,7 @@ export function render(r: Results): string {
         ms(m.medianMs),
         `${Math.round(m.spread * 100)}%`,
         rate(m.messagesPerSec),
+        rateRange(m),
         m.messagesPerCpuSec === undefined ? '' : rate(m.messagesPerCpuSec),
         `${rate(m.unitsPerSec)} ${w.unit}/s`,
         isRuntime ? ratio(r.ratio(w.id, impl.id, nactPeer.id)) : '',
@@ -208,9 +236,9 @@ export function render(r: Results): string {
     }
   }
   return table(
-    ['workload', 'implementation', 'msgs/run', 'median', '±', 'msgs/s', 'msgs/CPU-s', 'workload rate', '÷nact', '÷hand', '÷hand+copy', 'det÷rt'],
+    ['workload', 'implementation', 'msgs/run', 'median', '±', 'msgs/s', 'range', 'msgs/CPU-s', 'workload rate', '÷nact', '÷hand', '÷hand+copy', 'det÷rt'],
     rows,
-    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
 }
 
@@ -247,7 +275,7 @@ export const suite: Suite = {
   async run(options): Promise<SuiteResult> {
     const { log } = options;
     const started = performance.now();
-    log('Runs (warm-up, calibration, then the median of the timed runs):');
+    log('Runs (per workload: warm-up and calibration of every implementation, untimed; then the timed runs, interleaved):');
     const results = await runSuite(options);
     const goalList = goals(results);
     log('');
@@ -255,7 +283,7 @@ export const suite: Suite = {
     log('');
     log('÷nact, ÷hand, ÷hand+copy: this row\'s rate over nact\'s / the hand-written loop\'s / the hand-written loop with');
     log('copy-on-send (the isolation this runtime gives). det÷rt: deterministic over real-time, same style.');
-    log('± = (slowest − fastest) / median of the timed runs. msgs/CPU-s: per CPU second of the process (GC threads');
+    log('± = (slowest − fastest) / median of the timed runs; range: slowest–fastest msgs/s. msgs/CPU-s: per CPU second of the process (GC threads');
     log('included), a check on msgs/s when other work shares the machine. Sizes differ per row where calibration');
     log('scaled them (nact and the async loop smaller, hand-written larger); rates are per message. Goals use msgs/s.');
     const busy = busyWarning();

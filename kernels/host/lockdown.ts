@@ -29,6 +29,7 @@ import * as kernelModule from '../../runtime/kernel.ts';
 import * as messageModule from '../../runtime/message.ts';
 import * as patternModule from '../../runtime/pattern.ts';
 import * as prngModule from '../../runtime/prng.ts';
+import * as processModule from '../../runtime/process.ts';
 import * as queueModule from '../../runtime/queue.ts';
 import * as refModule from '../../runtime/ref.ts';
 import * as replyModule from '../../runtime/reply.ts';
@@ -55,7 +56,7 @@ const RUNTIME_MODULES: readonly object[] = [
   runtimeModule, kernelModule, messageModule, patternModule, prngModule, queueModule, refModule, schedulerModule,
   sequenceChartModule, statemModule, supervisorModule, systemModule, timersModule, traceModule, replyModule,
   sharedAnalysisModule, sharedAtomicModule, sharedConditionModule, sharedIndexModule, sharedMemoryModule,
-  sharedMutexModule, sharedRwlockModule, sharedObjectModule,
+  sharedMutexModule, sharedRwlockModule, sharedObjectModule, processModule,
 ];
 
 /** Properties of `process` that lead to node's internals or to the kernel's own channel. */

@@ -68,6 +68,15 @@ export function enqueue(k: Engine, env: Envelope): void {
     return;
   }
   let channel = proc.lastFrom === env.from ? proc.lastChannel! : proc.inboundTable?.get(env.from);
+  // Real time, an async loop already waiting in receive, nothing from this sender still on its
+  // way: hand the message over now (its code resumes as a microtask either way). Skips the run
+  // queue and a turn of the scheduler's loop per message; the order per sender is kept, since
+  // nothing from it is queued. Deterministic mode always goes through the scheduler's choice.
+  if (proc.waits.length > 0 && proc.code === 'loop' && env.kind === 'msg' && k.scheduler.mode === 'realtime' &&
+    (channel === undefined || (channel.queue.length === 0 && channel.readyIndex < 0)) && k.scheduler.handOver()) {
+    deliver(k, proc, env);
+    return;
+  }
   if (channel === undefined) {
     if ((proc.inboundTable?.size ?? 0) >= proc.sweepAt) sweepChannels(proc);
     channel = new Channel(k.deliverer, proc);

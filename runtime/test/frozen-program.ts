@@ -22,6 +22,7 @@ import * as kernel from '../kernel.ts';
 import * as message from '../message.ts';
 import * as pattern from '../pattern.ts';
 import * as prng from '../prng.ts';
+import * as processModule from '../process.ts';
 import * as queue from '../queue.ts';
 import * as ref from '../ref.ts';
 import * as scheduler from '../scheduler.ts';
@@ -37,7 +38,7 @@ const modules: Record<string, object> = {
   behavior: behaviorModule, context: contextModule, 'core/delivery': delivery, 'core/engine': engine, 'core/envelope': envelope,
   'core/execution': execution, 'core/proc': proc, 'core/process-timers': processTimers, 'core/registry': registry,
   'core/signals': signals, 'core/stash': stashModule, 'core/waits': waits, errors, exit, index, kernel, message, pattern,
-  prng, queue, ref, scheduler, 'sequence-chart': sequenceChart, statem, supervisor: supervisorModule, system, timers, trace,
+  prng, process: processModule, queue, ref, scheduler, 'sequence-chart': sequenceChart, statem, supervisor: supervisorModule, system, timers, trace,
 };
 
 /** Freezes `value`, everything reachable from its properties, and (for a class) its prototype. */

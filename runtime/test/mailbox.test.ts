@@ -83,6 +83,35 @@ describe('ordering', () => {
     }
   });
 
+  it('real time keeps per-pair FIFO when a message is handed straight to a process waiting in receive', async () => {
+    // Real time hands a message to a loop already waiting in receive at once, when nothing
+    // from its sender is still queued; a selective receive leaves the others in order.
+    const system = createSystem({ mode: 'realtime' });
+    const got: string[] = [];
+    const receiver = system.spawn<{ from: string; i: number }>(async (self) => {
+      for (let i = 0; i < 200; i++) {
+        const m = await self.receive();
+        got.push(`${m.from}${m.i}`);
+        if (i === 100) { // a selective receive that skips b's messages; they wait in order
+          const a = await self.receive({ from: 'a' });
+          got.push(`${a.from}${a.i}`);
+          i++;
+        }
+      }
+    });
+    for (const from of ['a', 'b']) {
+      system.spawn(async (self) => {
+        for (let i = 0; i < 100; i++) {
+          self.send(receiver, { from, i });
+          if (i % 7 === 0) await self.sleep(0);
+        }
+      });
+    }
+    await system.runUntilIdle();
+    expect(got).toHaveLength(200);
+    for (const from of ['a', 'b']) expect(got.filter((m) => m[0] === from)).toEqual([...Array(100).keys()].map((i) => `${from}${i}`));
+  });
+
   it('messages of two senders interleave differently under different seeds (no order across senders)', async () => {
     const orders = new Set<string>();
     for (const seed of seeds(30)) {

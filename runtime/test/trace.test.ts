@@ -1,7 +1,7 @@
 // The trace: every spawn, send, delivery, drop, exit, exit signal and timer event, in the order
 // the scheduler made them happen; exportable as JSON and as a readable sequence chart.
 import { describe, expect, it } from 'vitest';
-import { createSystem, type Ref, type System } from '../index.ts';
+import { createSystem, isElided, Trace, type Ref, type System } from '../index.ts';
 
 /** A small program that exercises every kind of event. */
 async function sample(): Promise<{ system: System; main: Ref; worker: Ref }> {
@@ -118,6 +118,64 @@ describe('trace events', () => {
       expect(cut.of('send')).toEqual(full.of('send').filter((e) => e.seq >= full.length - limit));
     }
     expect(JSON.stringify((await run()).toJSON())).toBe(json);
+  });
+
+  it('keeps every number exactly, also those that are not 32-bit unsigned integers (fractional times, huge ids)', () => {
+    const times = [0, 1.5, 2 ** 40, 7, -3];
+    let i = 0;
+    const trace = new Trace(() => times[i++ % times.length]!, { limit: 20 });
+    for (let k = 0; k < 6; k++) {
+      trace.sent(1, 2 ** 33, 2 ** 32 + k, { type: 'x' });
+      trace.delivered(-1, 2, 0.25, 4_294_967_295);
+      trace.received(3, Number.MAX_SAFE_INTEGER);
+    }
+    const all = trace.all;
+    expect(all).toHaveLength(18);
+    expect(all.map((e) => e.t)).toEqual([...Array(18).keys()].map((k) => times[k % times.length]));
+    expect(all.filter((e) => e.kind === 'send').map((e) => [e.from, e.to, e.id])).toEqual([...Array(6).keys()].map((k) => [1, 2 ** 33, 2 ** 32 + k]));
+    expect(all.filter((e) => e.kind === 'deliver').map((e) => [e.from, e.to, e.id, e.queued])).toEqual(Array(6).fill([-1, 2, 0.25, 4_294_967_295]));
+    expect(all.filter((e) => e.kind === 'receive').map((e) => [e.pid, e.id])).toEqual(Array(6).fill([3, Number.MAX_SAFE_INTEGER]));
+  });
+
+  it('keeps the messages of the most recent `detail` events in full, and the type of older ones', async () => {
+    const run = async (trace: { detail?: number }) => {
+      const system = createSystem({ seed: 4, trace });
+      const echo = system.spawn<{ type: 'n'; n: number; replyTo: Ref<number> }>(async (self) => {
+        for (;;) {
+          const m = await self.receive();
+          self.send(m.replyTo, m.n);
+        }
+      }, { name: 'echo' });
+      system.spawn(async (self) => {
+        for (let n = 0; n < 5_000; n++) {
+          self.send(echo, { type: 'n', n, replyTo: self.ref });
+          await self.receive();
+        }
+      }, { name: 'client' });
+      await system.runUntilIdle({ maxSteps: 1e7 });
+      return system.trace!;
+    };
+    const full = await run({ detail: Infinity });
+    for (const detail of [0, 100, 5000, undefined]) {
+      const cut = await run({ detail });
+      const fullSends = full.of('send'), cutSends = cut.of('send');
+      expect(cutSends.length).toBe(fullSends.length);
+      const window = cut.length - (detail ?? 16_384);
+      const wrong = cutSends.filter((e, i) => {
+        const f = fullSends[i]!;
+        if (e.seq !== f.seq || e.t !== f.t || e.from !== f.from || e.to !== f.to || e.id !== f.id) return true;
+        if (!isElided(e.msg)) return e.msg !== f.msg && JSON.stringify(e.msg) !== JSON.stringify(f.msg);
+        return e.seq >= window || (e.msg as { type?: string }).type !== (f.msg as { type?: string }).type;
+      });
+      expect(wrong).toEqual([]);
+      const elided = cutSends.filter((e) => isElided(e.msg)).length;
+      if (detail !== undefined) expect(elided).toBeGreaterThan(0);
+      // What a failure report shows (the last messages) is the same.
+      expect(cut.toChart({ last: 40 })).toBe(full.toChart({ last: 40 }));
+      expect(cut.all.filter((e) => e.kind !== 'send')).toEqual(full.all.filter((e) => e.kind !== 'send'));
+    }
+    // Older lines of the chart show the type and an ellipsis.
+    expect((await run({ detail: 0 })).toChart().split('\n')[0]).toMatch(/client → echo\s+n {2}…$/);
   });
 });
 
