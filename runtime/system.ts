@@ -110,7 +110,9 @@ export function systemOf(kernel: Kernel, seed: number): System {
     now: () => scheduler.now(),
     random: () => kernel.userRandom.next(),
     step: async () => {
-      const r = await scheduler.runUntil(() => true, { maxSteps: 1 });
+      // A run checks its condition once before the first event too: false then, true after it.
+      let checks = 0;
+      const r = await scheduler.runUntil(() => checks++ > 0, { maxSteps: 1 });
       return r.steps > 0;
     },
     runUntilIdle: (opts) => scheduler.runUntilIdle(opts),
