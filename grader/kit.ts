@@ -7,7 +7,7 @@
 //   - runtime/ and kernels/ (students' code runs on them), except their tests and docs;
 //   - each exercise's manifest, modules (protocol.ts…) and tests, not its handout or mutants;
 //   - the grader's intake, prepare, run, scoring, schema, redaction and grading code, and the
-//     type checker's options (prepare/typecheck.ts).
+//     type checker's options (typecheck.ts).
 // Reports are rendered again from result.json at every run, so their code is not part of it.
 // Paths are taken relative to the kit: where the kit was cloned never matters.
 import { createHash } from 'node:crypto';
@@ -32,7 +32,7 @@ export function decidesMarks(rel: string): boolean {
   }
   if (top === 'grader') {
     return /^grader\/(intake|prepare|run)\//.test(rel) ||
-      ['grader/grade.ts', 'grader/score.ts', 'grader/result.ts', 'grader/redact.ts', 'grader/kit.ts', 'grader/exercise-tests.ts', 'grader/files.ts'].includes(rel);
+      ['grader/grade.ts', 'grader/score.ts', 'grader/result.ts', 'grader/redact.ts', 'grader/kit.ts', 'grader/typecheck.ts', 'grader/exercise-tests.ts', 'grader/files.ts'].includes(rel);
   }
   return false;
 }

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type { BundleError } from '../../kernels/loader/bundle.ts';
 import { TreeCpu } from '../../kernels/harness/cpu-time.ts';
 import { builtFile } from '../build-info.ts';
-import type { CheckedDiagnostic } from './typecheck.ts';
+import type { CheckedDiagnostic } from '../typecheck.ts';
 
 /** Runs worker.ts from source (through tsx) where no pre-built grader can be made. */
 const workerFromSource = fileURLToPath(new URL('./worker-bin.mjs', import.meta.url));

@@ -6,7 +6,7 @@
 // job exceeds them. Kit files are parsed once and reused for every submission, and each type
 // check starts from the previous program.
 import { bundleSubmission } from '../../kernels/loader/bundle.ts';
-import { typecheckSources } from './typecheck.ts';
+import { typecheckSources } from '../typecheck.ts';
 import { kitRoot } from '../kit.ts';
 import type { PrepareJob, PrepareReply } from './pool.ts';
 

@@ -71,7 +71,7 @@ describe('kit version', () => {
 
   it('knows the files of this kit', () => {
     expect(decidesMarks('grader/run/pipeline.ts')).toBe(true);
-    expect(decidesMarks('grader/prepare/typecheck.ts')).toBe(true);
+    expect(decidesMarks('grader/typecheck.ts')).toBe(true);
     expect(decidesMarks('grader/report/student.ts')).toBe(false);
     expect(decidesMarks('kernels/test/harness.test.ts')).toBe(false);
     expect(kitVersion()).toMatch(/^\d+\.\d+\.\d+\+[0-9a-f]{12}$/);

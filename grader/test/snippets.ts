@@ -1,11 +1,11 @@
 // The TypeScript code blocks of the docs, taken out and type-checked as a student's file would
-// be (the grader's compiler options, the pack's runtime and protocols: prepare/typecheck.ts).
+// be (the grader's compiler options, the pack's runtime and protocols: grader/typecheck.ts).
 // A block is a fragment: it may use names the text around it has introduced (`self`, a
 // protocol's types). Each doc has a prelude that declares those; a block gets the prelude's
 // declarations of every name it does not declare or import itself, and nothing else.
 import { join, resolve, sep } from 'node:path';
 import ts from 'typescript';
-import { typecheckSources, type CheckedDiagnostic } from '../prepare/typecheck.ts';
+import { typecheckSources, type CheckedDiagnostic } from '../typecheck.ts';
 
 export interface Block {
   /** The doc it comes from, as a reader names it (`exercises/ring/README.md`). */

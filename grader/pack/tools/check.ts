@@ -22,7 +22,7 @@ import { scoreExercise } from '../../score.ts';
 import { sha256 } from '../../files.ts';
 import { exerciseOfTestFile, isOwnTestFile, packExercises, packRoot, readPackInfo, studentRoot } from './local.ts';
 import PackReporter from './reporter.ts';
-import { typecheckFiles } from '../../prepare/typecheck.ts';
+import { typecheckFiles } from '../../typecheck.ts';
 
 export const configFile = fileURLToPath(new URL('./vitest.config.ts', import.meta.url));
 

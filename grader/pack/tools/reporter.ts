@@ -12,7 +12,7 @@ import type { PropertyOutcome } from '../../../kernels/harness/property.ts';
 import { HAZARDS, appendRun, hazardsOf, type Hazard, type ProgressLine } from '../../progress-log/log.ts';
 import { sha256 } from '../../files.ts';
 import { PROGRESS_LOG, exerciseOfTestFile, isOwnTestFile, packRoot, progressLogEnabled, readPackInfo, studentRoot } from './local.ts';
-import { formatDiagnostics, typecheckFiles } from '../../prepare/typecheck.ts';
+import { formatDiagnostics, typecheckFiles } from '../../typecheck.ts';
 
 export interface PackReporterOptions {
   /** Append to progress.jsonl (when the student allows it). Default true. */

@@ -1,4 +1,4 @@
-// The type check of the prepare stage, which the student pack's `npm test` and `npm run check`
+// The type check of the grader's prepare stage, which the student pack's `npm test` and `npm run check`
 // print before any test output too: the student's files checked with the TypeScript compiler,
 // with the grader's options, against the kit's (or the pack's) runtime and protocols. Type errors are reported, not fatal: code that parses still
 // runs, as in the grader. Syntax errors are reported as such.
@@ -12,11 +12,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 import { fileURLToPath } from 'node:url';
-import { escapeRegExp } from '../files.ts';
-import type { Diagnostic } from '../result.ts';
+import { escapeRegExp } from './files.ts';
+import type { Diagnostic } from './result.ts';
 
 /** The kit's root (the pack's, in a student pack: it ships this file at the same path). */
-const packRoot = fileURLToPath(new URL('../..', import.meta.url));
+const packRoot = fileURLToPath(new URL('..', import.meta.url));
 
 export interface CheckedDiagnostic extends Diagnostic {
   readonly kind: 'syntax' | 'type';
