@@ -30,6 +30,25 @@ async function sample(): Promise<{ system: System; main: Ref; worker: Ref }> {
   return { system, main, worker };
 }
 
+/** The trace of a client asking an echo process `rounds` times, one request after the other. */
+async function echoTrace(rounds: number, trace: NonNullable<Parameters<typeof createSystem>[0]>['trace']) {
+  const system = createSystem({ seed: 4, trace });
+  const echo = system.spawn<{ type: 'n'; n: number; replyTo: Ref<number> }>(async (self) => {
+    for (;;) {
+      const m = await self.receive();
+      self.send(m.replyTo, m.n);
+    }
+  }, { name: 'echo' });
+  system.spawn(async (self) => {
+    for (let n = 0; n < rounds; n++) {
+      self.send(echo, { type: 'n', n, replyTo: self.ref });
+      await self.receive();
+    }
+  }, { name: 'client' });
+  await system.runUntilIdle({ maxSteps: 1e7 });
+  return system.trace!;
+}
+
 describe('trace events', () => {
   it('records spawn, send, deliver, exit, signal, drop and timer set/fire/cancel, with time and sequence', async () => {
     const { system, main, worker } = await sample();
@@ -88,23 +107,7 @@ describe('trace events', () => {
   it('keeps the same events, in order, however many blocks of rows it spans or drops', async () => {
     // The trace stores rows in blocks; a limit that is not a multiple of a block, and runs that
     // cross many blocks, must show exactly the last `limit` events with consecutive seqs.
-    const run = async (limit?: number) => {
-      const system = createSystem({ seed: 4, trace: limit === undefined ? true : { limit } });
-      const echo = system.spawn<{ type: 'n'; n: number; replyTo: Ref<number> }>(async (self) => {
-        for (;;) {
-          const m = await self.receive();
-          self.send(m.replyTo, m.n);
-        }
-      }, { name: 'echo' });
-      system.spawn(async (self) => {
-        for (let n = 0; n < 3000; n++) {
-          self.send(echo, { type: 'n', n, replyTo: self.ref });
-          await self.receive();
-        }
-      });
-      await system.runUntilIdle();
-      return system.trace!;
-    };
+    const run = (limit?: number) => echoTrace(3000, limit === undefined ? true : { limit });
     const full = await run();
     const json = JSON.stringify(full.toJSON());
     expect(full.truncated).toBe(0);
@@ -138,23 +141,7 @@ describe('trace events', () => {
   });
 
   it('keeps the messages of the most recent `detail` events in full, and the type of older ones', async () => {
-    const run = async (trace: { detail?: number }) => {
-      const system = createSystem({ seed: 4, trace });
-      const echo = system.spawn<{ type: 'n'; n: number; replyTo: Ref<number> }>(async (self) => {
-        for (;;) {
-          const m = await self.receive();
-          self.send(m.replyTo, m.n);
-        }
-      }, { name: 'echo' });
-      system.spawn(async (self) => {
-        for (let n = 0; n < 5_000; n++) {
-          self.send(echo, { type: 'n', n, replyTo: self.ref });
-          await self.receive();
-        }
-      }, { name: 'client' });
-      await system.runUntilIdle({ maxSteps: 1e7 });
-      return system.trace!;
-    };
+    const run = (trace: { detail?: number }) => echoTrace(5_000, trace);
     const full = await run({ detail: Infinity });
     for (const detail of [0, 100, 5000, undefined]) {
       const cut = await run({ detail });
