@@ -29,7 +29,8 @@ import { testIdsIn } from './exercise-tests.ts';
 import { MutantPatchError, mutantFiles, patchFile, patchesIn, writeMutant } from './mutants.ts';
 import type { Progress } from './progress.ts';
 import type { Collected } from './run/reporter.ts';
-import { Slot, testFiles, type GradingPlan } from './run/slots.ts';
+import { Slot, testFiles } from './run/slots.ts';
+import type { GradingPlan } from './run/stop-early.ts';
 
 export interface SelftestRow {
   readonly exercise: string;

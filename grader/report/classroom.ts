@@ -13,8 +13,6 @@ import { num, oneLine, percent, plural, utc } from './text.ts';
 import type { ComparisonView } from '../study/study.ts';
 import { studentHref } from '../class-folder.ts';
 import type { ExerciseProgress } from '../progress-log/summary.ts';
-
-export type { ExerciseProgress };
 import { HAZARDS, HAZARD_LABEL } from '../progress-log/log.ts';
 
 /** Evidence on how easy an exercise was, gathered elsewhere (e.g. from check/submit logs). */

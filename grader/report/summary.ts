@@ -4,8 +4,6 @@ import { attentionFor, attentionRank } from './attention.ts';
 import { byStudent, exerciseIds } from './csv.ts';
 import { mean, median, round2 } from '../stats.ts';
 
-export { mean, median, round2 };
-
 /** A bin width of 1, 2, 2.5 or 5 × 10^k giving at most `maxBins` bins over [0, max]. */
 export function binWidth(max: number, maxBins = 10): number {
   if (!(max > 0)) return 1;

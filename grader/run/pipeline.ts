@@ -26,7 +26,8 @@ import { PRIORITY, type PrepareOutcome, type PreparePool } from '../prepare/pool
 import { bundleOutcome, notSubmitted, typeCheckOutcome, writeBundle, type PreparedExercise } from '../prepare/prepare.ts';
 import { studentDir } from '../class-folder.ts';
 import type { Collected } from './reporter.ts';
-import { Slot, testFiles, type GradingPlan } from './slots.ts';
+import { Slot, testFiles } from './slots.ts';
+import type { GradingPlan } from './stop-early.ts';
 
 export interface Candidate {
   readonly source: SubmissionSource;

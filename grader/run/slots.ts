@@ -13,8 +13,6 @@ import { builtFile } from '../build-info.ts';
 import type { Collected } from './reporter.ts';
 import type { GradingPlan } from './stop-early.ts';
 
-export type { GradingPlan };
-
 /** What a grading run tells the tests: the harness's plan, and when to stop a failing submission. */
 export interface SlotJob {
   readonly id: number;
