@@ -52,7 +52,11 @@ export function selftestKey(options: SelftestOptions): string {
   hash.update(JSON.stringify({ v: 1, node: process.version, arch: process.arch, platform: process.platform, exercises: options.exercises ?? null, explore: options.explore ?? null, sandboxed: options.sandboxed ?? false }));
   for (const rel of selftestInputs()) {
     hash.update(`\0${rel}\0`);
-    hash.update(readFileSync(join(kitRoot, rel)));
+    // package.json: what it says about running the kit (as kitVersion), not its scripts or description.
+    if (rel === 'package.json') {
+      const pkg = JSON.parse(readFileSync(join(kitRoot, rel), 'utf8')) as Record<string, unknown>;
+      hash.update(JSON.stringify(['version', 'type', 'dependencies', 'devDependencies', 'imports', 'engines'].map((k) => [k, pkg[k] ?? null])));
+    } else hash.update(readFileSync(join(kitRoot, rel)));
   }
   return hash.digest('hex');
 }
