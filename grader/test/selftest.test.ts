@@ -5,11 +5,14 @@
 // outcomes (so that each flag is seen to fire), and a tiny --explore run.
 import { describe, expect, it } from 'vitest';
 import { exerciseDir, listExercises, loadManifest, type Manifest } from '../../kernels/harness/manifest.ts';
-import { allowedImport, handoutProblems, importsOf, judge, markingTable, selftest, type Outcomes, type TestRun } from '../selftest.ts';
+import { allowedImport, handoutProblems, importsOf, judge, markingTable, type Outcomes, type TestRun } from '../selftest.ts';
+import { selftestCached } from './selftest-cache.ts';
 
 describe('selftest', () => {
   it.each(listExercises())('%s: solution full marks, mutants lose exactly their groups on their own test, starter scores nothing', async (id) => {
-    const report = await selftest({ exercises: [id], jobs: 2 });
+    // Remembered when every input file is as in an earlier full pass (selftest-cache.ts).
+    const { report, cached } = await selftestCached({ exercises: [id], jobs: 2 });
+    if (cached) console.log(`selftest ${id}: the kit is as in an earlier full pass; its verdict is reused (MP_SELFTEST_CACHE=off runs it again)`);
     expect(report.rows.filter((r) => !r.ok), `\n${report.table}`).toEqual([]);
   }, 900_000);
 });
@@ -97,7 +100,7 @@ describe('selftest flags', () => {
 describe('selftest --explore', () => {
   it('runs every submission under the manifest seeds and N more, and reports each test\'s kill rate', async () => {
     const m = loadManifest(exerciseDir('ring'));
-    const report = await selftest({ exercises: ['ring'], explore: 1, jobs: 2 });
+    const { report } = await selftestCached({ exercises: ['ring'], explore: 1, jobs: 2 });
     expect(report.rows.filter((r) => !r.ok), `\n${report.table}`).toEqual([]);
     const e = report.explored[0]!;
     expect(e.extraSeeds).toEqual([2]);

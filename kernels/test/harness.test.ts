@@ -40,16 +40,19 @@ describe.each(transports)('harness over a %s kernel', (_name, makeTransport) => 
 
   it('shows what student code prints, each line marked with the process that printed it', async () => {
     const seen: string[] = [];
+    let printed = () => {};
+    const lastLine = new Promise<void>((resolve) => (printed = resolve));
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
       seen.push(String(chunk));
+      if (seen.join('').includes('[printer t=0] lines')) printed();
       return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
     }) as typeof process.stdout.write;
     try {
       const s = await Session.open({ transport, bundle, seed: 1 });
       await s.start('startPrinter');
       await s.runUntilIdle();
-      for (let i = 0; i < 100 && !seen.join('').includes('[printer t=0] lines'); i++) await new Promise((r) => setTimeout(r, 20));
+      await lastLine; // the kernel's output is relayed as it comes; the test's timeout is the backstop
     } finally {
       process.stdout.write = write;
     }

@@ -80,11 +80,13 @@ function nextMessage(job: Job, type: string, timeoutMs = 10_000): Promise<Msg> {
       }
     };
     const onExit = (): void => {
-      // let a message already in flight arrive first
-      setTimeout(() => {
+      // A message already in flight arrives before the IPC channel's 'disconnect' (not before 'exit').
+      const fail = (): void => {
         cleanup();
         reject(new Error(`child exited before sending '${type}'; stderr: ${job.sc.stderr.text().slice(0, 500)}`));
-      }, 200);
+      };
+      if (job.sc.child.connected) job.sc.child.once('disconnect', fail);
+      else setImmediate(fail);
     };
     const cleanup = (): void => {
       clearTimeout(timer);
@@ -367,19 +369,23 @@ describe.each(paths)('$name', ({ prefer, expected, skip }) => {
       if (expected === 'fallback') for (const s of r.started) expect(s).toMatchObject({ ok: false, code: 'ERR_ACCESS_DENIED' });
       else expect(r.started.every((s) => s.ok)).toBe(true); // they started…
       // …and are gone once the job has exited, without kill() (PID namespace) — checked by uid.
-      await new Promise((res) => setTimeout(res, 100));
-      if (ownUids) expect(processesMatching(job.marker, job.uid)).toEqual([]);
+      // The kernel kills them as the namespace ends and they go as they are scheduled: a generous
+      // 10 s for that on a loaded machine (they would otherwise live on for good).
+      if (ownUids) {
+        for (const until = Date.now() + 10_000; Date.now() < until && processesMatching(job.marker, job.uid).length > 0;) await new Promise((res) => setTimeout(res, 50));
+        expect(processesMatching(job.marker, job.uid)).toEqual([]);
+      }
     });
 
     it('a busy loop is cut off by the CPU limit', async () => {
       const job = await start('busy-loop.mjs', { limits: { cpuSeconds: 1 } });
       await nextMessage(job, 'ready');
-      const t0 = performance.now();
-      const exit = await withTimeout(job.sc.exited, 10_000, 'CPU limit');
+      // The signal is the property (the limit is 1 s of CPU); the wall time is only a backstop: a
+      // machine under load gives the loop its second of CPU over many seconds.
+      const exit = await withTimeout(job.sc.exited, 120_000, 'CPU limit');
       // bwrap: node is PID 1 (ignores SIGXCPU), so soft = hard limit: SIGKILL. fallback: SIGXCPU.
       expect(exit.signal, JSON.stringify(exit)).toBe(expected === 'bwrap' ? 'SIGKILL' : 'SIGXCPU');
-      expect(performance.now() - t0).toBeLessThan(10_000);
-    });
+    }, 150_000);
 
     it.skipIf(expected !== 'bwrap')('the CPU meter counts short-lived children too (the watchdog judges the whole tree)', async () => {
       const job = await start('short-children.mjs', { args: ['100'], limits: { cpuSeconds: 60 } });
@@ -414,15 +420,17 @@ describe.each(paths)('$name', ({ prefer, expected, skip }) => {
     it('1 GiB on stdout: the grader keeps 64 KiB, drains the rest, and the child is not blocked', async () => {
       const rssBefore = process.memoryUsage().rss;
       const job = await start('stdout-flood.mjs');
-      const done = await nextMessage(job, 'done', 25_000);
+      // Not blocked: it finishes (a child the grader stopped draining would wait for ever). 1 GiB
+      // through a pipe is CPU on both ends: ~3 s on a quiet machine, many times that under load.
+      const done = await nextMessage(job, 'done', 120_000);
       expect(typeof done.ms).toBe('number');
-      await withTimeout(job.sc.exited, 5000, 'exit after flood');
+      await withTimeout(job.sc.exited, 30_000, 'exit after flood');
       expect(job.sc.stdout.text().length).toBe(64 * 1024);
       expect(job.sc.stdout.truncated).toBe(true);
       expect(job.sc.stdout.totalBytes).toBe(1024 * 1024 * 1024);
       expect(process.memoryUsage().rss - rssBefore).toBeLessThan(128 * 1024 * 1024);
       console.log(`[sandbox] ${expected}: 1 GiB through stdout in ${done.ms} ms`);
-    });
+    }, 180_000);
 
     it('the grader still works afterwards', async () => {
       const job = await start('echo.mjs');
