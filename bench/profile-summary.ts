@@ -24,9 +24,7 @@ if (files.length === 0) {
   process.exit(2);
 }
 // tsx writes one profile per thread (its loader runs in a worker): summarise the busiest.
-const profile = files
-  .map((f) => JSON.parse(readFileSync(f, 'utf8')) as Profile)
-  .sort((a, b) => b.samples.length - a.samples.length)[0]!;
+const profile = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Profile).sort((a, b) => b.samples.length - a.samples.length)[0]!;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const self = new Map<string, number>();
 let total = 0;

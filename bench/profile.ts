@@ -20,4 +20,4 @@ for (let i = 0; i < repeats; i++) {
   total += o.ms;
 }
 const messages = workload.messages(workload.size) * repeats;
-console.log(`${workload.id} on ${impl.label}: ${repeats} runs, ${(messages / total * 1000 / 1e6).toFixed(2)}M msgs/s overall`);
+console.log(`${workload.id} on ${impl.label}: ${repeats} runs, ${(((messages / total) * 1000) / 1e6).toFixed(2)}M msgs/s overall`);

@@ -34,8 +34,7 @@ export type Align = 'left' | 'right';
 /** An aligned text table; a row of `null` draws a separator line. */
 export function table(header: readonly string[], rows: readonly (readonly string[] | null)[], align: readonly Align[] = []): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r ? (r[i] ?? '').length : 0))));
-  const cell = (text: string, i: number) =>
-    (align[i] ?? 'left') === 'right' ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
+  const cell = (text: string, i: number) => ((align[i] ?? 'left') === 'right' ? text.padStart(widths[i]!) : text.padEnd(widths[i]!));
   const line = (cells: readonly string[]) => cells.map(cell).join('  ').trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   return [line(header), rule, ...rows.map((r) => (r ? line(r) : rule))].join('\n');

@@ -242,7 +242,9 @@ async function grade(args: string[]): Promise<number> {
   printAttention(summary.index);
   console.log(`Class dashboard: ${summary.index}`);
   if (summary.gradingErrors.length > 0) {
-    console.error(`\ngrader: GRADING ERRORS: the marks of ${summary.gradingErrors.length} student(s) are withheld (${summary.gradingErrors.join(', ')}); fix the cause and run the same command again.`);
+    console.error(
+      `\ngrader: GRADING ERRORS: the marks of ${summary.gradingErrors.length} student(s) are withheld (${summary.gradingErrors.join(', ')}); fix the cause and run the same command again.`,
+    );
     return 3;
   }
   return 0;
@@ -253,9 +255,13 @@ function exercisesLine(choice: ExerciseChoice): string {
   if (!choice.inferred) return `Exercise${choice.ids.length > 1 ? 's' : ''}: ${choice.ids.join(', ')}`;
   const found = Object.entries(choice.found).filter(([, n]) => n > 0);
   if (found.length === 0) return `No --exercise given, and no submission holds a file of any exercise: graded against all of them (${choice.ids.join(', ')}).`;
-  const left = Object.entries(choice.found).filter(([, n]) => n === 0).map(([id]) => id);
-  return `No --exercise given: grading ${found.map(([id, n]) => `${id} (its files are in ${n} of ${choice.submissions} submissions)`).join(', ')}` +
-    (left.length > 0 ? `; not ${left.join(', ')} (no submission holds their files). Name exercises with --exercise to choose.` : '.');
+  const left = Object.entries(choice.found)
+    .filter(([, n]) => n === 0)
+    .map(([id]) => id);
+  return (
+    `No --exercise given: grading ${found.map(([id, n]) => `${id} (its files are in ${n} of ${choice.submissions} submissions)`).join(', ')}` +
+    (left.length > 0 ? `; not ${left.join(', ')} (no submission holds their files). Name exercises with --exercise to choose.` : '.')
+  );
 }
 
 /** "Who needs help?" in the terminal: the dashboard's list, from summary.json. */
@@ -334,10 +340,21 @@ async function study(args: string[]): Promise<number> {
 
 async function runSelftest(args: string[]): Promise<number> {
   current = 'selftest';
-  const { values } = parse(args, { exercise: { type: 'string', multiple: true }, jobs: { type: 'string' }, explore: { type: 'string' }, sandboxed: { type: 'boolean', default: false } });
+  const { values } = parse(args, {
+    exercise: { type: 'string', multiple: true },
+    jobs: { type: 'string' },
+    explore: { type: 'string' },
+    sandboxed: { type: 'boolean', default: false },
+  });
   const jobs = values.jobs === undefined ? undefined : positiveInt('--jobs', values.jobs as string);
   const explore = values.explore === undefined ? undefined : positiveInt('--explore', values.explore as string);
-  const report = await selftest({ exercises: values.exercise as string[] | undefined, jobs, explore, sandboxed: values.sandboxed as boolean, progress: progress(process.stderr) });
+  const report = await selftest({
+    exercises: values.exercise as string[] | undefined,
+    jobs,
+    explore,
+    sandboxed: values.sandboxed as boolean,
+    progress: progress(process.stderr),
+  });
   for (const e of report.explored) console.log(`${exploreText(e)}\n\nREADME footer:\n${e.markdown}\n`);
   console.log(report.table);
   const flagged = report.warnings > 0 ? ` (${report.warnings} flagged with !)` : '';
@@ -359,10 +376,12 @@ async function scaffold(args: string[]): Promise<number> {
 async function mutant(args: string[]): Promise<number> {
   current = 'mutant';
   const { values, positionals } = parse(args, { out: { type: 'string' }, from: { type: 'string' } });
-  if (positionals.length !== 2) throw new UsageError('mutant needs an exercise id and a mutant id, e.g. npx grader mutant ring late-timeout --out /tmp/late-timeout');
+  if (positionals.length !== 2)
+    throw new UsageError('mutant needs an exercise id and a mutant id, e.g. npx grader mutant ring late-timeout --out /tmp/late-timeout');
   const outDir = values.out as string | undefined;
   const fromDir = values.from as string | undefined;
-  if ((outDir === undefined) === (fromDir === undefined)) throw new UsageError('mutant needs exactly one of --out DIR (write it out to edit) and --from DIR (write its patch)');
+  if ((outDir === undefined) === (fromDir === undefined))
+    throw new UsageError('mutant needs exactly one of --out DIR (write it out to edit) and --from DIR (write its patch)');
   const [exercise, id] = positionals as [string, string];
   const { existsSync, readdirSync, readFileSync: read, writeFileSync } = await import('node:fs');
   const { exerciseDir, listExercises, loadManifest } = await import('../kernels/harness/manifest.ts');
@@ -386,7 +405,9 @@ async function mutant(args: string[]): Promise<number> {
       }
     } else {
       await writeSolution(exercise, out);
-      console.log(`no exercises/${exercise}/${patchFile(id)} yet: wrote the solution to ${out}; plant the bug there, then: npx grader mutant ${exercise} ${id} --from ${out}`);
+      console.log(
+        `no exercises/${exercise}/${patchFile(id)} yet: wrote the solution to ${out}; plant the bug there, then: npx grader mutant ${exercise} ${id} --from ${out}`,
+      );
     }
     return 0;
   }
@@ -404,12 +425,18 @@ async function mutant(args: string[]): Promise<number> {
 
 async function pack(args: string[]): Promise<number> {
   current = 'pack';
-  const { values, positionals } = parse(args, { out: { type: 'string', default: 'student-pack' }, zip: { type: 'boolean', default: false }, exercise: { type: 'string', multiple: true } });
+  const { values, positionals } = parse(args, {
+    out: { type: 'string', default: 'student-pack' },
+    zip: { type: 'boolean', default: false },
+    exercise: { type: 'string', multiple: true },
+  });
   if (positionals.length > 0) throw new UsageError(`pack takes no paths (got "${positionals[0]}"); use --out DIR`);
   const { buildPack } = await import('./pack/build.ts');
   const built = await buildPack({ out: values.out as string, zip: values.zip as boolean, exercises: values.exercise as string[] | undefined });
   for (const w of built.warnings) console.error(`warning: ${w}`);
-  console.log(`Student pack: ${relative(process.cwd(), built.dir) || built.dir} (${built.files.length} files; exercises: ${built.exercises.map((e) => e.id).join(', ')})`);
+  console.log(
+    `Student pack: ${relative(process.cwd(), built.dir) || built.dir} (${built.files.length} files; exercises: ${built.exercises.map((e) => e.id).join(', ')})`,
+  );
   if (built.zip) console.log(`Zipped: ${relative(process.cwd(), built.zip) || built.zip}`);
   console.log('Students run: npm ci && npm test');
   return 0;
@@ -418,13 +445,16 @@ async function pack(args: string[]): Promise<number> {
 async function marks(args: string[]): Promise<number> {
   current = 'marks';
   const [sub, ...rest] = args;
-  if (sub !== 'import') throw new UsageError(sub === undefined ? 'marks needs a subcommand: marks import <csv>' : `unknown marks subcommand "${sub}" (try: marks import <csv>)`);
+  if (sub !== 'import')
+    throw new UsageError(sub === undefined ? 'marks needs a subcommand: marks import <csv>' : `unknown marks subcommand "${sub}" (try: marks import <csv>)`);
   const { values, positionals } = parse(rest, { out: { type: 'string', default: 'reports' }, 'dry-run': { type: 'boolean', default: false } });
   if (positionals.length !== 1) throw new UsageError('marks import needs exactly one CSV file');
   const { importMarks } = await import('./marks/marks.ts');
   const summary = await importMarks({ csv: positionals[0]!, out: values.out as string, dryRun: values['dry-run'] as boolean });
   const verb = values['dry-run'] ? 'would import' : 'imported';
-  console.log(`${verb} ${summary.imported} mark${summary.imported === 1 ? '' : 's'} for ${summary.students.length} student${summary.students.length === 1 ? '' : 's'}`);
+  console.log(
+    `${verb} ${summary.imported} mark${summary.imported === 1 ? '' : 's'} for ${summary.students.length} student${summary.students.length === 1 ? '' : 's'}`,
+  );
   if (summary.stillAwaiting.length > 0) console.log(`still awaiting marking (not counted as zero): ${summary.stillAwaiting.join(', ')}`);
   return 0;
 }

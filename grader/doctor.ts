@@ -28,7 +28,11 @@ export function supportedNode(version: string): boolean {
 }
 
 export async function doctor(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'no-canary': { type: 'boolean', default: false }, exercise: { type: 'string', multiple: true } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { 'no-canary': { type: 'boolean', default: false }, exercise: { type: 'string', multiple: true } },
+    strict: true,
+  });
   const checks: Check[] = [];
   const engines = (JSON.parse(readFileSync(join(kitRoot, 'package.json'), 'utf8')) as { engines?: { node?: string } }).engines?.node ?? '?';
   const node = runningNode();
@@ -43,7 +47,11 @@ export async function doctor(args: string[]): Promise<number> {
   const detected = await detectSandbox();
   const root = canSwitchUids();
   if (process.platform !== 'linux') {
-    checks.push({ ok: 'warn', what: 'sandbox: fallback', detail: `${detected.reason}; node's permission model (${permissionFlag()}) limits files, processes and workers` });
+    checks.push({
+      ok: 'warn',
+      what: 'sandbox: fallback',
+      detail: `${detected.reason}; node's permission model (${permissionFlag()}) limits files, processes and workers`,
+    });
   } else if (detected.level === 'bwrap') {
     checks.push({ ok: true, what: 'sandbox: bubblewrap', detail: `${detected.reason}; no network, only the submission and the kit's runtime visible` });
   } else {
@@ -63,29 +71,36 @@ export async function doctor(args: string[]): Promise<number> {
     checks.push({
       ok: true,
       what: 'node inside the sandbox',
-      detail: staged === node ? `${node} is readable by the sandbox's uid` : `${node} is not reachable by the sandbox's uid: a private copy is used (${staged})`,
+      detail:
+        staged === node ? `${node} is readable by the sandbox's uid` : `${node} is not reachable by the sandbox's uid: a private copy is used (${staged})`,
     });
     const netns = await fallbackNetworkPrefix();
     checks.push({
       ok: detected.level === 'bwrap' || netns !== null ? true : false,
       what: 'network closed for student code',
-      detail: detected.level === 'bwrap' ? 'bubblewrap gives each kernel its own network namespace'
-        : netns !== null ? 'the fallback level runs kernels in a network namespace of their own (unshare)'
-          : 'neither bubblewrap nor unshare can close the network here: grade refuses unless --allow-weak-sandbox',
+      detail:
+        detected.level === 'bwrap'
+          ? 'bubblewrap gives each kernel its own network namespace'
+          : netns !== null
+            ? 'the fallback level runs kernels in a network namespace of their own (unshare)'
+            : 'neither bubblewrap nor unshare can close the network here: grade refuses unless --allow-weak-sandbox',
       fix: detected.level === 'bwrap' || netns !== null ? undefined : 'sudo apt-get install -y bubblewrap util-linux',
     });
     checks.push({
       ok: root ? true : 'warn',
       what: 'a uid per student',
       detail: root
-        ? 'running as root: every submission\'s kernels get a uid of their own (process limits cannot touch a neighbour)'
-        : 'not root: every kernel runs as you, so one submission\'s process limit is shared with the others',
+        ? "running as root: every submission's kernels get a uid of their own (process limits cannot touch a neighbour)"
+        : "not root: every kernel runs as you, so one submission's process limit is shared with the others",
       fix: root ? undefined : 'run the grader as root (e.g. in a container or a CI job) for per-student uids',
     });
     checks.push({
       ok: existsSync('/usr/bin/prlimit') || existsSync('/bin/prlimit') ? true : 'warn',
       what: 'resource limits (prlimit)',
-      detail: existsSync('/usr/bin/prlimit') || existsSync('/bin/prlimit') ? 'memory, CPU, files and processes are capped per kernel' : 'prlimit missing: only the V8 heap is capped',
+      detail:
+        existsSync('/usr/bin/prlimit') || existsSync('/bin/prlimit')
+          ? 'memory, CPU, files and processes are capped per kernel'
+          : 'prlimit missing: only the V8 heap is capped',
       fix: existsSync('/usr/bin/prlimit') || existsSync('/bin/prlimit') ? undefined : 'sudo apt-get install -y util-linux',
     });
   }
@@ -96,9 +111,10 @@ export async function doctor(args: string[]): Promise<number> {
     canaryLine = {
       ok: report.failures.length === 0,
       what: 'canary (reference solutions)',
-      detail: report.failures.length === 0
-        ? `${report.exercises.join(', ')}: full marks in ${report.seconds.toFixed(1)} s (about ${(report.seconds / report.exercises.length).toFixed(1)} s per exercise of one submission on this machine)`
-        : `did not get full marks: ${report.failures.join(' | ')}`,
+      detail:
+        report.failures.length === 0
+          ? `${report.exercises.join(', ')}: full marks in ${report.seconds.toFixed(1)} s (about ${(report.seconds / report.exercises.length).toFixed(1)} s per exercise of one submission on this machine)`
+          : `did not get full marks: ${report.failures.join(' | ')}`,
       fix: report.failures.length === 0 ? undefined : 'fix the sandbox problems above, then run: npx grader doctor',
     };
     checks.push(canaryLine);

@@ -10,7 +10,9 @@ import { exerciseDir, type Manifest } from '../kernels/harness/manifest.ts';
 import { escapeRegExp, filesUnder } from './files.ts';
 
 function sources(dir: string): string[] {
-  return filesUnder(dir).filter((f) => /\.(ts|mts|js|mjs)$/.test(f)).map((f) => readFileSync(join(dir, f), 'utf8'));
+  return filesUnder(dir)
+    .filter((f) => /\.(ts|mts|js|mjs)$/.test(f))
+    .map((f) => readFileSync(join(dir, f), 'utf8'));
 }
 
 function literal(id: string): RegExp {

@@ -125,7 +125,14 @@ async function gradeLocked(out: string, options: GradeOptions): Promise<GradeSum
   if (options.shard) {
     const { index, count } = options.shard;
     sources = sources.filter((_s, i) => i % count === index);
-    const record: ShardRecord = { index: index + 1, count, classSize: found.sources.length, students: sources.map((s) => s.student), exercises: choice.ids, kitVersion: version };
+    const record: ShardRecord = {
+      index: index + 1,
+      count,
+      classSize: found.sources.length,
+      students: sources.map((s) => s.student),
+      exercises: choice.ids,
+      kitVersion: version,
+    };
     await writeFile(join(out, SHARD_FILE), `${JSON.stringify(record, null, 2)}\n`);
   }
 
@@ -138,7 +145,13 @@ async function gradeLocked(out: string, options: GradeOptions): Promise<GradeSum
     const taken = await takeSubmission(source, manifests);
     await saveProgressLog(out, source.student, taken.files['progress.jsonl']);
     const previous = options.force ? undefined : await readStudent(out, source.student);
-    if (previous && previous.submission.hash === taken.hash && previous.kit.version === version && sameExercises(previous, manifests) && !isWithheld(previous)) {
+    if (
+      previous &&
+      previous.submission.hash === taken.hash &&
+      previous.kit.version === version &&
+      sameExercises(previous, manifests) &&
+      !isWithheld(previous)
+    ) {
       // The marks stand; what is around them (duplicates found now, hand marks, the report's look) is this run's.
       const result = await applyStoredMarks(out, withDuplicates(previous, source));
       await writeStudent(out, result);
@@ -173,7 +186,10 @@ async function gradeLocked(out: string, options: GradeOptions): Promise<GradeSum
     cached,
     skipped: found.skipped,
     index,
-    gradingErrors: results.filter(isWithheld).map((r) => r.student).sort(),
+    gradingErrors: results
+      .filter(isWithheld)
+      .map((r) => r.student)
+      .sort(),
     exercises: choice,
   };
 }
@@ -198,25 +214,31 @@ async function gradeCandidates(
   try {
     const testing = new Set<string>();
     pipeline = new Pipeline({
-      manifests, slots, dir, pool,
+      manifests,
+      slots,
+      dir,
+      pool,
       kernelScript: kernelChildScript(),
       node: nodeFor(SOME_OTHER_UID),
       prefer: options.prefer,
       kernel: options.kernel,
       maxChunk: options.chunk,
       onTesting: (ids, on) => {
-        for (const id of ids) (on ? testing.add(id) : testing.delete(id));
+        for (const id of ids) on ? testing.add(id) : testing.delete(id);
         progress.working?.([...testing].filter((s) => !s.startsWith('canary-')));
       },
     });
-    const gate = options.canary === false ? Promise.resolve() : canary(pipeline, manifests, progress).then((r) => {
-      if (r.failures.length > 0) {
-        throw new CanaryError(
-          `stopped before grading anyone: the reference solution did not get full marks on this machine, so no mark would be right. ` +
-            `${r.failures.join(' | ')}. Run "npx grader doctor" to check the sandbox, or --no-canary to grade anyone anyway.`,
-        );
-      }
-    });
+    const gate =
+      options.canary === false
+        ? Promise.resolve()
+        : canary(pipeline, manifests, progress).then((r) => {
+            if (r.failures.length > 0) {
+              throw new CanaryError(
+                `stopped before grading anyone: the reference solution did not get full marks on this machine, so no mark would be right. ` +
+                  `${r.failures.join(' | ')}. Run "npx grader doctor" to check the sandbox, or --no-canary to grade anyone anyway.`,
+              );
+            }
+          });
     gate.catch(() => void pipeline?.close());
     progress.start(pending.length, 'grade');
     await Promise.all([
@@ -285,52 +307,79 @@ export async function runCanary(options: Pick<GradeOptions, 'exercises' | 'jobs'
 async function canary(pipeline: Pipeline, manifests: readonly Manifest[], progress: Progress): Promise<CanaryReport> {
   const started = Date.now();
   const failures: string[] = [];
-  await Promise.all(manifests.map(async (m) => {
-    const source: SubmissionSource = { student: `canary-${m.id}`, path: join(kitRoot, 'solutions', m.id), kind: 'folder' };
-    const graded = await pipeline.grade({ source, taken: await takeSubmission(source, manifests), canary: true });
-    const e = scoreExercise(m, graded.prepared[m.id]!, graded.outcomes.get(m.id) ?? new Map<string, PropertyOutcome>(), new Redactor(), graded.jobErrors.get(m.id), graded.stopped.get(m.id));
-    if (e.status !== 'graded' || e.score < e.max) {
-      const why = e.status !== 'graded'
-        ? `${e.status}: ${e.reason ?? ''}`
-        : e.tests.filter((t) => t.status !== 'passed').map((t) => `${t.id}: ${t.message ?? t.failure?.observed ?? t.status}`).join('; ');
-      failures.push(`${m.id} (${e.score}/${e.max}): ${why.split('\n')[0]}`);
-    }
-  }));
-  if (manifests.length > 0) progress.note?.(`canary: the reference solution${manifests.length > 1 ? 's' : ''} ${failures.length === 0 ? 'got full marks' : 'LOST MARKS'} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  await Promise.all(
+    manifests.map(async (m) => {
+      const source: SubmissionSource = { student: `canary-${m.id}`, path: join(kitRoot, 'solutions', m.id), kind: 'folder' };
+      const graded = await pipeline.grade({ source, taken: await takeSubmission(source, manifests), canary: true });
+      const e = scoreExercise(
+        m,
+        graded.prepared[m.id]!,
+        graded.outcomes.get(m.id) ?? new Map<string, PropertyOutcome>(),
+        new Redactor(),
+        graded.jobErrors.get(m.id),
+        graded.stopped.get(m.id),
+      );
+      if (e.status !== 'graded' || e.score < e.max) {
+        const why =
+          e.status !== 'graded'
+            ? `${e.status}: ${e.reason ?? ''}`
+            : e.tests
+                .filter((t) => t.status !== 'passed')
+                .map((t) => `${t.id}: ${t.message ?? t.failure?.observed ?? t.status}`)
+                .join('; ');
+        failures.push(`${m.id} (${e.score}/${e.max}): ${why.split('\n')[0]}`);
+      }
+    }),
+  );
+  if (manifests.length > 0)
+    progress.note?.(
+      `canary: the reference solution${manifests.length > 1 ? 's' : ''} ${failures.length === 0 ? 'got full marks' : 'LOST MARKS'} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
   return { failures, seconds: (Date.now() - started) / 1000, exercises: manifests.map((m) => m.id) };
 }
 
 /** Scores every exercise of one submission and puts the result together. */
 function assemble(candidate: Candidate, graded: Graded, manifests: readonly Manifest[], version: string, redactor: Redactor): Result {
   const exercises: ExerciseResult[] = manifests.map((m) =>
-    scoreExercise(m, graded.prepared[m.id]!, graded.outcomes.get(m.id) ?? new Map(), redactor, graded.jobErrors.get(m.id), graded.stopped.get(m.id)));
-  const manual: ManualItem[] = manifests.flatMap((m) => m.manual.map((item) => ({
-    id: `${m.id}.${item.id}`, exercise: m.id, title: item.title, max: item.points, status: 'awaiting' as const,
-  })));
+    scoreExercise(m, graded.prepared[m.id]!, graded.outcomes.get(m.id) ?? new Map(), redactor, graded.jobErrors.get(m.id), graded.stopped.get(m.id)),
+  );
+  const manual: ManualItem[] = manifests.flatMap((m) =>
+    m.manual.map((item) => ({
+      id: `${m.id}.${item.id}`,
+      exercise: m.id,
+      title: item.title,
+      max: item.points,
+      status: 'awaiting' as const,
+    })),
+  );
   const outcomes = [...graded.outcomes.values()].flatMap((m) => [...m.values()]);
   const sandbox = outcomes.find((o) => o.sandbox)?.sandbox;
   const warnings: string[] = [];
   if (sandbox && sandbox.level !== 'bwrap') warnings.push(`This submission ran with weaker isolation: ${sandbox.description}`);
   for (const o of outcomes) {
-    if (o.kernelFailure && !o.infrastructure) warnings.push(`A test of ${o.exercise} ("${o.name}") stopped the kernel: ${redactor.text(o.failure?.observed ?? o.error ?? 'the kernel stopped')}`);
+    if (o.kernelFailure && !o.infrastructure)
+      warnings.push(`A test of ${o.exercise} ("${o.name}") stopped the kernel: ${redactor.text(o.failure?.observed ?? o.error ?? 'the kernel stopped')}`);
   }
   const score = exercises.reduce((a, e) => a + e.score, 0);
   const max = exercises.reduce((a, e) => a + e.max, 0) + manual.reduce((a, i) => a + i.max, 0);
-  return withDuplicates({
-    student: candidate.source.student,
-    kit: { version },
-    submission: { hash: candidate.taken.hash },
-    gradedAt: new Date().toISOString(),
-    durationMs: graded.durationMs,
-    total: { score, max, awaiting: manual.reduce((a, i) => a + i.max, 0) },
-    exercises,
-    manual,
-    sandbox: sandbox
-      ? { level: SandboxLevel.parse(sandbox.level), description: sandbox.description }
-      : { level: 'bwrap', description: 'no code was run for this submission' },
-    warnings,
-    notes: candidate.taken.notes.map((n) => redactor.text(n)),
-  }, candidate.source);
+  return withDuplicates(
+    {
+      student: candidate.source.student,
+      kit: { version },
+      submission: { hash: candidate.taken.hash },
+      gradedAt: new Date().toISOString(),
+      durationMs: graded.durationMs,
+      total: { score, max, awaiting: manual.reduce((a, i) => a + i.max, 0) },
+      exercises,
+      manual,
+      sandbox: sandbox
+        ? { level: SandboxLevel.parse(sandbox.level), description: sandbox.description }
+        : { level: 'bwrap', description: 'no code was run for this submission' },
+      warnings,
+      notes: candidate.taken.notes.map((n) => redactor.text(n)),
+    },
+    candidate.source,
+  );
 }
 
 /** The result with the duplicates found in this run (a second submission for the same student). */

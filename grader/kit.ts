@@ -31,8 +31,19 @@ export function decidesMarks(rel: string): boolean {
     return second === 'tests';
   }
   if (top === 'grader') {
-    return /^grader\/(intake|prepare|run)\//.test(rel) ||
-      ['grader/grade.ts', 'grader/score.ts', 'grader/result.ts', 'grader/redact.ts', 'grader/kit.ts', 'grader/typecheck.ts', 'grader/exercise-tests.ts', 'grader/files.ts'].includes(rel);
+    return (
+      /^grader\/(intake|prepare|run)\//.test(rel) ||
+      [
+        'grader/grade.ts',
+        'grader/score.ts',
+        'grader/result.ts',
+        'grader/redact.ts',
+        'grader/kit.ts',
+        'grader/typecheck.ts',
+        'grader/exercise-tests.ts',
+        'grader/files.ts',
+      ].includes(rel)
+    );
   }
   return false;
 }

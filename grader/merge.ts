@@ -42,7 +42,10 @@ async function readShard(dir: string): Promise<ShardRecord | undefined> {
 function completeness(folders: readonly { dir: string; shard?: ShardRecord; results: Result[] }[]): string[] {
   const problems: string[] = [];
   const unsharded = folders.filter((f) => f.shard === undefined).map((f) => f.dir);
-  if (unsharded.length > 0) problems.push(`${unsharded.join(', ')} ${unsharded.length === 1 ? 'was' : 'were'} not graded with --shard (no ${SHARD_FILE}), so nothing says which part of the class ${unsharded.length === 1 ? 'it holds' : 'they hold'}`);
+  if (unsharded.length > 0)
+    problems.push(
+      `${unsharded.join(', ')} ${unsharded.length === 1 ? 'was' : 'were'} not graded with --shard (no ${SHARD_FILE}), so nothing says which part of the class ${unsharded.length === 1 ? 'it holds' : 'they hold'}`,
+    );
   const sharded = folders.filter((f): f is { dir: string; shard: ShardRecord; results: Result[] } => f.shard !== undefined);
   if (sharded.length === 0) return problems;
   const counts = [...new Set(sharded.map((f) => f.shard.count))];
@@ -54,7 +57,8 @@ function completeness(folders: readonly { dir: string; shard?: ShardRecord; resu
   }
   const n = counts[0]!;
   const missing = Array.from({ length: n }, (_x, i) => i + 1).filter((i) => !seen.has(i));
-  if (counts.length === 1 && missing.length > 0) problems.push(`shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${n}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`);
+  if (counts.length === 1 && missing.length > 0)
+    problems.push(`shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${n}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`);
   const sizes = [...new Set(sharded.map((f) => f.shard.classSize))];
   if (sizes.length > 1) problems.push(`the shards come from different classes (of ${sizes.join(' and ')} submissions)`);
   const exercises = [...new Set(sharded.map((f) => f.shard.exercises.join(', ')))];
@@ -64,7 +68,10 @@ function completeness(folders: readonly { dir: string; shard?: ShardRecord; resu
   for (const f of sharded) {
     const have = new Set(f.results.map((r) => r.student));
     const lost = f.shard.students.filter((s) => !have.has(s));
-    if (lost.length > 0) problems.push(`${f.dir} (shard ${f.shard.index}/${f.shard.count}) lacks the results of ${lost.length} of its students (${lost.slice(0, 5).join(', ')}${lost.length > 5 ? ', …' : ''}): was it stopped before it finished? Run its grade command again`);
+    if (lost.length > 0)
+      problems.push(
+        `${f.dir} (shard ${f.shard.index}/${f.shard.count}) lacks the results of ${lost.length} of its students (${lost.slice(0, 5).join(', ')}${lost.length > 5 ? ', …' : ''}): was it stopped before it finished? Run its grade command again`,
+      );
   }
   return problems;
 }
@@ -77,7 +84,9 @@ function mergeLedgers(ledgers: readonly { dir: string; ledger: Ledger }[], confl
       for (const [item, mark] of Object.entries(items)) {
         const seen = marks[student]?.[item];
         if (seen && (seen.score !== mark.score || seen.comment !== mark.comment)) {
-          conflicts.push(`${student} / ${item} was marked differently in two folders (${seen.score ?? 'not marked'} and ${mark.score ?? 'not marked'} in ${dir}); keeping the later one`);
+          conflicts.push(
+            `${student} / ${item} was marked differently in two folders (${seen.score ?? 'not marked'} and ${mark.score ?? 'not marked'} in ${dir}); keeping the later one`,
+          );
           if (seen.at >= mark.at) continue;
         }
         (marks[student] ??= {})[item] = mark;
@@ -104,7 +113,9 @@ async function mergeLocked(dirs: readonly string[], out: string, options: MergeO
   for (const f of folders) if (f.results.length === 0) conflicts.push(`${f.dir} holds no graded submissions`);
   const problems = completeness(folders);
   if (problems.length > 0 && !options.partial) {
-    throw new MergeError(`these folders are not the whole class, so nothing was merged:\n  ${problems.join('\n  ')}\nGrade the missing shards, or pass --partial to merge what is there.`);
+    throw new MergeError(
+      `these folders are not the whole class, so nothing was merged:\n  ${problems.join('\n  ')}\nGrade the missing shards, or pass --partial to merge what is there.`,
+    );
   }
   conflicts.push(...problems);
 
@@ -125,7 +136,11 @@ async function mergeLocked(dirs: readonly string[], out: string, options: MergeO
     .sort((a, b) => (a.student < b.student ? -1 : a.student > b.student ? 1 : 0));
   if (Object.keys(ledger.marks).length > 0) await writeLedger(out, ledger);
   for (const r of results) await writeStudent(out, r);
-  await copyProgressLogs(dirs, out, results.map((r) => r.student));
+  await copyProgressLogs(
+    dirs,
+    out,
+    results.map((r) => r.student),
+  );
   const index = await writeClass(out, results);
   return { results, index, conflicts };
 }

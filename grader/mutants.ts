@@ -36,7 +36,10 @@ export function solutionDir(exerciseId: string, root = kitRoot): string {
 /** The text of a mutant's patch, or an error naming the missing file. */
 export function readPatch(exerciseId: string, mutantId: string, exDir = exerciseDir(exerciseId)): string {
   const path = join(exDir, patchFile(mutantId));
-  if (!existsSync(path)) throw new MutantPatchError(`mutant ${exerciseId}/${mutantId}: exercises/${exerciseId}/${patchFile(mutantId)} does not exist (make it with npx grader mutant ${exerciseId} ${mutantId} --from DIR)`);
+  if (!existsSync(path))
+    throw new MutantPatchError(
+      `mutant ${exerciseId}/${mutantId}: exercises/${exerciseId}/${patchFile(mutantId)} does not exist (make it with npx grader mutant ${exerciseId} ${mutantId} --from DIR)`,
+    );
   return readFileSync(path, 'utf8');
 }
 
@@ -49,7 +52,10 @@ function submissionPath(name: string | undefined): string | undefined {
 export function patchHeader(patch: string): string {
   const lines = patch.split('\n');
   const first = lines.findIndex((l) => /^(---|\+\+\+|@@|diff |Index:)\s/.test(l));
-  return lines.slice(0, first < 0 ? lines.length : first).join('\n').trim();
+  return lines
+    .slice(0, first < 0 ? lines.length : first)
+    .join('\n')
+    .trim();
 }
 
 /**
@@ -68,7 +74,9 @@ export function applyMutantPatch(patch: string, read: (file: string) => string |
     if (p.hunks.length === 0 && p.oldFileName === undefined && p.newFileName === undefined) continue; // text with no file
     const file = submissionPath(p.newFileName);
     if (file === undefined || submissionPath(p.oldFileName) !== file || p.isCreate || p.isDelete || p.isRename || p.isCopy) {
-      throw new MutantPatchError(`${label}: a mutant only changes files of the solution; this patch has --- ${p.oldFileName ?? '?'} +++ ${p.newFileName ?? '?'}`);
+      throw new MutantPatchError(
+        `${label}: a mutant only changes files of the solution; this patch has --- ${p.oldFileName ?? '?'} +++ ${p.newFileName ?? '?'}`,
+      );
     }
     if (out.has(file)) throw new MutantPatchError(`${label} changes ${file} twice: one section per file`);
     const source = read(file);
@@ -77,8 +85,13 @@ export function applyMutantPatch(patch: string, read: (file: string) => string |
       const where = placesOf(source, h);
       if (where.length === 1) return;
       const head = `hunk ${i + 1} (${hunkHeader(h)})`;
-      if (where.length > 1) throw new MutantPatchError(`${label} no longer applies to ${file}: ${head} fits ${where.length} places (lines ${where.map((w) => w + 1).join(', ')}); make the patch again (npx grader mutant … --from DIR) so that its context is unique`);
-      throw new MutantPatchError(`${label} no longer applies to ${file}: ${head} ${mismatch(source, h)}. Change the mutant to match the solution and make its patch again (exercises/AUTHORING.md, "Mutants")`);
+      if (where.length > 1)
+        throw new MutantPatchError(
+          `${label} no longer applies to ${file}: ${head} fits ${where.length} places (lines ${where.map((w) => w + 1).join(', ')}); make the patch again (npx grader mutant … --from DIR) so that its context is unique`,
+        );
+      throw new MutantPatchError(
+        `${label} no longer applies to ${file}: ${head} ${mismatch(source, h)}. Change the mutant to match the solution and make its patch again (exercises/AUTHORING.md, "Mutants")`,
+      );
     });
     const applied = applyPatch(source, p, { fuzzFactor: 0 });
     if (applied === false) throw new MutantPatchError(`${label} no longer applies to ${file}: its hunks do not fit in order`);
@@ -92,10 +105,14 @@ export function applyMutantPatch(patch: string, read: (file: string) => string |
 export function mutantFiles(exerciseId: string, mutantId: string, root = kitRoot): Map<string, string> {
   const solution = solutionDir(exerciseId, root);
   const exDir = root === kitRoot ? exerciseDir(exerciseId) : join(root, 'exercises', exerciseId);
-  return applyMutantPatch(readPatch(exerciseId, mutantId, exDir), (f) => {
-    const path = join(solution, f);
-    return existsSync(path) && statSync(path).isFile() ? readFileSync(path, 'utf8') : undefined;
-  }, `mutant ${exerciseId}/${mutantId} (exercises/${exerciseId}/${patchFile(mutantId)})`);
+  return applyMutantPatch(
+    readPatch(exerciseId, mutantId, exDir),
+    (f) => {
+      const path = join(solution, f);
+      return existsSync(path) && statSync(path).isFile() ? readFileSync(path, 'utf8') : undefined;
+    },
+    `mutant ${exerciseId}/${mutantId} (exercises/${exerciseId}/${patchFile(mutantId)})`,
+  );
 }
 
 /** One file of a mutant (the solution's where the patch does not change it). */

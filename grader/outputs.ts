@@ -52,7 +52,10 @@ export type { ClassRun };
 /** The class files: index.html (dashboard), grades.csv, summary.json. `run`: what this run found beside the results. */
 export async function writeClass(out: string, results: readonly Result[], run?: ClassRun): Promise<string> {
   await mkdir(out, { recursive: true });
-  const progress = await classProgress(out, results.map((r) => r.student));
+  const progress = await classProgress(
+    out,
+    results.map((r) => r.student),
+  );
   const comparisons = await classComparisons(out, results, kitTestNames());
   // Rewritten without a grading run (marks import): what the last run knew stays.
   const report = renderClass(results, { progress, comparisons, run: run ?? (await previousRun(out)) });

@@ -101,7 +101,10 @@ async function precompiledTemplates(inputs) {
   const { default: Handlebars } = await import('handlebars');
   const dir = join(kitRoot, TEMPLATES);
   const specs = [];
-  for (const name of readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.hbs')).sort()) {
+  for (const name of readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.hbs'))
+    .sort()) {
     const rel = name.split(sep).join('/');
     const text = readFileSync(join(dir, name), 'utf8');
     inputs[`${TEMPLATES}/${rel}`] = sha(text);
@@ -118,10 +121,10 @@ async function build() {
   const templates = await precompiledTemplates(inputs);
   for (const entry of ENTRIES) {
     // __MP_BUILD__: the folder this file runs from (grader/build-info.ts), to find its siblings.
-    const banner = (entry.format === 'esm'
-      ? "const __MP_BUILD__ = new URL('.', import.meta.url).href;"
-      : "const __MP_BUILD__ = require('node:url').pathToFileURL(__dirname + '/').href;") +
-      (entry.name === 'cli.mjs' ? `\n${templates}` : '');
+    const banner =
+      (entry.format === 'esm'
+        ? "const __MP_BUILD__ = new URL('.', import.meta.url).href;"
+        : "const __MP_BUILD__ = require('node:url').pathToFileURL(__dirname + '/').href;") + (entry.name === 'cli.mjs' ? `\n${templates}` : '');
     const result = await esbuild({
       absWorkingDir: kitRoot,
       entryPoints: [entry.source],
@@ -188,7 +191,11 @@ export function ensureBuilt() {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     const dir = await ensureBuilt();
-    console.log(dir ? `grader: pre-built in ${relative(process.cwd(), dir) || dir}` : 'grader: node_modules is not writable; the grader will run from source (slower start)');
+    console.log(
+      dir
+        ? `grader: pre-built in ${relative(process.cwd(), dir) || dir}`
+        : 'grader: node_modules is not writable; the grader will run from source (slower start)',
+    );
   } catch (err) {
     // Never fail an install over it: the grader builds on first use, or runs from source.
     console.warn(`grader: could not pre-build (${err?.message ?? err}); it will build on first use`);

@@ -11,7 +11,9 @@ export class Redactor {
   addHiddenTests(dir: string): void {
     let files: string[];
     try {
-      files = readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
+      files = readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.ts'));
     } catch {
       return;
     }

@@ -235,17 +235,23 @@ export const Summary = z.object({
    */
   gradingErrors: z.array(z.object({ student: z.string(), exercises: z.array(z.string()), reason: z.string() })),
   /** What the grading run knew beside the results: which exercises (named, or inferred from the submissions), entries not taken. */
-  run: z.object({
-    exercises: z.object({ ids: z.array(z.string()), inferred: z.boolean() }).optional(),
-    skipped: z.array(z.object({ entry: z.string(), reason: z.string() })).default([]),
-  }).optional(),
+  run: z
+    .object({
+      exercises: z.object({ ids: z.array(z.string()), inferred: z.boolean() }).optional(),
+      skipped: z.array(z.object({ entry: z.string(), reason: z.string() })).default([]),
+    })
+    .optional(),
   /** Students for whom more than one submission was found: which was graded, which not. */
   duplicates: z.array(z.object({ student: z.string(), notes: z.array(z.string()) })).default([]),
   /** "Who needs help?": students to look at first, most urgent first, each with why (report/attention.ts). */
-  attention: z.array(z.object({
-    student: z.string(),
-    reasons: z.array(z.object({ kind: z.string(), text: z.string() })),
-  })).default([]),
+  attention: z
+    .array(
+      z.object({
+        student: z.string(),
+        reasons: z.array(z.object({ kind: z.string(), text: z.string() })),
+      }),
+    )
+    .default([]),
   histogram: z.object({ binWidth: z.number(), bins: z.array(HistogramBin) }),
   students: z.array(
     z.object({

@@ -41,9 +41,10 @@ export function scoreExercise(
   // otherwise something else lost them, and that is the machinery's fault.
   const ids = m.groups.flatMap((g) => Object.keys(g.tests));
   const unanswered = ids.filter((id) => !outcomes.has(id)).length;
-  const notRunMessage = stopped && stopped.notRun === unanswered
-    ? `Not run: your code stopped responding or crashed in ${stopped.after.length} tests in a row just before this one, so the rest of this exercise's tests were not run (each would have waited for it again).`
-    : undefined;
+  const notRunMessage =
+    stopped && stopped.notRun === unanswered
+      ? `Not run: your code stopped responding or crashed in ${stopped.after.length} tests in a row just before this one, so the rest of this exercise's tests were not run (each would have waited for it again).`
+      : undefined;
   // Why the tests did not run; the exercise's `reason` says it once, the reports derive "Not run" per test.
   const notRun = prepared.status === 'ready' ? undefined : prepared.reason;
   for (const g of m.groups) {
@@ -64,11 +65,25 @@ export function scoreExercise(
       }
       if (o === undefined) {
         const why = jobError ? `the test run failed: ${redact.text(jobError).split('\n')[0]}` : 'this test reported no result';
-        tests.push({ ...base, name, status: 'grading-error', score: 0, seeds: { run: [], failed: [] }, message: `Grading error (${why}); this mark is withheld.` });
+        tests.push({
+          ...base,
+          name,
+          status: 'grading-error',
+          score: 0,
+          seeds: { run: [], failed: [] },
+          message: `Grading error (${why}); this mark is withheld.`,
+        });
         continue;
       }
       if (o.infrastructure !== undefined) {
-        tests.push({ ...base, name: o.name, status: 'grading-error', score: 0, seeds: o.seeds, message: `Grading error (${o.infrastructure}); this mark is withheld.` });
+        tests.push({
+          ...base,
+          name: o.name,
+          status: 'grading-error',
+          score: 0,
+          seeds: o.seeds,
+          message: `Grading error (${o.infrastructure}); this mark is withheld.`,
+        });
         continue;
       }
       if (o.error !== undefined) {
@@ -96,11 +111,12 @@ export function scoreExercise(
   }
   const gradingErrors = tests.filter((t) => t.status === 'grading-error');
   const status = prepared.status === 'ready' ? (gradingErrors.length > 0 ? 'error' : 'graded') : prepared.status;
-  const reason = status === 'error' && prepared.status === 'ready'
-    ? `the grading machinery failed on ${gradingErrors.length === tests.length ? 'every test' : `${gradingErrors.length} of ${tests.length} tests`}: ` +
-      `${gradingErrors[0]!.message!.replace(/^Grading error \((.*)\); this mark is withheld\.$/s, '$1')}. ` +
-      'Not the submission\'s fault: its marks are withheld until it is graded again.'
-    : prepared.reason && redact.text(prepared.reason);
+  const reason =
+    status === 'error' && prepared.status === 'ready'
+      ? `the grading machinery failed on ${gradingErrors.length === tests.length ? 'every test' : `${gradingErrors.length} of ${tests.length} tests`}: ` +
+        `${gradingErrors[0]!.message!.replace(/^Grading error \((.*)\); this mark is withheld\.$/s, '$1')}. ` +
+        "Not the submission's fault: its marks are withheld until it is graded again."
+      : prepared.reason && redact.text(prepared.reason);
   return {
     id: m.id,
     title: m.title,

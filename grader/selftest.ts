@@ -169,17 +169,36 @@ async function graded(m: Manifest, cls: string, out: string, options: SelftestOp
   // The solution is one of the submissions, judged below: no separate canary. The kit's own
   // code needs no sandbox, so a host without bubblewrap can still test the kit.
   const kernel = options.sandboxed ? 'process' : 'thread';
-  const summary = await gradeClass({ paths: [cls], out, exercises: [m.id], force: true, jobs: options.jobs, progress: options.progress, canary: false, allowWeakSandbox: true, kernel });
+  const summary = await gradeClass({
+    paths: [cls],
+    out,
+    exercises: [m.id],
+    force: true,
+    jobs: options.jobs,
+    progress: options.progress,
+    canary: false,
+    allowWeakSandbox: true,
+    kernel,
+  });
   const outcomes: Outcomes = new Map();
   for (const r of summary.results) {
     const e = r.exercises[0]!;
     const tests = new Map<string, TestRun>();
     for (const t of e.tests) {
-      tests.set(t.id, { run: t.seeds.run, failed: t.status === 'passed' ? [] : t.seeds.failed.length > 0 ? t.seeds.failed : t.seeds.run.length > 0 ? t.seeds.run : m.seeds, error: t.status === 'error' ? t.message ?? 'error' : undefined });
+      tests.set(t.id, {
+        run: t.seeds.run,
+        failed: t.status === 'passed' ? [] : t.seeds.failed.length > 0 ? t.seeds.failed : t.seeds.run.length > 0 ? t.seeds.run : m.seeds,
+        error: t.status === 'error' ? (t.message ?? 'error') : undefined,
+      });
     }
     // A grading error (the machinery failed, not the code) says nothing about the code: it is a miss of the run.
     const machinery = e.tests.find((t) => t.status === 'grading-error');
-    const error = e.status !== 'graded' ? `${e.status}${e.reason ? `: ${e.reason}` : ''}` : machinery ? `grading error in ${machinery.id}: ${machinery.message ?? ''}` : undefined;
+    const error =
+      e.status !== 'graded'
+        ? `${e.status}${e.reason ? `: ${e.reason}` : ''}`
+        : machinery
+          ? `grading error in ${machinery.id}: ${machinery.message ?? ''}`
+          : undefined;
     outcomes.set(r.student, { tests, error });
   }
   return outcomes;
@@ -188,7 +207,12 @@ async function graded(m: Manifest, cls: string, out: string, options: SelftestOp
 // ---- Judging --------------------------------------------------------------------------------------
 
 /** The rows for one exercise's solution, starter and mutants, from how each test fared. */
-export function judge(m: Manifest, outcomes: Outcomes, subs: ReadonlyMap<string, string>, publicIds: ReadonlySet<string> = new Set(testIdsIn(m, 'public'))): SelftestRow[] {
+export function judge(
+  m: Manifest,
+  outcomes: Outcomes,
+  subs: ReadonlyMap<string, string>,
+  publicIds: ReadonlySet<string> = new Set(testIdsIn(m, 'public')),
+): SelftestRow[] {
   const rows: SelftestRow[] = [];
   const allTests = m.groups.flatMap((g) => Object.keys(g.tests));
   const groupOf = new Map(m.groups.flatMap((g) => Object.keys(g.tests).map((t) => [t, g.id] as const)));
@@ -204,7 +228,14 @@ export function judge(m: Manifest, outcomes: Outcomes, subs: ReadonlyMap<string,
     if (!sol || sol.error) row(label, 'full marks', sol?.error ?? 'no result', false);
     else {
       const failed = allTests.filter((t) => (sol.tests.get(t)?.failed.length ?? 1) > 0);
-      row(label, 'full marks, every seed', failed.length === 0 ? `passed ${allTests.length} tests` : `failed: ${failed.map((t) => `${t} (seeds ${sol.tests.get(t)?.failed.join(', ') ?? 'none run'})`).join('; ')}`, failed.length === 0);
+      row(
+        label,
+        'full marks, every seed',
+        failed.length === 0
+          ? `passed ${allTests.length} tests`
+          : `failed: ${failed.map((t) => `${t} (seeds ${sol.tests.get(t)?.failed.join(', ') ?? 'none run'})`).join('; ')}`,
+        failed.length === 0,
+      );
     }
   }
 
@@ -214,9 +245,16 @@ export function judge(m: Manifest, outcomes: Outcomes, subs: ReadonlyMap<string,
     else {
       const errors = allTests.filter((t) => st.tests.get(t)?.error !== undefined);
       const passed = allTests.filter((t) => !failedTests(st).includes(t));
-      row('starter', 'graded, scores nothing',
-        errors.length > 0 ? `could not run ${errors.join(', ')}: ${st.tests.get(errors[0]!)!.error}` : passed.length > 0 ? `scores in ${passed.join(', ')}` : `failed all ${allTests.length} tests`,
-        errors.length === 0 && passed.length === 0);
+      row(
+        'starter',
+        'graded, scores nothing',
+        errors.length > 0
+          ? `could not run ${errors.join(', ')}: ${st.tests.get(errors[0]!)!.error}`
+          : passed.length > 0
+            ? `scores in ${passed.join(', ')}`
+            : `failed all ${allTests.length} tests`,
+        errors.length === 0 && passed.length === 0,
+      );
     }
   }
 
@@ -231,15 +269,25 @@ export function judge(m: Manifest, outcomes: Outcomes, subs: ReadonlyMap<string,
     const lost = [...new Set(failed.map((t) => groupOf.get(t)!))];
     const missing = mutant.loses.filter((g) => !lost.includes(g));
     const extra = lost.filter((g) => !mutant.loses.includes(g));
-    row(name, `loses exactly ${mutant.loses.join(', ')}`,
+    row(
+      name,
+      `loses exactly ${mutant.loses.join(', ')}`,
       `lost in: ${lost.join(', ') || 'nothing'}${missing.length > 0 ? ` (not in ${missing.join(', ')})` : ''}${extra.length > 0 ? ` (also in ${extra.map((g) => `${g}: ${failed.filter((t) => groupOf.get(t) === g).join(', ')}`).join('; ')})` : ''}`,
-      missing.length === 0 && extra.length === 0);
+      missing.length === 0 && extra.length === 0,
+    );
     const meant = o.tests.get(mutant.test);
     const missed = meant ? m.seeds.filter((s) => meant.run.includes(s) && !meant.failed.includes(s)) : m.seeds;
     const notRun = meant ? m.seeds.filter((s) => !meant.run.includes(s) && !meant.failed.includes(s)) : [];
-    row(name, `${mutant.test} fails on every manifest seed`,
-      !meant ? 'no result' : missed.length === 0 && notRun.length === 0 ? `failed on ${m.seeds.length} of ${m.seeds.length}` : `passed on seed${missed.length === 1 ? '' : 's'} ${[...missed, ...notRun].join(', ')}`,
-      meant !== undefined && missed.length === 0 && notRun.length === 0);
+    row(
+      name,
+      `${mutant.test} fails on every manifest seed`,
+      !meant
+        ? 'no result'
+        : missed.length === 0 && notRun.length === 0
+          ? `failed on ${m.seeds.length} of ${m.seeds.length}`
+          : `passed on seed${missed.length === 1 ? '' : 's'} ${[...missed, ...notRun].join(', ')}`,
+      meant !== undefined && missed.length === 0 && notRun.length === 0,
+    );
     if (publicIds.size > 0 && !failed.some((t) => publicIds.has(t))) {
       row(name, 'fails a public test', `passes every public test (${[...publicIds].join(', ')}): a student with this bug sees green locally`, true, true);
     }
@@ -294,20 +342,35 @@ export function markingTable(text: string): { total?: number; rows: { name: stri
   }
   const table = section.filter((l) => l.trim().startsWith('|'));
   if (table.length < 3) return 'no marking table in the "How it is marked" section';
-  const cells = (l: string) => l.trim().replace(/^\||\|$/g, '').split('|').map((c) => c.trim());
+  const cells = (l: string) =>
+    l
+      .trim()
+      .replace(/^\||\|$/g, '')
+      .split('|')
+      .map((c) => c.trim());
   const header = cells(table[0]!).map((c) => c.toLowerCase());
   const pointsCol = header.findIndex((c) => /points/.test(c));
   if (pointsCol < 0) return 'the marking table has no "points" column';
   const rows = table.slice(2).map((l) => {
     const c = cells(l);
-    return { name: c[0]!.replace(/\*+/g, '').replace(/\s*\(.*?\)\s*$/, '').trim(), points: Number(c[pointsCol]!.replace(/\*+/g, '')) };
+    return {
+      name: c[0]!
+        .replace(/\*+/g, '')
+        .replace(/\s*\(.*?\)\s*$/, '')
+        .trim(),
+      points: Number(c[pointsCol]!.replace(/\*+/g, '')),
+    };
   });
   return { total: total === undefined ? undefined : Number(total), rows };
 }
 
 /** A table row names a group by its name, or by the part before a colon ("Safety" for "Safety: …"). */
 function sameName(row: string, group: string): boolean {
-  const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+  const norm = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, ' ')
+      .trim();
   return norm(row) === norm(group) || norm(group.split(':')[0]!) === norm(row);
 }
 
@@ -321,7 +384,11 @@ function sameName(row: string, group: string): boolean {
  */
 export function containmentRows(m: Manifest, dir = exerciseDir(m.id), root = kitRoot): SelftestRow[] {
   const rows: SelftestRow[] = [];
-  const kitFiles = new Set(readdirSync(dir).filter((f) => /\.ts$/.test(f) && statSync(join(dir, f)).isFile()).map((f) => f.replace(/\.ts$/, '')));
+  const kitFiles = new Set(
+    readdirSync(dir)
+      .filter((f) => /\.ts$/.test(f) && statSync(join(dir, f)).isFile())
+      .map((f) => f.replace(/\.ts$/, '')),
+  );
   for (const mutant of m.mutants) {
     const problems: string[] = [];
     let files = new Map<string, string>();
@@ -338,12 +405,19 @@ export function containmentRows(m: Manifest, dir = exerciseDir(m.id), root = kit
         else if (!allowedImport(spec, target, m, kitFiles)) problems.push(`its ${target} imports "${spec}"`);
       }
     }
-    rows.push({ exercise: m.id, submission: `mutant ${mutant.id}`, expect: 'patch applies, self-contained', got: problems.join('; ') || `applies to ${[...files.keys()].join(', ')}; imports only #runtime, zod, the exercise and its own files`, ok: problems.length === 0 });
+    rows.push({
+      exercise: m.id,
+      submission: `mutant ${mutant.id}`,
+      expect: 'patch applies, self-contained',
+      got: problems.join('; ') || `applies to ${[...files.keys()].join(', ')}; imports only #runtime, zod, the exercise and its own files`,
+      ok: problems.length === 0,
+    });
   }
   const listed = new Set(m.mutants.map((mu) => mu.id));
   const found = patchesIn(dir);
   const stray = [...found.stray, ...found.ids.filter((id) => !listed.has(id)).map((id) => `mutants/${id}.patch`)];
-  if (stray.length > 0) rows.push({ exercise: m.id, submission: 'mutants/', expect: 'only the patches of listed mutants', got: `also ${stray.join(', ')}`, ok: false });
+  if (stray.length > 0)
+    rows.push({ exercise: m.id, submission: 'mutants/', expect: 'only the patches of listed mutants', got: `also ${stray.join(', ')}`, ok: false });
   return rows;
 }
 
@@ -374,12 +448,17 @@ export function allowedImport(spec: string, file: string, m: Manifest, kitFiles:
 
 // ---- Exploring seeds ---------------------------------------------------------------------------------
 
-
 /**
  * Runs every submission under the manifest's seeds and `n` more (the first positive integers
  * that are not manifest seeds), one vitest run per seed over all submissions, `jobs` at once.
  */
-async function explore(m: Manifest, subs: Map<string, string>, work: string, n: number, options: SelftestOptions): Promise<{ outcomes: Outcomes; summary: ExploreReport }> {
+async function explore(
+  m: Manifest,
+  subs: Map<string, string>,
+  work: string,
+  n: number,
+  options: SelftestOptions,
+): Promise<{ outcomes: Outcomes; summary: ExploreReport }> {
   const started = Date.now();
   const extra: number[] = [];
   for (let s = 1; extra.length < n; s++) if (!m.seeds.includes(s)) extra.push(s);
@@ -404,23 +483,26 @@ async function explore(m: Manifest, subs: Map<string, string>, work: string, n: 
       const failed = o.error !== undefined || o.seeds.failed.includes(seed) || o.failure !== undefined;
       runs.set(o.test, { run: [...prev.run, seed], failed: failed ? [...prev.failed, seed] : prev.failed, error: prev.error ?? o.error });
     }
-    if (collected.errors.length > 0 && collected.tests.length === 0) throw new Error(`selftest --explore: the run under seed ${seed} failed: ${collected.errors.join('\n')}`);
+    if (collected.errors.length > 0 && collected.tests.length === 0)
+      throw new Error(`selftest --explore: the run under seed ${seed} failed: ${collected.errors.join('\n')}`);
   };
 
   const queue = [...seeds];
   const slots = Math.max(1, options.jobs ?? availableParallelism());
   options.progress?.start(seeds.length, `explore ${m.id}`);
-  await Promise.all(Array.from({ length: slots }, async () => {
-    const slot = new Slot(work);
-    try {
-      for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
-        record(seed, await runSeed(m, planned, slot, seed));
-        options.progress?.tick(`seed ${seed}`);
+  await Promise.all(
+    Array.from({ length: slots }, async () => {
+      const slot = new Slot(work);
+      try {
+        for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
+          record(seed, await runSeed(m, planned, slot, seed));
+          options.progress?.tick(`seed ${seed}`);
+        }
+      } finally {
+        slot.stop();
       }
-    } finally {
-      slot.stop();
-    }
-  }));
+    }),
+  );
   options.progress?.done();
 
   const seconds = Math.round((Date.now() - started) / 100) / 10;
@@ -464,14 +546,22 @@ function footer(m: Manifest, r: ExploreReport, total: number): string {
 export function exploreText(r: ExploreReport): string {
   const total = r.manifestSeeds.length + r.extraSeeds.length;
   const lines = [`${r.exercise}: ${r.manifestSeeds.length} grading seeds + ${r.extraSeeds.length} more, ${r.seconds} s`];
-  lines.push(r.solutionFailures.length === 0 ? `  solution: passed every test under all ${total} seeds`
-    : `  solution FAILED: ${r.solutionFailures.map((f) => `${f.test} on seeds ${f.seeds.join(', ')}`).join('; ')}`);
+  lines.push(
+    r.solutionFailures.length === 0
+      ? `  solution: passed every test under all ${total} seeds`
+      : `  solution FAILED: ${r.solutionFailures.map((f) => `${f.test} on seeds ${f.seeds.join(', ')}`).join('; ')}`,
+  );
   for (const mu of r.mutants) {
     const meant = mu.kills[mu.test] ?? [];
     const missed = [...r.manifestSeeds, ...r.extraSeeds].filter((s) => !meant.includes(s));
-    lines.push(`  mutant ${mu.id}: ${mu.test} caught it on ${meant.length}/${total}${missed.length > 0 ? ` (missed seeds ${missed.slice(0, 12).join(', ')}${missed.length > 12 ? ', …' : ''})` : ''}`);
-    const others = Object.entries(mu.kills).filter(([t]) => t !== mu.test).sort((a, b) => b[1].length - a[1].length);
-    for (const [t, seeds] of others) lines.push(`      ${t.padEnd(34)} ${`${seeds.length}/${total}`.padStart(8)}${mu.everyManifestSeed.includes(t) ? '  every grading seed' : ''}`);
+    lines.push(
+      `  mutant ${mu.id}: ${mu.test} caught it on ${meant.length}/${total}${missed.length > 0 ? ` (missed seeds ${missed.slice(0, 12).join(', ')}${missed.length > 12 ? ', …' : ''})` : ''}`,
+    );
+    const others = Object.entries(mu.kills)
+      .filter(([t]) => t !== mu.test)
+      .sort((a, b) => b[1].length - a[1].length);
+    for (const [t, seeds] of others)
+      lines.push(`      ${t.padEnd(34)} ${`${seeds.length}/${total}`.padStart(8)}${mu.everyManifestSeed.includes(t) ? '  every grading seed' : ''}`);
   }
   return lines.join('\n');
 }
@@ -480,7 +570,10 @@ function table(rows: readonly SelftestRow[]): string {
   const header = ['', 'exercise', 'submission', 'expected', 'got'];
   const cells = rows.map((r) => [r.ok ? (r.warn ? '!' : '✓') : '✗', r.exercise, r.submission, r.expect, r.got]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => Math.min(60, c[i]!.length))));
-  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((x, i) => x.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
-

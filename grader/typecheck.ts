@@ -158,7 +158,10 @@ export function typecheckSources(read: (path: string) => string | undefined, fil
     if (mine === undefined) continue;
     const syntax = program.getSyntacticDiagnostics(sf);
     const semantic = program.getSemanticDiagnostics(sf);
-    for (const [kind, list] of [['syntax', syntax], ['type', semantic]] as const) {
+    for (const [kind, list] of [
+      ['syntax', syntax],
+      ['type', semantic],
+    ] as const) {
       for (const d of list) {
         const pos = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
         out.push({
@@ -178,14 +181,18 @@ export function typecheckSources(read: (path: string) => string | undefined, fil
 /** Diagnostics for the student's `files` (relative to `root`, read from disk) that exist. */
 export function typecheckFiles(root: string, files: readonly string[], kitRoot = packRoot): CheckedDiagnostic[] {
   const base = resolve(root);
-  return typecheckSources((path) => {
-    if (!files.includes(path)) return undefined;
-    try {
-      return readFileSync(join(base, path), 'utf8');
-    } catch {
-      return undefined;
-    }
-  }, files, kitRoot);
+  return typecheckSources(
+    (path) => {
+      if (!files.includes(path)) return undefined;
+      try {
+        return readFileSync(join(base, path), 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+    files,
+    kitRoot,
+  );
 }
 
 /**
@@ -194,8 +201,10 @@ export function typecheckFiles(root: string, files: readonly string[], kitRoot =
  */
 export function formatDiagnostics(diagnostics: readonly CheckedDiagnostic[]): string[] {
   const broken = new Set(diagnostics.filter((d) => d.kind === 'syntax').map((d) => d.file));
-  return diagnostics.filter((d) => d.kind === 'syntax' || !broken.has(d.file)).map((d) => {
-    const [first, ...rest] = d.message.split('\n');
-    return [`${d.file}:${d.line}:${d.column}  ${d.kind} error: ${first}`, ...rest.map((l) => `      ${l.trim()}`)].join('\n');
-  });
+  return diagnostics
+    .filter((d) => d.kind === 'syntax' || !broken.has(d.file))
+    .map((d) => {
+      const [first, ...rest] = d.message.split('\n');
+      return [`${d.file}:${d.line}:${d.column}  ${d.kind} error: ${first}`, ...rest.map((l) => `      ${l.trim()}`)].join('\n');
+    });
 }

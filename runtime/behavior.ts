@@ -15,9 +15,7 @@ export function behavior<M, S extends SystemMessage = never>(
 }
 
 /** A behaviour that needs the process context first (to spawn children, start timers, register). */
-export function setup<M, S extends SystemMessage = never>(
-  init: (self: Context<M, S>) => Behavior<M, S> | Promise<Behavior<M, S>>,
-): Behavior<M, S> {
+export function setup<M, S extends SystemMessage = never>(init: (self: Context<M, S>) => Behavior<M, S> | Promise<Behavior<M, S>>): Behavior<M, S> {
   return Object.freeze({ [BEHAVIOR]: true as const, setup: init });
 }
 

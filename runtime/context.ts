@@ -3,7 +3,18 @@
 // `behavior((self, msg) => ...)`. The context keeps its process in a JavaScript-private
 // field: nothing reachable from it (own or inherited, string or symbol keys, getters) leads
 // to the engine, the scheduler or the trace.
-import { cancelAllKeyed, cancelKeyed, cancelReceiveTimeout, cancelTimerRef, keyedActive, readTimer, sendAfter, setReceiveTimeout, startKeyed, startTimeout } from './core/process-timers.ts';
+import {
+  cancelAllKeyed,
+  cancelKeyed,
+  cancelReceiveTimeout,
+  cancelTimerRef,
+  keyedActive,
+  readTimer,
+  sendAfter,
+  setReceiveTimeout,
+  startKeyed,
+  startTimeout,
+} from './core/process-timers.ts';
 import { send } from './core/delivery.ts';
 import { stash, unstashAll } from './core/stash.ts';
 import { ranOutside, spawn, spawnMonitor, whenStarted } from './core/execution.ts';
@@ -20,7 +31,20 @@ import type { ReplyRef } from './reply.ts';
 import type { AnyBody, AskOptions, Body, Context, ReceiveOptions, SpawnOptions, StartOptions, SystemMessage, TimerRef, Timers } from './process.ts';
 
 // The process API's types live in process.ts; they are re-exported here, where they were first.
-export type { AnyBody, AskOptions, Body, Clause, Context, ReceiveOptions, SpawnOptions, StartOptions, SystemMessage, TimeoutMessage, TimerRef, Timers } from './process.ts';
+export type {
+  AnyBody,
+  AskOptions,
+  Body,
+  Clause,
+  Context,
+  ReceiveOptions,
+  SpawnOptions,
+  StartOptions,
+  SystemMessage,
+  TimeoutMessage,
+  TimerRef,
+  Timers,
+} from './process.ts';
 
 /** The context handed to process code; every call acts as this process. */
 export class ProcessContext implements Context<unknown, SystemMessage> {
@@ -71,8 +95,9 @@ export class ProcessContext implements Context<unknown, SystemMessage> {
       return -1;
     };
     const handlers = clauses.map((c) => c[1] as (message: unknown) => unknown);
-    return receive(proc.kernel, proc, pick, options?.after ?? Infinity, (msg, clause) => ({ msg, clause }))
-      .then((got) => (got === undefined ? undefined : handlers[got.clause]!(got.msg))) as Promise<never>;
+    return receive(proc.kernel, proc, pick, options?.after ?? Infinity, (msg, clause) => ({ msg, clause })).then((got) =>
+      got === undefined ? undefined : handlers[got.clause]!(got.msg),
+    ) as Promise<never>;
   }
 
   send(to: Ref | string, message: unknown, options?: SendOptions): void {

@@ -13,30 +13,42 @@ export class MessageError extends Error {
 export class NoSuchNameError extends Error {
   override name = 'NoSuchNameError';
   constructor(readonly registeredName: string) {
-    super(`no process is registered as "${registeredName}" (it never registered, or it has exited). ` +
-      'Unlike Erlang, where the call would exit the caller with noproc, this is an error you can catch');
+    super(
+      `no process is registered as "${registeredName}" (it never registered, or it has exited). ` +
+        'Unlike Erlang, where the call would exit the caller with noproc, this is an error you can catch',
+    );
   }
 }
 
 /** link/1 to a process that does not exist, by a process that does not trap exits (Erlang's error:noproc). */
 export class NoProcError extends Error {
   override name = 'NoProcError';
-  constructor(readonly target: string, what: string) {
-    super(`cannot ${what} ${target}: the process does not exist (noproc). ` +
-      'Catch this error, or trap exits to get an EXIT message with reason noproc instead');
+  constructor(
+    readonly target: string,
+    what: string,
+  ) {
+    super(
+      `cannot ${what} ${target}: the process does not exist (noproc). ` + 'Catch this error, or trap exits to get an EXIT message with reason noproc instead',
+    );
   }
 }
 
 export class AskTimeoutError extends Error {
   override name = 'AskTimeoutError';
-  constructor(readonly target: string, readonly timeout: number) {
+  constructor(
+    readonly target: string,
+    readonly timeout: number,
+  ) {
     super(`no reply from ${target} within ${timeout} ms`);
   }
 }
 
 export class AskTargetExitedError extends Error {
   override name = 'AskTargetExitedError';
-  constructor(readonly target: string, readonly reason: ExitReason) {
+  constructor(
+    readonly target: string,
+    readonly reason: ExitReason,
+  ) {
     super(`${target} ended before replying (${formatReason(reason)})`);
   }
 }
@@ -44,7 +56,10 @@ export class AskTargetExitedError extends Error {
 /** startLink: the new process ended during its start-up (OTP's {error, Reason} from start_link). */
 export class StartError extends Error {
   override name = 'StartError';
-  constructor(readonly child: string, readonly reason: ExitReason) {
+  constructor(
+    readonly child: string,
+    readonly reason: ExitReason,
+  ) {
     super(`${child} ended during its start-up (${formatReason(reason)})`);
   }
 }
@@ -64,8 +79,10 @@ export class StashOverflowError extends Error {
  */
 export class ProcessEndedError extends Error {
   override name = 'ProcessEndedError';
-  constructor(message = 'this process has ended, so it can no longer send, spawn, link or receive. ' +
-    'If a try/catch caught this error after self.exit(...), rethrow it: if (err instanceof ProcessEndedError) throw err') {
+  constructor(
+    message = 'this process has ended, so it can no longer send, spawn, link or receive. ' +
+      'If a try/catch caught this error after self.exit(...), rethrow it: if (err instanceof ProcessEndedError) throw err',
+  ) {
     super(message);
   }
 }

@@ -20,7 +20,10 @@ export interface SendOptions {
 
 /** Thrown inside the copy with the offending value; `seal` turns it into a MessageError with a path. */
 export class Unsendable {
-  constructor(readonly value: unknown, readonly why: (path: string) => string) {}
+  constructor(
+    readonly value: unknown,
+    readonly why: (path: string) => string,
+  ) {}
 }
 
 // Scratch state of the seal in progress. A getter in a message may itself send (seal again):
@@ -45,7 +48,7 @@ const movedSizes = new WeakMap<ArrayBuffer, number>();
 
 /** A buffer's size as it was sent: its size now, or, once moved on by a send, the size it had then. */
 export function sentByteLength(buffer: ArrayBuffer): number {
-  return buffer.byteLength > 0 ? buffer.byteLength : movedSizes.get(buffer) ?? 0;
+  return buffer.byteLength > 0 ? buffer.byteLength : (movedSizes.get(buffer) ?? 0);
 }
 
 /** Returns the receiver's frozen copy of `message`, or throws a MessageError naming the path. */
@@ -91,7 +94,13 @@ export function seal<T>(message: T, transfer?: readonly ArrayBuffer[]): T {
 }
 
 /** The copy with each moved buffer (and each view over one) replaced by the receiver's. */
-function rebuild(value: unknown, moved: Map<ArrayBuffer, ArrayBuffer>, shapes: Map<ArrayBufferView, { offset: number; length: number }>, made: WeakSet<object>, depth: number): unknown {
+function rebuild(
+  value: unknown,
+  moved: Map<ArrayBuffer, ArrayBuffer>,
+  shapes: Map<ArrayBufferView, { offset: number; length: number }>,
+  made: WeakSet<object>,
+  depth: number,
+): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (value instanceof ArrayBuffer) return moved.get(value) ?? value;
   if (ArrayBuffer.isView(value)) {
@@ -121,8 +130,7 @@ function explained(err: unknown, message: unknown): unknown {
 function primitiveProblem(value: unknown): ((path: string) => string) | undefined {
   if (typeof value === 'function') {
     return (path) =>
-      `cannot send a function (at ${path}): processes share no code or closures. ` +
-      'Send data, and let the receiver decide what to do with it.';
+      `cannot send a function (at ${path}): processes share no code or closures. ` + 'Send data, and let the receiver decide what to do with it.';
   }
   if (typeof value === 'symbol') return (path) => `cannot send a symbol (at ${path}): use a string instead`;
   return undefined;
@@ -136,8 +144,7 @@ function copy(value: object, depth: number): unknown {
     return value;
   }
   if (depth > MAX_DEPTH) {
-    throw new Unsendable(value, (path) =>
-      `cannot send a cyclic structure, or one nested deeper than ${MAX_DEPTH} levels (at ${path.slice(0, 80)}…)`);
+    throw new Unsendable(value, (path) => `cannot send a cyclic structure, or one nested deeper than ${MAX_DEPTH} levels (at ${path.slice(0, 80)}…)`);
   }
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype) {
@@ -145,9 +152,12 @@ function copy(value: object, depth: number): unknown {
     // Plain objects only: for-in sees own enumerable keys (and Object.prototype has none).
     for (const key in value) {
       const item = (value as Record<string, unknown>)[key];
-      const copied = typeof item !== 'object' || item === null ? checked(item)
-        : isSealed(item) ? item // a Ref: shared without a call
-        : copy(item, depth + 1);
+      const copied =
+        typeof item !== 'object' || item === null
+          ? checked(item)
+          : isSealed(item)
+            ? item // a Ref: shared without a call
+            : copy(item, depth + 1);
       setData(obj, key, copied);
     }
     fresh?.add(obj);
@@ -228,8 +238,10 @@ function notPlainData(value: object, path: string): string {
   if (value instanceof Promise) return `cannot send a Promise (at ${path}): await it first and send the value`;
   if (value instanceof Error) return `cannot send an Error object (at ${path}): send { name, message } instead`;
   const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'unknown class';
-  return `cannot send an instance of ${name} (at ${path}): objects with methods cannot cross a process ` +
-    'boundary. Send plain data (an object literal) and rebuild the behaviour on the receiving side.';
+  return (
+    `cannot send an instance of ${name} (at ${path}): objects with methods cannot cross a process ` +
+    'boundary. Send plain data (an object literal) and rebuild the behaviour on the receiving side.'
+  );
 }
 
 export function isDetached(buffer: ArrayBuffer): boolean {
@@ -253,8 +265,7 @@ function takeBuffer(buffer: ArrayBuffer): ArrayBuffer {
   const done = made.get(buffer);
   if (done) return done;
   if (isDetached(buffer)) {
-    throw new Unsendable(buffer, (path) =>
-      `cannot send a detached ArrayBuffer (at ${path}): its ownership was already transferred by an earlier send`);
+    throw new Unsendable(buffer, (path) => `cannot send a detached ArrayBuffer (at ${path}): its ownership was already transferred by an earlier send`);
   }
   const result = moving.includes(buffer) ? buffer : buffer.slice(0);
   made.set(buffer, result);
@@ -263,8 +274,7 @@ function takeBuffer(buffer: ArrayBuffer): ArrayBuffer {
 
 function copyView(view: ArrayBufferView): ArrayBufferView {
   if (!(view.buffer instanceof ArrayBuffer)) {
-    throw new Unsendable(view, (path) =>
-      `cannot send a view onto a SharedArrayBuffer (at ${path}): shared memory is the opposite of message passing`);
+    throw new Unsendable(view, (path) => `cannot send a view onto a SharedArrayBuffer (at ${path}): shared memory is the opposite of message passing`);
   }
   const offset = view.byteOffset;
   const length = view instanceof DataView ? view.byteLength : (view as unknown as { length: number }).length;

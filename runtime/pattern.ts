@@ -20,20 +20,25 @@ export type Shape<M> = M extends object ? { [K in keyof M]?: M[K] extends Primit
 /** A predicate on messages. Declared as a method so that a predicate on some of the messages fits a pattern on more. */
 type Predicate<M> = { check(message: M): boolean }['check'];
 
-export type Pattern<M> =
-  | Predicate<M>
-  | SchemaLike
-  | Shape<M>;
+export type Pattern<M> = Predicate<M> | SchemaLike | Shape<M>;
 
 /** The messages a pattern selects out of `M`. */
-export type Matched<M, P> =
-  P extends readonly (infer Q)[] ? Matched<M, Q> :
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  P extends (message: any) => message is infer N ? Extract<M, N> extends never ? N & M : Extract<M, N> :
-  P extends (message: never) => boolean ? M :
-  P extends SchemaLike<infer T> ? T :
-  P extends object ? [ShapeMatches<M, P>] extends [never] ? M : ShapeMatches<M, P> :
-  M;
+export type Matched<M, P> = P extends readonly (infer Q)[]
+  ? Matched<M, Q>
+  : // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    P extends (message: any) => message is infer N
+    ? Extract<M, N> extends never
+      ? N & M
+      : Extract<M, N>
+    : P extends (message: never) => boolean
+      ? M
+      : P extends SchemaLike<infer T>
+        ? T
+        : P extends object
+          ? [ShapeMatches<M, P>] extends [never]
+            ? M
+            : ShapeMatches<M, P>
+          : M;
 
 /** The members of M that a shape P can match: those whose fields P's fields fit. */
 type ShapeMatches<M, P> = M extends unknown ? (P extends Shape<M> ? M : never) : never;

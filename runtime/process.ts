@@ -43,7 +43,6 @@ export interface Stop {
   readonly reason: ExitReason;
 }
 
-
 /**
  * A process body: an async loop (Erlang style) or a behaviour (handler per message). `S`: the
  * system messages it handles (see SystemMessage).
@@ -129,15 +128,57 @@ export interface Context<M, S extends SystemMessage = never> {
    * resolves to undefined if no message matches in time.
    */
   select<const P1 extends Pattern<M | S>, R1>(clauses: readonly [Clause<M | S, P1, R1>]): Promise<Awaited<R1>>;
-  select<const P1 extends Pattern<M | S>, R1, const P2 extends Pattern<M | S>, R2>(clauses: readonly [Clause<M | S, P1, R1>, Clause<M | S, P2, R2>]): Promise<Awaited<R1 | R2>>;
-  select<const P1 extends Pattern<M | S>, R1, const P2 extends Pattern<M | S>, R2, const P3 extends Pattern<M | S>, R3>(clauses: readonly [Clause<M | S, P1, R1>, Clause<M | S, P2, R2>, Clause<M | S, P3, R3>]): Promise<Awaited<R1 | R2 | R3>>;
-  select<const P1 extends Pattern<M | S>, R1, const P2 extends Pattern<M | S>, R2, const P3 extends Pattern<M | S>, R3, const P4 extends Pattern<M | S>, R4>(clauses: readonly [Clause<M | S, P1, R1>, Clause<M | S, P2, R2>, Clause<M | S, P3, R3>, Clause<M | S, P4, R4>]): Promise<Awaited<R1 | R2 | R3 | R4>>;
-  select<const P1 extends Pattern<M | S>, R1, const P2 extends Pattern<M | S>, R2, const P3 extends Pattern<M | S>, R3, const P4 extends Pattern<M | S>, R4, const P5 extends Pattern<M | S>, R5>(clauses: readonly [Clause<M | S, P1, R1>, Clause<M | S, P2, R2>, Clause<M | S, P3, R3>, Clause<M | S, P4, R4>, Clause<M | S, P5, R5>]): Promise<Awaited<R1 | R2 | R3 | R4 | R5>>;
+  select<const P1 extends Pattern<M | S>, R1, const P2 extends Pattern<M | S>, R2>(
+    clauses: readonly [Clause<M | S, P1, R1>, Clause<M | S, P2, R2>],
+  ): Promise<Awaited<R1 | R2>>;
+  select<const P1 extends Pattern<M | S>, R1, const P2 extends Pattern<M | S>, R2, const P3 extends Pattern<M | S>, R3>(
+    clauses: readonly [Clause<M | S, P1, R1>, Clause<M | S, P2, R2>, Clause<M | S, P3, R3>],
+  ): Promise<Awaited<R1 | R2 | R3>>;
+  select<const P1 extends Pattern<M | S>, R1, const P2 extends Pattern<M | S>, R2, const P3 extends Pattern<M | S>, R3, const P4 extends Pattern<M | S>, R4>(
+    clauses: readonly [Clause<M | S, P1, R1>, Clause<M | S, P2, R2>, Clause<M | S, P3, R3>, Clause<M | S, P4, R4>],
+  ): Promise<Awaited<R1 | R2 | R3 | R4>>;
+  select<
+    const P1 extends Pattern<M | S>,
+    R1,
+    const P2 extends Pattern<M | S>,
+    R2,
+    const P3 extends Pattern<M | S>,
+    R3,
+    const P4 extends Pattern<M | S>,
+    R4,
+    const P5 extends Pattern<M | S>,
+    R5,
+  >(
+    clauses: readonly [Clause<M | S, P1, R1>, Clause<M | S, P2, R2>, Clause<M | S, P3, R3>, Clause<M | S, P4, R4>, Clause<M | S, P5, R5>],
+  ): Promise<Awaited<R1 | R2 | R3 | R4 | R5>>;
   select<const P1 extends Pattern<M | S>, R1>(clauses: readonly [Clause<M | S, P1, R1>], options: ReceiveOptions): Promise<Awaited<R1> | undefined>;
-  select<const P1 extends Pattern<M | S>, R1, const P2 extends Pattern<M | S>, R2>(clauses: readonly [Clause<M | S, P1, R1>, Clause<M | S, P2, R2>], options: ReceiveOptions): Promise<Awaited<R1 | R2> | undefined>;
-  select<const P1 extends Pattern<M | S>, R1, const P2 extends Pattern<M | S>, R2, const P3 extends Pattern<M | S>, R3>(clauses: readonly [Clause<M | S, P1, R1>, Clause<M | S, P2, R2>, Clause<M | S, P3, R3>], options: ReceiveOptions): Promise<Awaited<R1 | R2 | R3> | undefined>;
-  select<const P1 extends Pattern<M | S>, R1, const P2 extends Pattern<M | S>, R2, const P3 extends Pattern<M | S>, R3, const P4 extends Pattern<M | S>, R4>(clauses: readonly [Clause<M | S, P1, R1>, Clause<M | S, P2, R2>, Clause<M | S, P3, R3>, Clause<M | S, P4, R4>], options: ReceiveOptions): Promise<Awaited<R1 | R2 | R3 | R4> | undefined>;
-  select<const P1 extends Pattern<M | S>, R1, const P2 extends Pattern<M | S>, R2, const P3 extends Pattern<M | S>, R3, const P4 extends Pattern<M | S>, R4, const P5 extends Pattern<M | S>, R5>(clauses: readonly [Clause<M | S, P1, R1>, Clause<M | S, P2, R2>, Clause<M | S, P3, R3>, Clause<M | S, P4, R4>, Clause<M | S, P5, R5>], options: ReceiveOptions): Promise<Awaited<R1 | R2 | R3 | R4 | R5> | undefined>;
+  select<const P1 extends Pattern<M | S>, R1, const P2 extends Pattern<M | S>, R2>(
+    clauses: readonly [Clause<M | S, P1, R1>, Clause<M | S, P2, R2>],
+    options: ReceiveOptions,
+  ): Promise<Awaited<R1 | R2> | undefined>;
+  select<const P1 extends Pattern<M | S>, R1, const P2 extends Pattern<M | S>, R2, const P3 extends Pattern<M | S>, R3>(
+    clauses: readonly [Clause<M | S, P1, R1>, Clause<M | S, P2, R2>, Clause<M | S, P3, R3>],
+    options: ReceiveOptions,
+  ): Promise<Awaited<R1 | R2 | R3> | undefined>;
+  select<const P1 extends Pattern<M | S>, R1, const P2 extends Pattern<M | S>, R2, const P3 extends Pattern<M | S>, R3, const P4 extends Pattern<M | S>, R4>(
+    clauses: readonly [Clause<M | S, P1, R1>, Clause<M | S, P2, R2>, Clause<M | S, P3, R3>, Clause<M | S, P4, R4>],
+    options: ReceiveOptions,
+  ): Promise<Awaited<R1 | R2 | R3 | R4> | undefined>;
+  select<
+    const P1 extends Pattern<M | S>,
+    R1,
+    const P2 extends Pattern<M | S>,
+    R2,
+    const P3 extends Pattern<M | S>,
+    R3,
+    const P4 extends Pattern<M | S>,
+    R4,
+    const P5 extends Pattern<M | S>,
+    R5,
+  >(
+    clauses: readonly [Clause<M | S, P1, R1>, Clause<M | S, P2, R2>, Clause<M | S, P3, R3>, Clause<M | S, P4, R4>, Clause<M | S, P5, R5>],
+    options: ReceiveOptions,
+  ): Promise<Awaited<R1 | R2 | R3 | R4 | R5> | undefined>;
   /** More than five clauses: handlers get the messages untyped. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   select(clauses: readonly (readonly [Pattern<M | S>, (message: any) => unknown])[], options?: ReceiveOptions): Promise<unknown>;
@@ -156,7 +197,10 @@ export interface Context<M, S extends SystemMessage = never> {
   spawn<C, CS extends SystemMessage = never>(body: Body<C, CS>, options?: SpawnOptions): Ref<C>;
   spawnLink<C, CS extends SystemMessage = never>(body: Body<C, CS>, options?: Omit<SpawnOptions, 'link'>): Ref<C>;
   /** spawn_monitor: spawns and monitors at once (a DOWN arrives even if it ends before running). */
-  spawnMonitor<C, CS extends SystemMessage = never>(body: Body<C, CS>, options?: Omit<SpawnOptions, 'link'>): { readonly ref: Ref<C>; readonly monitor: MonitorRef };
+  spawnMonitor<C, CS extends SystemMessage = never>(
+    body: Body<C, CS>,
+    options?: Omit<SpawnOptions, 'link'>,
+  ): { readonly ref: Ref<C>; readonly monitor: MonitorRef };
   /**
    * proc_lib:start_link: spawns linked and resolves once its start-up code (the synchronous
    * part of its body, or its setup) has run. If it ends before, rejects with a StartError
@@ -213,4 +257,3 @@ export interface Context<M, S extends SystemMessage = never> {
   /** Puts every stashed message back at the front of the mailbox, in order: they are handled next. */
   unstashAll(): void;
 }
-

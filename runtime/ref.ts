@@ -34,10 +34,7 @@ export function makeRef<M>(kernel: number, pid: number, alias?: number): Ref<M> 
 }
 
 export function isRef(value: unknown): value is Ref {
-  return (
-    typeof value === 'object' && value !== null &&
-    typeof (value as Ref).pid === 'number' && typeof (value as Ref).kernel === 'number'
-  );
+  return typeof value === 'object' && value !== null && typeof (value as Ref).pid === 'number' && typeof (value as Ref).kernel === 'number';
 }
 
 export function sameProcess(a: Ref, b: Ref): boolean {

@@ -29,9 +29,7 @@ type ReplyFields<M> = { [K in keyof M]-?: M[K] extends ReplyRef ? K : never }[ke
 type Accepts<F> = F extends Ref<infer R> ? R : never;
 
 /** R of the member's `Ref<R>` field that holds the ReplyRef; its `replyTo` field when M's type hides which one. */
-type ReplyIn<P, M> = [ReplyFields<M>] extends [never]
-  ? 'replyTo' extends keyof P ? Accepts<P['replyTo']> : unknown
-  : Accepts<P[ReplyFields<M> & keyof P]>;
+type ReplyIn<P, M> = [ReplyFields<M>] extends [never] ? ('replyTo' extends keyof P ? Accepts<P['replyTo']> : unknown) : Accepts<P[ReplyFields<M> & keyof P]>;
 
 /**
  * The reply to the request M sent to a process that accepts T: the message type R of the
@@ -42,7 +40,9 @@ export type ReplyOf<T, M> = unknown extends T
   : [MemberOf<T, M>] extends [never]
     ? unknown
     : MemberOf<T, M> extends infer P
-      ? P extends unknown ? ReplyIn<P, M> : never
+      ? P extends unknown
+        ? ReplyIn<P, M>
+        : never
       : never;
 
 /** `ask`'s result: R when it is given (`ask<Found>(…)`), otherwise read off the protocol. */

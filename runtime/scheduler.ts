@@ -83,7 +83,11 @@ export class Scheduler {
    * its own scheduler, exchange them: it hands out index + k × count only, so processes,
    * monitors and aliases of different threads never share a number.
    */
-  constructor(readonly mode: Mode, seed: number, private readonly ids: { index: number; count: number } = { index: 0, count: 1 }) {
+  constructor(
+    readonly mode: Mode,
+    seed: number,
+    private readonly ids: { index: number; count: number } = { index: 0, count: 1 },
+  ) {
     this.random = createRandom(seed).fork('scheduler');
   }
 
@@ -337,7 +341,7 @@ export class Scheduler {
   private settled(next: () => void): void {
     this.settleNeeded = false;
     this.afterSettle = next;
-    if (realNextTick === undefined || ++this.settles % 256 === 0 && this.yieldDue()) realSetImmediate(this.settledTick);
+    if (realNextTick === undefined || (++this.settles % 256 === 0 && this.yieldDue())) realSetImmediate(this.settledTick);
     else queueMicrotask(this.settledMicrotask);
   }
 

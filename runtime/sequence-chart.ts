@@ -35,14 +35,16 @@ export function chartLines(trace: Trace, options: { last?: number; pids?: readon
     switch (e.kind) {
       case 'send': {
         if (!involves(e.from, e.to)) break;
-        const from = trace.nameOf(e.from), to = trace.nameOf(e.to);
+        const from = trace.nameOf(e.from),
+          to = trace.nameOf(e.to);
         const { label, detail } = describeMessage(e.msg, (pid) => trace.nameOf(pid));
         out.push({ t, kind: 'send', from, to, label, detail, text: `${pad} ${`${from} → ${to}`.padEnd(22)} ${label}  ${detail}`.trimEnd() });
         break;
       }
       case 'drop': {
         if (!involves(e.from, e.to)) break;
-        const from = trace.nameOf(e.from), to = trace.nameOf(e.to);
+        const from = trace.nameOf(e.from),
+          to = trace.nameOf(e.to);
         const { label, detail } = describeMessage(e.msg, (pid) => trace.nameOf(pid));
         const why = causeText[e.cause];
         out.push({ t, kind: 'drop', from, to, label, detail: why, text: `${pad} ✂ ${why}  ${from} → ${to} ${label} ${detail}`.trimEnd() });
@@ -58,7 +60,15 @@ export function chartLines(trace: Trace, options: { last?: number; pids?: readon
       case 'restart': {
         if (!involves(e.supervisor, e.old, e.new)) break;
         const sup = trace.nameOf(e.supervisor);
-        out.push({ t, kind: 'restart', from: sup, to: trace.nameOf(e.new), label: 'restart', detail: e.child, text: `${pad} ↻ ${sup} restarted ${e.child} (${trace.nameOf(e.old)} → ${trace.nameOf(e.new)})` });
+        out.push({
+          t,
+          kind: 'restart',
+          from: sup,
+          to: trace.nameOf(e.new),
+          label: 'restart',
+          detail: e.child,
+          text: `${pad} ↻ ${sup} restarted ${e.child} (${trace.nameOf(e.old)} → ${trace.nameOf(e.new)})`,
+        });
         break;
       }
       case 'fault': {

@@ -143,12 +143,15 @@ export function stateMachine<M, State extends string, D, S extends SystemMessage
     };
 
     enter(state);
-    return behavior<M, S>((ctx, event) => {
-      const result = spec.states[state].on(ctx, event, data);
-      return isThenable(result) ? Promise.resolve(result).then(step) : step(result);
-    }, {
-      terminate: spec.terminate && ((ctx, reason) => spec.terminate!(ctx, reason, state, data)),
-    });
+    return behavior<M, S>(
+      (ctx, event) => {
+        const result = spec.states[state].on(ctx, event, data);
+        return isThenable(result) ? Promise.resolve(result).then(step) : step(result);
+      },
+      {
+        terminate: spec.terminate && ((ctx, reason) => spec.terminate!(ctx, reason, state, data)),
+      },
+    );
   });
 }
 

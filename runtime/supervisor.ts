@@ -153,10 +153,14 @@ export function supervisor(options: SupervisorOptions): Body<SupervisorMessage> 
       }
     };
 
-    const isDown = (monitor: MonitorRef) => (m: unknown): m is DownMessage =>
-      (m as DownMessage).type === 'DOWN' && (m as DownMessage).monitor?.monitor === monitor.monitor;
-    const isExitOf = (ref: Ref) => (m: unknown): m is ExitMessage =>
-      (m as ExitMessage).type === 'EXIT' && isRef((m as ExitMessage).from) && sameProcess((m as ExitMessage).from, ref);
+    const isDown =
+      (monitor: MonitorRef) =>
+      (m: unknown): m is DownMessage =>
+        (m as DownMessage).type === 'DOWN' && (m as DownMessage).monitor?.monitor === monitor.monitor;
+    const isExitOf =
+      (ref: Ref) =>
+      (m: unknown): m is ExitMessage =>
+        (m as ExitMessage).type === 'EXIT' && isRef((m as ExitMessage).from) && sameProcess((m as ExitMessage).from, ref);
 
     const stopOne = async (child: Child): Promise<void> => {
       const ref = child.ref;
@@ -218,10 +222,7 @@ export function supervisor(options: SupervisorOptions): Body<SupervisorMessage> 
       while (child !== undefined) {
         if (!addRestart()) await giveUp('shutdown');
         const index = children.indexOf(child);
-        const group: Child[] =
-          strategy === 'one_for_all' ? [...children] :
-          strategy === 'rest_for_one' ? children.slice(index) :
-          [child];
+        const group: Child[] = strategy === 'one_for_all' ? [...children] : strategy === 'rest_for_one' ? children.slice(index) : [child];
         // Stop the rest of the group (reverse order), then start the group again in order.
         await stopAll(group.filter((c) => c !== child));
         const failing: Child = child;
@@ -321,7 +322,9 @@ export function supervisor(options: SupervisorOptions): Body<SupervisorMessage> 
         case 'restart_child':
         case 'delete_child': {
           if (strategy === 'simple_one_for_one') {
-            refuse(`${req.$supervisor === 'restart_child' ? 'restartChild' : 'deleteChild'} does not apply to a simple_one_for_one supervisor (use startChild and terminateChild)`);
+            refuse(
+              `${req.$supervisor === 'restart_child' ? 'restartChild' : 'deleteChild'} does not apply to a simple_one_for_one supervisor (use startChild and terminateChild)`,
+            );
             return;
           }
           const child = children.find((c) => c.id === req.id);
@@ -360,7 +363,6 @@ function shutdownOf(child: Child): number | 'brutal_kill' {
   if (s === 'infinity' || s === Infinity) return Infinity;
   return s ?? (typeOf(child) === 'supervisor' ? Infinity : 5000);
 }
-
 
 /** The supervisor's children (in start order) and its restart count. */
 export function whichChildren(from: Asker, sup: Ref | string, options?: AskOptions): Promise<SupervisorReport> {
@@ -403,7 +405,8 @@ export async function deleteChild(from: Asker, sup: Ref | string, id: string, op
 }
 
 function refOf(reply: Reply, what: string): Ref {
-  if (!reply.ok) throw new Error(`${what}: ${reply.error === 'running' ? 'the child is already running' : reply.error === 'not_found' ? 'no such child' : reply.error}`);
+  if (!reply.ok)
+    throw new Error(`${what}: ${reply.error === 'running' ? 'the child is already running' : reply.error === 'not_found' ? 'no such child' : reply.error}`);
   if (!isRef(reply.ref)) throw new Error(`${what}: the supervisor sent no reference`);
   return reply.ref;
 }

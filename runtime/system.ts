@@ -86,13 +86,17 @@ export function systemOf(kernel: Kernel, seed: number): System {
     send: (to, message, opts) => kernel.send(undefined, to as Ref, message, opts),
     ask: (to: Ref | string, make: (replyTo: ReplyRef) => unknown, opts?: AskOptions) =>
       new Promise<never>((resolve, reject) => {
-        kernel.spawn(undefined, async (self) => {
-          try {
-            resolve((await self.ask(to, make, opts)) as never);
-          } catch (err) {
-            reject(err);
-          }
-        }, { name: 'ask' });
+        kernel.spawn(
+          undefined,
+          async (self) => {
+            try {
+              resolve((await self.ask(to, make, opts)) as never);
+            } catch (err) {
+              reject(err);
+            }
+          },
+          { name: 'ask' },
+        );
       }),
     exit: (to, reason) => kernel.signal(undefined, to, reason),
     register: (name, ref) => {

@@ -16,7 +16,7 @@ export type TraceEvent =
   | { seq: number; t: number; kind: 'deliver'; from: number; to: number; id: number; queued: number }
   | { seq: number; t: number; kind: 'receive'; pid: number; id: number }
   | { seq: number; t: number; kind: 'drop'; from: number; to: number; id: number; cause: DropCause; msg: unknown }
-  | { seq: number; t: number; kind: 'duplicate'; from: number; to: number; id: number; /** The id of the send it copies. */ of: number }
+  | { seq: number; t: number; kind: 'duplicate'; from: number; to: number; id: number /** The id of the send it copies. */; of: number }
   | { seq: number; t: number; kind: 'exit'; pid: number; reason: ExitReason }
   | { seq: number; t: number; kind: 'signal'; from: number; to: number; reason: ExitReason }
   | { seq: number; t: number; kind: 'restart'; supervisor: number; child: string; old: number; new: number }
@@ -94,7 +94,10 @@ export class Trace {
   readonly names = new Map<number, string>();
   private readonly incarnations = new Map<string, number>();
 
-  constructor(private readonly clock: () => number, options: TraceOptions = {}) {
+  constructor(
+    private readonly clock: () => number,
+    options: TraceOptions = {},
+  ) {
     this.limit = Math.max(1, options.limit ?? 1_000_000);
     this.size = Math.min(4096, Math.max(16, this.limit));
     this.used = this.size; // the first row starts a block
@@ -110,7 +113,8 @@ export class Trace {
 
   // The events of every message get their own methods: a row of numbers, no object.
   sent(from: number, to: number, id: number, msg: unknown): void {
-    const r = this.row(), at = r * WIDTH;
+    const r = this.row(),
+      at = r * WIDTH;
     this.kinds[r] = SEND;
     this.put(at + 1, from);
     this.put(at + 2, to);
@@ -119,7 +123,8 @@ export class Trace {
   }
 
   delivered(from: number, to: number, id: number, queued: number): void {
-    const r = this.row(), at = r * WIDTH;
+    const r = this.row(),
+      at = r * WIDTH;
     this.kinds[r] = DELIVER;
     this.put(at + 1, from);
     this.put(at + 2, to);
@@ -129,7 +134,8 @@ export class Trace {
   }
 
   received(pid: number, id: number): void {
-    const r = this.row(), at = r * WIDTH;
+    const r = this.row(),
+      at = r * WIDTH;
     this.kinds[r] = RECEIVE;
     this.put(at + 1, pid);
     this.put(at + 2, id);
@@ -255,11 +261,17 @@ export class Trace {
    *   t=1210  ✂ network dropped  acc-5 → teller credited {tx: "t-117"}
    */
   toChart(options: { last?: number; pids?: readonly number[] } = {}): string {
-    return chartLines(this, options).map((l) => l.text).join('\n');
+    return chartLines(this, options)
+      .map((l) => l.text)
+      .join('\n');
   }
 }
 
-const SEND = 0, DELIVER = 1, RECEIVE = 2, OTHER = 3, SEND_SUMMARY = 4;
+const SEND = 0,
+  DELIVER = 1,
+  RECEIVE = 2,
+  OTHER = 3,
+  SEND_SUMMARY = 4;
 
 /**
  * A block leaves the detail window: each send keeps its message's `type` (a string the
@@ -293,7 +305,8 @@ function elided(type: unknown): ElidedMessage {
 
 /** The event in row `r` of a block, as an object. */
 function eventAt(chunk: Chunk, r: number, seq: number): TraceEvent {
-  const n = rowOf(chunk, r), t = n[0]!;
+  const n = rowOf(chunk, r),
+    t = n[0]!;
   switch (chunk.kinds[r]) {
     case SEND:
       return { seq, t, kind: 'send', from: n[1]!, to: n[2]!, id: n[3]!, msg: chunk.refs[r] };
@@ -310,7 +323,9 @@ function eventAt(chunk: Chunk, r: number, seq: number): TraceEvent {
 
 /** The numbers of row `r` (time first), with any wide value in place. */
 function rowOf(chunk: Chunk, r: number): number[] {
-  const at = r * WIDTH, nums = chunk.nums, wide = chunk.wide;
+  const at = r * WIDTH,
+    nums = chunk.nums,
+    wide = chunk.wide;
   const out = [nums[at]!, nums[at + 1]!, nums[at + 2]!, nums[at + 3]!, nums[at + 4]!];
   if (wide !== undefined) for (let k = 0; k < WIDTH; k++) if (wide.has(at + k)) out[k] = wide.get(at + k)!;
   return out;

@@ -59,21 +59,25 @@ function behaviourRunners(mode: Mode, trace?: boolean): Runners {
     'ping-pong': async ({ roundTrips }) => {
       const system = createSystem({ mode, trace });
       const probe: Probe = {};
-      const ponger = system.spawn<PongerMsg>(behavior((self, msg) => {
-        if (msg.type === 'ping') self.send(msg.replyTo, { type: 'pong', n: msg.n });
-        else return stop();
-      }));
-      const pinger = system.spawn<PingerMsg>(behavior((self, msg) => {
-        if (msg.type === 'start') {
-          self.send(ponger, { type: 'ping', n: 1, replyTo: self.ref });
-        } else if (msg.n < roundTrips) {
-          self.send(ponger, { type: 'ping', n: msg.n + 1, replyTo: self.ref });
-        } else {
-          finish(probe, msg.n);
-          self.send(ponger, { type: 'stop' });
-          return stop();
-        }
-      }));
+      const ponger = system.spawn<PongerMsg>(
+        behavior((self, msg) => {
+          if (msg.type === 'ping') self.send(msg.replyTo, { type: 'pong', n: msg.n });
+          else return stop();
+        }),
+      );
+      const pinger = system.spawn<PingerMsg>(
+        behavior((self, msg) => {
+          if (msg.type === 'start') {
+            self.send(ponger, { type: 'ping', n: 1, replyTo: self.ref });
+          } else if (msg.n < roundTrips) {
+            self.send(ponger, { type: 'ping', n: msg.n + 1, replyTo: self.ref });
+          } else {
+            finish(probe, msg.n);
+            self.send(ponger, { type: 'stop' });
+            return stop();
+          }
+        }),
+      );
       return timed(system, probe, () => system.send(pinger, { type: 'start' }));
     },
 
@@ -86,8 +90,7 @@ function behaviourRunners(mode: Mode, trace?: boolean): Runners {
           if (msg.hop === hops) finish(probe, msg.hop, index);
           else self.send(next, { type: 'token', hop: msg.hop + 1 });
         });
-      const unlinked = (index: number): Behavior<RingMsg> =>
-        behavior((_self, msg) => (msg.type === 'next' ? member(index, msg.next) : undefined));
+      const unlinked = (index: number): Behavior<RingMsg> => behavior((_self, msg) => (msg.type === 'next' ? member(index, msg.next) : undefined));
       const ring: Ref<RingMsg>[] = [];
       for (let i = 0; i < actors; i++) ring.push(system.spawn(unlinked(i)));
       for (let i = 0; i < actors; i++) system.send(ring[i]!, { type: 'next', next: ring[(i + 1) % actors]! });
@@ -103,14 +106,16 @@ function behaviourRunners(mode: Mode, trace?: boolean): Runners {
           self.send(msg.replyTo, { type: 'count', n });
         });
       const c = system.spawn(counter(0));
-      const producer = system.spawn<ProducerMsg>(behavior((self, msg) => {
-        if (msg.type === 'start') {
-          for (let i = 0; i < messages; i++) self.send(c, { type: 'inc' });
-          self.send(c, { type: 'get', replyTo: self.ref });
-        } else {
-          finish(probe, msg.n);
-        }
-      }));
+      const producer = system.spawn<ProducerMsg>(
+        behavior((self, msg) => {
+          if (msg.type === 'start') {
+            for (let i = 0; i < messages; i++) self.send(c, { type: 'inc' });
+            self.send(c, { type: 'get', replyTo: self.ref });
+          } else {
+            finish(probe, msg.n);
+          }
+        }),
+      );
       return timed(system, probe, () => system.send(producer, { type: 'start' }));
     },
 
@@ -119,25 +124,34 @@ function behaviourRunners(mode: Mode, trace?: boolean): Runners {
       const probe: Probe = {};
       const pool: Ref<WorkerMsg>[] = [];
       for (let i = 0; i < workers; i++) {
-        pool.push(system.spawn<WorkerMsg>(behavior((self, msg) => {
-          self.send(msg.replyTo, { type: 'done', round: msg.round, n: msg.n * 2 });
-        })));
+        pool.push(
+          system.spawn<WorkerMsg>(
+            behavior((self, msg) => {
+              self.send(msg.replyTo, { type: 'done', round: msg.round, n: msg.n * 2 });
+            }),
+          ),
+        );
       }
-      let round = 0, pending = 0, replies = 0, sum = 0;
-      const master = system.spawn<MasterMsg>(behavior((self, msg) => {
-        if (msg.type === 'done') {
-          if (msg.round !== round) throw new Error(`reply for round ${msg.round} during round ${round}`);
-          replies++;
-          sum += msg.n;
-          if (--pending > 0) return;
-          if (++round === rounds) {
-            finish(probe, replies, sum);
-            return;
+      let round = 0,
+        pending = 0,
+        replies = 0,
+        sum = 0;
+      const master = system.spawn<MasterMsg>(
+        behavior((self, msg) => {
+          if (msg.type === 'done') {
+            if (msg.round !== round) throw new Error(`reply for round ${msg.round} during round ${round}`);
+            replies++;
+            sum += msg.n;
+            if (--pending > 0) return;
+            if (++round === rounds) {
+              finish(probe, replies, sum);
+              return;
+            }
           }
-        }
-        pending = workers;
-        for (let i = 0; i < workers; i++) self.send(pool[i]!, { type: 'job', round, n: i, replyTo: self.ref });
-      }));
+          pending = workers;
+          for (let i = 0; i < workers; i++) self.send(pool[i]!, { type: 'job', round, n: i, replyTo: self.ref });
+        }),
+      );
       return timed(system, probe, () => system.send(master, { type: 'start' }));
     },
   };
@@ -177,19 +191,21 @@ function asyncRunners(mode: Mode, trace?: boolean): Runners {
       const probe: Probe = {};
       const ring: Ref<RingMsg>[] = [];
       for (let index = 0; index < actors; index++) {
-        ring.push(system.spawn<RingMsg>(async (self) => {
-          let next: Ref<RingMsg> | undefined;
-          for (;;) {
-            const msg = await self.receive();
-            if (msg.type === 'next') {
-              next = msg.next;
-            } else if (msg.hop === hops) {
-              finish(probe, msg.hop, index);
-            } else {
-              self.send(next!, { type: 'token', hop: msg.hop + 1 });
+        ring.push(
+          system.spawn<RingMsg>(async (self) => {
+            let next: Ref<RingMsg> | undefined;
+            for (;;) {
+              const msg = await self.receive();
+              if (msg.type === 'next') {
+                next = msg.next;
+              } else if (msg.hop === hops) {
+                finish(probe, msg.hop, index);
+              } else {
+                self.send(next!, { type: 'token', hop: msg.hop + 1 });
+              }
             }
-          }
-        }));
+          }),
+        );
       }
       for (let i = 0; i < actors; i++) system.send(ring[i]!, { type: 'next', next: ring[(i + 1) % actors]! });
       return timed(system, probe, () => system.send(ring[0]!, { type: 'token', hop: 0 }));

@@ -103,7 +103,11 @@ export async function timedRun<K extends WorkloadId>(workload: Workload<K>, impl
 
 /** The measurement of timed runs of one size. */
 export function summarise<K extends WorkloadId>(
-  workload: Workload<K>, impl: Implementation, params: Params[K], scale: number, outcomes: readonly Outcome[],
+  workload: Workload<K>,
+  impl: Implementation,
+  params: Params[K],
+  scale: number,
+  outcomes: readonly Outcome[],
 ): Measurement {
   const runsMs = outcomes.map((o) => o.ms);
   const cpuMs = outcomes.flatMap((o) => (o.cpuMs === undefined ? [] : [o.cpuMs]));
@@ -136,11 +140,7 @@ export function summarise<K extends WorkloadId>(
 }
 
 /** Warm-up, calibration, then `runs` timed runs of one implementation in a row (see the runtime suite for interleaved runs). */
-export async function measure<K extends WorkloadId>(
-  workload: Workload<K>,
-  impl: Implementation,
-  options: MeasureOptions,
-): Promise<Measurement> {
+export async function measure<K extends WorkloadId>(workload: Workload<K>, impl: Implementation, options: MeasureOptions): Promise<Measurement> {
   const { params, scale } = await prepare(workload, impl, options);
   const outcomes: Outcome[] = [];
   for (let i = 0; i < Math.max(3, options.runs); i++) outcomes.push(await timedRun(workload, impl, params));

@@ -27,7 +27,8 @@ class Fifo<T> {
     return item;
   }
   private grow(): void {
-    const old = this.items, n = old.length;
+    const old = this.items,
+      n = old.length;
     const items: (T | undefined)[] = new Array(n * 2);
     for (let i = 0; i < n; i++) items[i] = old[(this.head + i) & this.mask];
     this.items = items;
@@ -90,16 +91,10 @@ function copyFrozen<T>(value: T): T {
   return Object.freeze(out) as T;
 }
 
-type PingMsg =
-  | { type: 'start' }
-  | { type: 'ping'; n: number; replyTo: number }
-  | { type: 'pong'; n: number };
+type PingMsg = { type: 'start' } | { type: 'ping'; n: number; replyTo: number } | { type: 'pong'; n: number };
 type RingMsg = { type: 'next'; next: number } | { type: 'token'; hop: number };
 type CountMsg = { type: 'inc' } | { type: 'get'; replyTo: number } | { type: 'start' } | { type: 'count'; n: number };
-type FanMsg =
-  | { type: 'start' }
-  | { type: 'job'; round: number; n: number; replyTo: number }
-  | { type: 'done'; round: number; n: number };
+type FanMsg = { type: 'start' } | { type: 'job'; round: number; n: number; replyTo: number } | { type: 'done'; round: number; n: number };
 
 interface Probe {
   result?: number;
@@ -176,11 +171,16 @@ function runners(make: Make): Implementation['runners'] {
       const probe: Probe = {};
       const pool: number[] = [];
       for (let i = 0; i < workers; i++) {
-        pool.push(a.spawn((_self, msg) => {
-          if (msg.type === 'job') a.send(msg.replyTo, { type: 'done', round: msg.round, n: msg.n * 2 });
-        }));
+        pool.push(
+          a.spawn((_self, msg) => {
+            if (msg.type === 'job') a.send(msg.replyTo, { type: 'done', round: msg.round, n: msg.n * 2 });
+          }),
+        );
       }
-      let round = 0, pending = 0, replies = 0, sum = 0;
+      let round = 0,
+        pending = 0,
+        replies = 0,
+        sum = 0;
       const master = a.spawn((self, msg) => {
         if (msg.type === 'done') {
           if (msg.round !== round) throw new Error(`reply for round ${msg.round} during round ${round}`);

@@ -36,12 +36,24 @@ const SLOW: Record<string, (solution: string) => string> = {
   'busy-desk': (s) => s.replace(/export function startDesk\(([^)]*)\)([^{]*)\{/, 'export function startDesk($1)$2{\n  for (;;);'),
   'busy-ring': (s) => s.replace(/export function startRing\(([^)]*)\)([^{]*)\{/, 'export function startRing($1)$2{\n  for (;;);'),
   // Sleepers: blocked without using the CPU; the wall-clock cap (20 s) stops each.
-  'sleeper-desk': (s) => s.replace(/export function startDesk\(([^)]*)\)([^{]*)\{/, 'export function startDesk($1)$2{\n  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);'),
-  'sleeper-ring': (s) => s.replace(/export function startRing\(([^)]*)\)([^{]*)\{/, 'export function startRing($1)$2{\n  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);'),
+  'sleeper-desk': (s) =>
+    s.replace(
+      /export function startDesk\(([^)]*)\)([^{]*)\{/,
+      'export function startDesk($1)$2{\n  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);',
+    ),
+  'sleeper-ring': (s) =>
+    s.replace(
+      /export function startRing\(([^)]*)\)([^{]*)\{/,
+      'export function startRing($1)$2{\n  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);',
+    ),
   // Throws while loading: every test fails alike.
   thrower: (s) => `const table: Record<string, number> = {};\nconst broken = table.missing!.toFixed(2);\n${s}\nexport const unused = broken;`,
   // Correct but slow: each start burns ~0.3 s of CPU.
-  slow: (s) => s.replace(/export function startRing\(([^)]*)\)([^{]*)\{/, 'export function startRing($1)$2{\n  let x = 0;\n  for (let i = 0; i < 3e8; i++) x ^= i;\n  if (x === 42) throw new Error();'),
+  slow: (s) =>
+    s.replace(
+      /export function startRing\(([^)]*)\)([^{]*)\{/,
+      'export function startRing($1)$2{\n  let x = 0;\n  for (let i = 0; i < 3e8; i++) x ^= i;\n  if (x === 42) throw new Error();',
+    ),
   // A few hundred bytes of types that exhaust the type checker's budget.
   'typecheck-bomb': (s) => `type D = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'i' | 'j';
 type A = \`\${D}\${D}\${D}\${D}\`;
@@ -108,31 +120,39 @@ interface Scenario {
 }
 
 async function grader(paths: string[], out: string, extra: string[]): Promise<void> {
-  const r = await execa(process.execPath, [bin, 'grade', ...paths, '--exercise', 'ring', '--out', out, '--force', '--quiet', ...extra], { reject: false, all: true });
+  const r = await execa(process.execPath, [bin, 'grade', ...paths, '--exercise', 'ring', '--out', out, '--force', '--quiet', ...extra], {
+    reject: false,
+    all: true,
+  });
   if (r.exitCode !== 0) throw new Error(`grader exited ${r.exitCode}: ${(r.all ?? '').split('\n').slice(-5).join(' / ')}`);
 }
 
 /** One plain `vitest run` of the hidden tests per submission, `parallel` at a time, each capped (its whole process group killed). */
 async function naive(dirs: string[], parallel: number): Promise<void> {
   const queue = [...dirs];
-  await Promise.all(Array.from({ length: parallel }, async () => {
-    for (let d = queue.shift(); d !== undefined; d = queue.shift()) {
-      const child = spawn(process.execPath, [vitest, 'run', '--config', 'exercises/vitest.config.ts', 'exercises/ring/tests/hidden'], {
-        cwd: kitRoot, env: { ...process.env, MP_SUBMISSION: d, FORCE_COLOR: '0' }, stdio: 'ignore', detached: true,
-      });
-      const killGroup = () => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      };
-      const cap = setTimeout(killGroup, NAIVE_CAP_MS);
-      await new Promise((resolve) => child.once('exit', resolve));
-      clearTimeout(cap);
-      killGroup(); // a test worker left behind by a killed run must not burn the CPU of the next
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      for (let d = queue.shift(); d !== undefined; d = queue.shift()) {
+        const child = spawn(process.execPath, [vitest, 'run', '--config', 'exercises/vitest.config.ts', 'exercises/ring/tests/hidden'], {
+          cwd: kitRoot,
+          env: { ...process.env, MP_SUBMISSION: d, FORCE_COLOR: '0' },
+          stdio: 'ignore',
+          detached: true,
+        });
+        const killGroup = () => {
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+        };
+        const cap = setTimeout(killGroup, NAIVE_CAP_MS);
+        await new Promise((resolve) => child.once('exit', resolve));
+        clearTimeout(cap);
+        killGroup(); // a test worker left behind by a killed run must not burn the CPU of the next
+      }
+    }),
+  );
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -194,7 +214,9 @@ export const suite: Suite = {
       log('');
       log(table(['', 'wall (median)', 'range', 'CPU (median)', 'wall per submission'], rows, ['left', 'right', 'right', 'right', 'right']));
       const loads = [...samples.values()].flat().map((x) => x.load);
-      log(`load average (1 min) before each run: median ${median(loads).toFixed(1)}, ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} on ${cpus().length} cores (other workers share the machine)`);
+      log(
+        `load average (1 min) before each run: median ${median(loads).toFixed(1)}, ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} on ${cpus().length} cores (other workers share the machine)`,
+      );
       log('');
       const classRatio = med('class: grader --jobs 2', (x) => x.wallMs) / med('class: naive, 2 at a time', (x) => x.wallMs);
       const jobsSpeedup = med('class: grader --jobs 1', (x) => x.wallMs) / med('class: grader --jobs 2', (x) => x.wallMs);
@@ -207,8 +229,14 @@ export const suite: Suite = {
       log(`one submission alone: grader / naive = ${goal(aloneRatio, aloneRatio <= 1)} (goal ≤ 1.0×; without the canary ${aloneNoCanary.toFixed(2)}×)`);
       if (!ok) log('WRONG MARKS in a grader run: the figures above do not count');
       const file = await writeResults(quick ? 'grader-quick' : 'grader', {
-        at: new Date().toISOString(), node: process.version, cores: cpus().length, n, slow, rounds,
-        samples: Object.fromEntries(samples), ratios: { classRatio, jobsSpeedup, aloneRatio, aloneNoCanary, cpuRatio },
+        at: new Date().toISOString(),
+        node: process.version,
+        cores: cpus().length,
+        n,
+        slow,
+        rounds,
+        samples: Object.fromEntries(samples),
+        ratios: { classRatio, jobsSpeedup, aloneRatio, aloneNoCanary, cpuRatio },
       });
       log(`results: ${file}`);
       return { ok };

@@ -70,7 +70,8 @@ async function rawRoundTrips(n: number, inFlight: number, rounds: Rounds): Promi
     return await steady(rounds.warm, rounds.timed, async () => {
       const t0 = performance.now();
       await new Promise<void>((resolve) => {
-        let sent = 0, got = 0;
+        let sent = 0,
+          got = 0;
         const onReply = (): void => {
           got++;
           if (sent < n) worker.postMessage({ type: 'ping', n: sent++ });
@@ -100,7 +101,7 @@ async function kitOneWay(module: string, n: number, rounds: Rounds): Promise<num
         cluster.main.spawn(async (self) => {
           for (let i = 0; i < n; i++) self.send(counter, { type: 'hit', n: i });
           self.send(counter, { type: 'total', replyTo: self.ref });
-          resolve(await self.receive() as number);
+          resolve((await self.receive()) as number);
         });
       });
       const ms = performance.now() - t0;
@@ -120,15 +121,21 @@ async function kitRoundTrips(module: string, n: number, inFlight: number, rounds
     const each = Math.ceil(n / inFlight);
     return await steady(rounds.warm, rounds.timed, async () => {
       const t0 = performance.now();
-      await Promise.all(Array.from({ length: inFlight }, () => new Promise<void>((resolve, reject) => {
-        cluster.main.spawn(async (self) => {
-          for (let i = 0; i < each; i++) {
-            const r = await self.ask<{ n: number }>(echo, (replyTo) => ({ type: 'echo', n: i, replyTo }));
-            if (r.n !== i) reject(new Error('worker ask out of order'));
-          }
-          resolve();
-        });
-      })));
+      await Promise.all(
+        Array.from(
+          { length: inFlight },
+          () =>
+            new Promise<void>((resolve, reject) => {
+              cluster.main.spawn(async (self) => {
+                for (let i = 0; i < each; i++) {
+                  const r = await self.ask<{ n: number }>(echo, (replyTo) => ({ type: 'echo', n: i, replyTo }));
+                  if (r.n !== i) reject(new Error('worker ask out of order'));
+                }
+                resolve();
+              });
+            }),
+        ),
+      );
       return ((each * inFlight) / (performance.now() - t0)) * 1000;
     });
   } finally {
@@ -177,7 +184,9 @@ export const suite: Suite = {
       const kitSerial = await kitRoundTrips(prepared.bundle, trips / 4, 1, rounds);
       const rawSerial = await rawRoundTrips(trips / 4, 1, rounds);
 
-      log(`process kernel (${cold.level}): cold start to ready ${cold.ready.toFixed(0)} ms, to the first reply of a booted submission ${cold.firstReply.toFixed(0)} ms (median of ${quick ? 3 : 7})`);
+      log(
+        `process kernel (${cold.level}): cold start to ready ${cold.ready.toFixed(0)} ms, to the first reply of a booted submission ${cold.firstReply.toFixed(0)} ms (median of ${quick ? 3 : 7})`,
+      );
       log(`  goal: under 150 ms to the first reply … ${cold.firstReply < 150 ? 'PASS' : 'MISS'}`);
       log('');
       // The issue's baseline is raw per-message postMessage: ~0.53M msgs/s one way and ~37k
@@ -189,8 +198,12 @@ export const suite: Suite = {
         ['ask round trips/s, 100 in flight', kitTrips, 'per message, 100 in flight', rawTripsBatched, false],
         ['ask round trips/s, 1 in flight', kitSerial, 'per message, 1 in flight', rawSerial, false],
       ];
-      log(`steady state: one long-lived worker per row, median of ${rounds.timed} rounds after ${rounds.warm} untimed (kit and raw alike); one-way messages carry data ({ type: 'hit', n })`);
-      log(`${'across one worker-thread boundary'.padEnd(34)} ${'kit'.padStart(9)}   ${'raw postMessage'.padEnd(27)} ${'raw'.padStart(8)} ${'ratio'.padStart(7)}   goal ≥5× raw`);
+      log(
+        `steady state: one long-lived worker per row, median of ${rounds.timed} rounds after ${rounds.warm} untimed (kit and raw alike); one-way messages carry data ({ type: 'hit', n })`,
+      );
+      log(
+        `${'across one worker-thread boundary'.padEnd(34)} ${'kit'.padStart(9)}   ${'raw postMessage'.padEnd(27)} ${'raw'.padStart(8)} ${'ratio'.padStart(7)}   goal ≥5× raw`,
+      );
       for (const [what, kit, rawWhat, raw, goal] of rows) {
         const ratio = kit / raw;
         const verdict = goal ? (ratio >= 5 ? 'PASS' : 'MISS') : rawWhat.includes('100') ? '(same concurrency: information)' : '(latency: nothing to batch)';

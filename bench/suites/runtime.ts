@@ -9,9 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { handwrittenCopyingPeer, handwrittenPeer } from '../peers/handwritten.ts';
 import { nactPeer } from '../peers/nact.ts';
-import {
-  runtimeDeterministic, runtimeDeterministicAsync, runtimeDeterministicNoTrace, runtimeRealtime, runtimeRealtimeAsync,
-} from '../impls/runtime.ts';
+import { runtimeDeterministic, runtimeDeterministicAsync, runtimeDeterministicNoTrace, runtimeRealtime, runtimeRealtimeAsync } from '../impls/runtime.ts';
 import { prepare, summarise, timedRun, type Failure, type Measurement } from '../lib/measure.ts';
 import type { Suite, SuiteOptions, SuiteResult } from '../lib/suite.ts';
 import type { Implementation, Outcome, Params, Workload, WorkloadId } from '../lib/types.ts';
@@ -76,7 +74,8 @@ export class Results {
 
   /** a / b in the workload's own rate, or undefined when either is missing. */
   ratio(workload: WorkloadId, a: string, b: string, basis: Basis = 'wall'): number | undefined {
-    const x = this.rate(workload, a, basis), y = this.rate(workload, b, basis);
+    const x = this.rate(workload, a, basis),
+      y = this.rate(workload, b, basis);
     return x !== undefined && y !== undefined ? x / y : undefined;
   }
 }
@@ -104,7 +103,11 @@ export async function runSuite(options: SuiteOptions): Promise<Results> {
       const fixedScale = pair === undefined ? undefined : prepared.find((p) => p.impl.id === pair)?.scale;
       try {
         const { params, scale } = await prepare(workload, impl, {
-          runs, targetMs, warmups: options.quick ? 1 : 2, fixedScale, sizeFactor: options.quick ? 1 / 8 : 1,
+          runs,
+          targetMs,
+          warmups: options.quick ? 1 : 2,
+          fixedScale,
+          sizeFactor: options.quick ? 1 / 8 : 1,
         });
         prepared.push({ impl, params, scale, outcomes: [] });
       } catch (err) {
@@ -125,8 +128,10 @@ export async function runSuite(options: SuiteOptions): Promise<Results> {
       if (p.outcomes.length < runs) continue;
       const m = summarise(workload, p.impl, p.params, p.scale, p.outcomes);
       results.measurements.push(m);
-      options.log(`  ${workload.id.padEnd(11)} ${p.impl.label.padEnd(30)} ${rate(m.messagesPerSec).padStart(7)} msgs/s` +
-        `  (median of ${runs} interleaved runs, range ${rateRange(m)})`);
+      options.log(
+        `  ${workload.id.padEnd(11)} ${p.impl.label.padEnd(30)} ${rate(m.messagesPerSec).padStart(7)} msgs/s` +
+          `  (median of ${runs} interleaved runs, range ${rateRange(m)})`,
+      );
     }
     options.log(`  ${workload.id}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
@@ -140,15 +145,13 @@ export function rateRange(m: Measurement): string {
 }
 
 /** One goal: `value(basis)` is compared with `target` on both bases. */
-function judge(
-  goal: string, info: boolean, target: number,
-  value: (basis: Basis) => number | undefined, show: (v: number) => string,
-): Goal {
+function judge(goal: string, info: boolean, target: number, value: (basis: Basis) => number | undefined, show: (v: number) => string): Goal {
   const at = (basis: Basis) => {
     const v = value(basis);
     return { text: v === undefined ? 'not measured' : show(v), pass: v === undefined ? undefined : v >= target };
   };
-  const wall = at('wall'), cpu = at('cpu');
+  const wall = at('wall'),
+    cpu = at('cpu');
   return { goal, info, measured: wall.text, pass: wall.pass, cpuMeasured: cpu.text, cpuPass: cpu.pass };
 }
 
@@ -162,15 +165,27 @@ export function goals(r: Results): Goal[] {
     for (const w of ['ping-pong', 'thread-ring'] as const) {
       const unit = w === 'ping-pong' ? 'round trips/s' : 'hops/s';
       const reference = ERLANG_REFERENCE[w];
-      out.push(judge(`${w} real-time ≥ ${rate(reference)} ${unit} (Erlang reference)${s.tag}`, s.info, reference,
-        (basis) => r.rate(w, s.rt, basis), (v) => `${rate(v)} ${unit}`));
-      out.push(judge(`${w} real-time ≥ 10× nact${s.tag}`, s.info, 10,
-        (basis) => r.ratio(w, s.rt, nactPeer.id, basis), ratio));
-      out.push(judge(`${w} real-time ≥ 0.3× hand-written${s.tag}`, s.info, 0.3,
-        (basis) => r.ratio(w, s.rt, handwrittenPeer.id, basis), ratio));
+      out.push(
+        judge(
+          `${w} real-time ≥ ${rate(reference)} ${unit} (Erlang reference)${s.tag}`,
+          s.info,
+          reference,
+          (basis) => r.rate(w, s.rt, basis),
+          (v) => `${rate(v)} ${unit}`,
+        ),
+      );
+      out.push(judge(`${w} real-time ≥ 10× nact${s.tag}`, s.info, 10, (basis) => r.ratio(w, s.rt, nactPeer.id, basis), ratio));
+      out.push(judge(`${w} real-time ≥ 0.3× hand-written${s.tag}`, s.info, 0.3, (basis) => r.ratio(w, s.rt, handwrittenPeer.id, basis), ratio));
       if (!s.info) {
-        out.push(judge(`${w} real-time ≥ 0.3× hand-written + copy/freeze (same isolation)`, true, 0.3,
-          (basis) => r.ratio(w, s.rt, handwrittenCopyingPeer.id, basis), ratio));
+        out.push(
+          judge(
+            `${w} real-time ≥ 0.3× hand-written + copy/freeze (same isolation)`,
+            true,
+            0.3,
+            (basis) => r.ratio(w, s.rt, handwrittenCopyingPeer.id, basis),
+            ratio,
+          ),
+        );
       }
     }
     if (!s.info) {
@@ -178,24 +193,59 @@ export function goals(r: Results): Goal[] {
       for (const w of ['ping-pong', 'thread-ring'] as const) {
         const unit = w === 'ping-pong' ? 'round trips/s' : 'hops/s';
         const reference = ERLANG_REFERENCE[w];
-        out.push(judge(`${w} deterministic+trace ≥ ${rate(reference)} ${unit} (Erlang +S1 reference)`, false, reference,
-          (basis) => r.rate(w, s.det, basis), (v) => `${rate(v)} ${unit}`));
+        out.push(
+          judge(
+            `${w} deterministic+trace ≥ ${rate(reference)} ${unit} (Erlang +S1 reference)`,
+            false,
+            reference,
+            (basis) => r.rate(w, s.det, basis),
+            (v) => `${rate(v)} ${unit}`,
+          ),
+        );
       }
       for (const w of workloads) {
-        out.push(judge(`${w.id} default trace costs ≤ 1.3× of trace: false`, false, 1 / 1.3,
-          (basis) => r.ratio(w.id, s.det, runtimeDeterministicNoTrace.id, basis), (v) => `${(1 / v).toFixed(2)}×`));
+        out.push(
+          judge(
+            `${w.id} default trace costs ≤ 1.3× of trace: false`,
+            false,
+            1 / 1.3,
+            (basis) => r.ratio(w.id, s.det, runtimeDeterministicNoTrace.id, basis),
+            (v) => `${(1 / v).toFixed(2)}×`,
+          ),
+        );
       }
       for (const w of ['ping-pong', 'thread-ring'] as const) {
-        out.push(judge(`${w} async receive loop ≥ 0.7× behaviour, real-time`, false, 0.7,
-          (basis) => r.ratio(w, runtimeRealtimeAsync.id, runtimeRealtime.id, basis), ratio));
-        out.push(judge(`${w} async receive loop ≥ 0.7× behaviour, deterministic+trace`, false, 0.7,
-          (basis) => r.ratio(w, runtimeDeterministicAsync.id, runtimeDeterministic.id, basis), ratio));
+        out.push(
+          judge(
+            `${w} async receive loop ≥ 0.7× behaviour, real-time`,
+            false,
+            0.7,
+            (basis) => r.ratio(w, runtimeRealtimeAsync.id, runtimeRealtime.id, basis),
+            ratio,
+          ),
+        );
+        out.push(
+          judge(
+            `${w} async receive loop ≥ 0.7× behaviour, deterministic+trace`,
+            false,
+            0.7,
+            (basis) => r.ratio(w, runtimeDeterministicAsync.id, runtimeDeterministic.id, basis),
+            ratio,
+          ),
+        );
       }
     }
     for (const w of workloads) {
       if (!r.get(w.id, s.rt) && !r.get(w.id, s.det)) continue;
-      out.push(judge(`${w.id} deterministic ≥ real-time / 3${s.tag}`, s.info, 1 / 3,
-        (basis) => r.ratio(w.id, s.det, s.rt, basis), (v) => `det = ${ratio(v)} real-time`));
+      out.push(
+        judge(
+          `${w.id} deterministic ≥ real-time / 3${s.tag}`,
+          s.info,
+          1 / 3,
+          (basis) => r.ratio(w.id, s.det, s.rt, basis),
+          (v) => `det = ${ratio(v)} real-time`,
+        ),
+      );
     }
   }
   return out;
@@ -250,12 +300,7 @@ export function renderGoals(list: readonly Goal[]): string {
   const rows = (gs: readonly Goal[]) => gs.map((g) => [mark(g.pass), g.goal, g.measured, mark(g.cpuPass), g.cpuMeasured]);
   return [
     'Goals (behaviour style, the fast path), judged on msgs/s (wall clock) and, as a check, on msgs/CPU-s:',
-    table(['wall', 'goal', 'measured', 'CPU', 'measured (CPU time)'], [
-      ...rows(main),
-      null,
-      ...rows(extra),
-      ...rows(asyncStyle),
-    ]),
+    table(['wall', 'goal', 'measured', 'CPU', 'measured (CPU time)'], [...rows(main), null, ...rows(extra), ...rows(asyncStyle)]),
     'Below the middle line: informational, not goals of the issue (isolation-matched baseline, async-loop style).',
   ].join('\n');
 }
@@ -265,7 +310,12 @@ export async function runtimeFingerprint(): Promise<string> {
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'runtime');
   const hash = createHash('sha256');
   const files = (await readdir(dir)).filter((f) => f.endsWith('.ts')).sort();
-  for (const f of files) hash.update(f).update('\0').update(await readFile(join(dir, f))).update('\0');
+  for (const f of files)
+    hash
+      .update(f)
+      .update('\0')
+      .update(await readFile(join(dir, f)))
+      .update('\0');
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -281,7 +331,7 @@ export const suite: Suite = {
     log('');
     log(render(results));
     log('');
-    log('÷nact, ÷hand, ÷hand+copy: this row\'s rate over nact\'s / the hand-written loop\'s / the hand-written loop with');
+    log("÷nact, ÷hand, ÷hand+copy: this row's rate over nact's / the hand-written loop's / the hand-written loop with");
     log('copy-on-send (the isolation this runtime gives). det÷rt: deterministic over real-time, same style.');
     log('± = (slowest − fastest) / median of the timed runs; range: slowest–fastest msgs/s. msgs/CPU-s: per CPU second of the process (GC threads');
     log('included), a check on msgs/s when other work shares the machine. Sizes differ per row where calibration');
@@ -290,8 +340,7 @@ export const suite: Suite = {
     if (busy) log(busy);
     const truncated = results.measurements.filter((m) => (m.traceTruncated ?? 0) > 0);
     for (const m of truncated) {
-      log(`WARNING: ${m.workload} / ${m.label}: the trace hit its event limit (${m.traceTruncated} events cut): ` +
-        'its time includes trimming the trace.');
+      log(`WARNING: ${m.workload} / ${m.label}: the trace hit its event limit (${m.traceTruncated} events cut): ` + 'its time includes trimming the trace.');
     }
     for (const f of results.failures) log(`FAILED: ${f.workload} / ${f.label}: ${f.error}`);
     log('');

@@ -25,7 +25,12 @@ export async function idleBytes(style: 'behaviour' | 'async loop', mode: Mode, n
   const refs: Ref[] = [];
   for (let i = 0; i < n; i++) {
     if (style === 'behaviour') refs.push(system.spawn(behavior(() => {})));
-    else refs.push(system.spawn(async (self) => { for (;;) await self.receive(); }));
+    else
+      refs.push(
+        system.spawn(async (self) => {
+          for (;;) await self.receive();
+        }),
+      );
   }
   await system.runUntilIdle();
   gc();
@@ -36,7 +41,15 @@ export async function idleBytes(style: 'behaviour' | 'async loop', mode: Mode, n
   return bytes;
 }
 
-interface RingRow { impl: string; actors: number; hops: number; runs: number[]; median: number; min: number; max: number }
+interface RingRow {
+  impl: string;
+  actors: number;
+  hops: number;
+  runs: number[];
+  median: number;
+  min: number;
+  max: number;
+}
 
 export const suite: Suite = {
   name: 'scale',
@@ -58,13 +71,32 @@ export const suite: Suite = {
       }
       sizes.forEach((p, i) => {
         const t = times[i]!;
-        rows.push({ impl: impl.label, actors: p.actors, hops, runs: t, median: (hops / median(t)) * 1000, min: (hops / Math.max(...t)) * 1000, max: (hops / Math.min(...t)) * 1000 });
+        rows.push({
+          impl: impl.label,
+          actors: p.actors,
+          hops,
+          runs: t,
+          median: (hops / median(t)) * 1000,
+          min: (hops / Math.max(...t)) * 1000,
+          max: (hops / Math.min(...t)) * 1000,
+        });
       });
     }
-    log(table(['implementation', 'ring', 'hops/s (median)', 'range', 'of 100-ring'], rows.map((r) => {
-      const small = rows.find((x) => x.impl === r.impl && x.actors === 100)!;
-      return [r.impl, `${r.actors.toLocaleString('en')} actors`, rate(r.median), `${rate(r.min)}–${rate(r.max)}`, `${(r.median / small.median).toFixed(2)}×`];
-    })));
+    log(
+      table(
+        ['implementation', 'ring', 'hops/s (median)', 'range', 'of 100-ring'],
+        rows.map((r) => {
+          const small = rows.find((x) => x.impl === r.impl && x.actors === 100)!;
+          return [
+            r.impl,
+            `${r.actors.toLocaleString('en')} actors`,
+            rate(r.median),
+            `${rate(r.min)}–${rate(r.max)}`,
+            `${(r.median / small.median).toFixed(2)}×`,
+          ];
+        }),
+      ),
+    );
     const n = quick ? 20_000 : 100_000;
     const memory: { style: string; mode: Mode; bytes: number }[] = [];
     for (const style of ['behaviour', 'async loop'] as const) {
@@ -72,7 +104,12 @@ export const suite: Suite = {
     }
     log('');
     log(`Heap held by an idle process (${n.toLocaleString('en')} of them, after a full GC):`);
-    log(table(['style', 'mode', 'bytes per process'], memory.map((m) => [m.style, m.mode, m.bytes.toFixed(0)])));
+    log(
+      table(
+        ['style', 'mode', 'bytes per process'],
+        memory.map((m) => [m.style, m.mode, m.bytes.toFixed(0)]),
+      ),
+    );
     const seconds = (performance.now() - started) / 1000;
     const path = await writeResults(quick ? 'scale-quick' : 'scale', { suite: 'scale', quick, environment: environment(), seconds, ring: rows, memory });
     log(`Suite took ${seconds.toFixed(1)} s. Results: ${path}`);

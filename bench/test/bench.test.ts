@@ -34,8 +34,7 @@ describe('every workload on every implementation, tiny size', () => {
 
 describe('a wrong result cannot report a number', () => {
   const ok = (result: number, detail?: number): Outcome => ({ result, detail, ms: 1 });
-  const rejects = <K extends Parameters<typeof runChecked>[0]['id']>(w: Workload<K>, o: Outcome) =>
-    expect(() => w.check(w.tiny, o)).toThrow(CheckError);
+  const rejects = <K extends Parameters<typeof runChecked>[0]['id']>(w: Workload<K>, o: Outcome) => expect(() => w.check(w.tiny, o)).toThrow(CheckError);
 
   it('ping-pong counts round trips', () => {
     expect(() => pingPong.check({ roundTrips: 50 }, ok(50))).not.toThrow();
@@ -123,9 +122,20 @@ describe('measurement and goals', () => {
   it('renders one table row per measurement', () => {
     const r = new Results();
     r.measurements.push({
-      workload: 'counting', impl: 'runtime-rt', label: 'runtime real-time', params: { messages: 10 }, scale: 1,
-      messages: 12, units: 12, unit: 'msgs', runsMs: [1, 2, 3], medianMs: 2, minMs: 1, spread: 1,
-      messagesPerSec: 6000, unitsPerSec: 6000,
+      workload: 'counting',
+      impl: 'runtime-rt',
+      label: 'runtime real-time',
+      params: { messages: 10 },
+      scale: 1,
+      messages: 12,
+      units: 12,
+      unit: 'msgs',
+      runsMs: [1, 2, 3],
+      medianMs: 2,
+      minMs: 1,
+      spread: 1,
+      messagesPerSec: 6000,
+      unitsPerSec: 6000,
     });
     r.failures.push({ workload: 'counting', impl: 'nact', label: 'nact 7.6.2', error: 'boom' });
     const text = render(r);

@@ -72,11 +72,20 @@ try {
     for (const [exercise, versions] of plan) {
       for (const v of versions) {
         // The kit's labels of a mutant are not the student's: leave them out.
-        const text = source(exercise, v).split('\n').filter((l) => !/^\/\/ (MUTANT|Reference solution for the .* with one mistake)/.test(l)).join('\n');
+        const text = source(exercise, v)
+          .split('\n')
+          .filter((l) => !/^\/\/ (MUTANT|Reference solution for the .* with one mistake)/.test(l))
+          .join('\n');
         writeFileSync(join(pack, FILE[exercise]!), text);
         let out = '';
         try {
-          out = execFileSync('npm', ['test', '--', exercise], { cwd: pack, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+          out = execFileSync('npm', ['test', '--', exercise], {
+            cwd: pack,
+            env,
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'pipe'],
+            maxBuffer: 64 * 1024 * 1024,
+          });
         } catch (err) {
           out = String((err as { stdout?: string }).stdout ?? '');
         }

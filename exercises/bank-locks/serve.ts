@@ -13,9 +13,12 @@ import type { BankConfig, BankMsg, BankOps, Memory } from './protocol.ts';
 
 function taskName(req: Exclude<BankMsg, { type: 'inspect' }>, n: number): string {
   switch (req.type) {
-    case 'transfer': return `transfer ${req.tx} #${n}`;
-    case 'audit': return `audit #${n}`;
-    default: return `${req.type} ${req.account} #${n}`;
+    case 'transfer':
+      return `transfer ${req.tx} #${n}`;
+    case 'audit':
+      return `audit #${n}`;
+    default:
+      return `${req.type} ${req.account} #${n}`;
   }
 }
 
@@ -24,30 +27,41 @@ export function serveBank<B>(ops: BankOps<B>): (self: Context<never>, config: Ba
   return (self, config) => {
     const memory = new SharedMemory();
     const bank = ops.open(config);
-    return self.spawn<BankMsg>(async (me) => {
-      for (let n = 1; ; n++) {
-        const req = await me.receive();
-        if (req.type === 'inspect') {
-          memory.sweep();
-          const reply: Memory = { type: 'memory', snapshot: memory.snapshot() };
-          me.send(req.replyTo, reply);
-          continue;
+    return self.spawn<BankMsg>(
+      async (me) => {
+        for (let n = 1; ; n++) {
+          const req = await me.receive();
+          if (req.type === 'inspect') {
+            memory.sweep();
+            const reply: Memory = { type: 'memory', snapshot: memory.snapshot() };
+            me.send(req.replyTo, reply);
+            continue;
+          }
+          const name = taskName(req, n);
+          me.spawn(
+            async (task: Context<never>) => {
+              const reply = await memory.run<unknown>(task, name, async (t): Promise<unknown> => {
+                await t.yield(); // a thread starts when the scheduler lets it: tasks begin in any order
+                switch (req.type) {
+                  case 'deposit':
+                    return ops.deposit(t, bank, req.account, req.amount);
+                  case 'withdraw':
+                    return ops.withdraw(t, bank, req.account, req.amount);
+                  case 'balance':
+                    return ops.balance(t, bank, req.account);
+                  case 'transfer':
+                    return ops.transfer(t, bank, { tx: req.tx, from: req.from, to: req.to, amount: req.amount });
+                  case 'audit':
+                    return ops.audit(t, bank);
+                }
+              });
+              task.send(req.replyTo as Ref<unknown>, reply);
+            },
+            { name },
+          );
         }
-        const name = taskName(req, n);
-        me.spawn(async (task: Context<never>) => {
-          const reply = await memory.run<unknown>(task, name, async (t): Promise<unknown> => {
-            await t.yield(); // a thread starts when the scheduler lets it: tasks begin in any order
-            switch (req.type) {
-              case 'deposit': return ops.deposit(t, bank, req.account, req.amount);
-              case 'withdraw': return ops.withdraw(t, bank, req.account, req.amount);
-              case 'balance': return ops.balance(t, bank, req.account);
-              case 'transfer': return ops.transfer(t, bank, { tx: req.tx, from: req.from, to: req.to, amount: req.amount });
-              case 'audit': return ops.audit(t, bank);
-            }
-          });
-          task.send(req.replyTo as Ref<unknown>, reply);
-        }, { name });
-      }
-    }, { name: 'bank' });
+      },
+      { name: 'bank' },
+    );
   };
 }

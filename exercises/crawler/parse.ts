@@ -8,7 +8,11 @@ import type { Page } from './protocol.ts';
 
 export class ParseError extends Error {
   override name = 'ParseError';
-  constructor(readonly url: string, readonly offset: number, what: string) {
+  constructor(
+    readonly url: string,
+    readonly offset: number,
+    what: string,
+  ) {
     super(`cannot parse ${url}: ${what} at offset ${offset}`);
   }
 }

@@ -40,10 +40,10 @@ export async function benchMultikernel(options: BenchOptions = {}): Promise<{ ro
     if (!existsSync(monitor)) throw new Error(`${monitor} not found: pass the folder that holds multikernel/monitor.ts`);
     // One module for the worker kernels: the submission's entry point and the load generator.
     const entry = join(work, 'bench-entry.ts');
-    writeFileSync(entry, [
-      `export { startMonitor } from ${JSON.stringify(monitor)};`,
-      `export { runLoad } from ${JSON.stringify(join(here, 'bench', 'load.ts'))};`,
-    ].join('\n'));
+    writeFileSync(
+      entry,
+      [`export { startMonitor } from ${JSON.stringify(monitor)};`, `export { runLoad } from ${JSON.stringify(join(here, 'bench', 'load.ts'))};`].join('\n'),
+    );
     const prepared = await prepareBundle(entry, root, join(work, 'out'));
     if (!prepared.ok) throw new Error(`${submission} does not bundle: ${prepared.errors.map((e) => `${e.file}:${e.line}: ${e.message}`).join('; ')}`);
     const rows: MultikernelRow[] = [];
@@ -51,7 +51,9 @@ export async function benchMultikernel(options: BenchOptions = {}): Promise<{ ro
     const duration = options.quick ? 150 : 600;
     for (const n of options.kernels ?? [1, 2, 4]) {
       const row = await measure(prepared.bundle, n, duration);
-      options.log?.(`  ${String(n).padStart(2)} kernels: ${Math.round(row.readsPerSec).toLocaleString('en')} local reads/s, ${Math.round(row.updatesPerSec).toLocaleString('en')} updates/s`);
+      options.log?.(
+        `  ${String(n).padStart(2)} kernels: ${Math.round(row.readsPerSec).toLocaleString('en')} local reads/s, ${Math.round(row.updatesPerSec).toLocaleString('en')} updates/s`,
+      );
       rows.push(row);
     }
     return { rows };
@@ -65,8 +67,11 @@ export function tableLines(rows: readonly MultikernelRow[]): string[] {
   const base = rows[0]!;
   return [
     'kernels  local reads/s   ×1 kernel   updates/s   ×1 kernel',
-    ...rows.map((r) => `${String(r.kernels).padStart(7)}  ${Math.round(r.readsPerSec).toLocaleString('en').padStart(13)}  ${(r.readsPerSec / base.readsPerSec).toFixed(2).padStart(9)}×  ` +
-      `${Math.round(r.updatesPerSec).toLocaleString('en').padStart(9)}  ${(r.updatesPerSec / base.updatesPerSec).toFixed(2).padStart(9)}×`),
+    ...rows.map(
+      (r) =>
+        `${String(r.kernels).padStart(7)}  ${Math.round(r.readsPerSec).toLocaleString('en').padStart(13)}  ${(r.readsPerSec / base.readsPerSec).toFixed(2).padStart(9)}×  ` +
+        `${Math.round(r.updatesPerSec).toLocaleString('en').padStart(9)}  ${(r.updatesPerSec / base.updatesPerSec).toFixed(2).padStart(9)}×`,
+    ),
   ];
 }
 
@@ -82,9 +87,18 @@ async function measure(bundle: string, n: number, duration: number): Promise<Mul
 
     /** Requests per second, summed over the kernels (each measured on its own clock). */
     const run = async (kind: LoadConfig['kind'], ms: number, window: number): Promise<number> => {
-      const all = Promise.all(kernels.map((k, i) => cluster.start<{ ops: number; ms: number; failed: number }>(k, 'runLoad', {
-        monitor: monitors[i]!, kind, duration: ms, window, pages: 64, kernel: k,
-      } satisfies LoadConfig)));
+      const all = Promise.all(
+        kernels.map((k, i) =>
+          cluster.start<{ ops: number; ms: number; failed: number }>(k, 'runLoad', {
+            monitor: monitors[i]!,
+            kind,
+            duration: ms,
+            window,
+            pages: 64,
+            kernel: k,
+          } satisfies LoadConfig),
+        ),
+      );
       let timer: ReturnType<typeof setTimeout> | undefined;
       const stuck = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`${kind}s on ${n} kernels were still unanswered ${ms + 10_000} ms after they began`)), ms + 10_000);

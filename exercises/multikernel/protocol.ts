@@ -114,8 +114,7 @@ export const Committed = z.object({ type: z.literal('committed'), seq: z.number(
 export type Committed = z.infer<typeof Committed>;
 
 /** Everything a monitor may receive (DOWN comes from `self.monitor`). */
-export type MonitorMessage =
-  | ClientRequest | Peers | Submit | Outcome | Prepare | Prepared | Commit | Committed | DownMessage;
+export type MonitorMessage = ClientRequest | Peers | Submit | Outcome | Prepare | Prepared | Commit | Committed | DownMessage;
 
 // ---- The entry point ----------------------------------------------------------------------
 

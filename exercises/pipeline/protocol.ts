@@ -11,10 +11,7 @@ import { z } from 'zod';
 import { refOf, type Context, type Ref } from '#runtime';
 
 /** An ArrayBuffer (a block of bytes that can be *transferred*: moved, not copied). */
-const Bytes = z.custom<ArrayBuffer>(
-  (v) => v instanceof ArrayBuffer || Object.prototype.toString.call(v) === '[object ArrayBuffer]',
-  'expected an ArrayBuffer',
-);
+const Bytes = z.custom<ArrayBuffer>((v) => v instanceof ArrayBuffer || Object.prototype.toString.call(v) === '[object ArrayBuffer]', 'expected an ArrayBuffer');
 
 // ---- Downstream: from the source, through every stage, to the sink ------------------------
 

@@ -35,7 +35,8 @@ export function runnerId(exercise: string, index: number): string {
 
 /** Passes when check/result.json (written by `npm run check`) says test `id` passed. */
 export function passedCommand(id: string): string {
-  const script = 'let r;try{r=require("./check/result.json")}catch{process.exit(1)}' +
+  const script =
+    'let r;try{r=require("./check/result.json")}catch{process.exit(1)}' +
     'const t=r.exercises.flatMap((e)=>e.tests).find((t)=>t.id===process.argv[1]);process.exit(t&&t.status==="passed"?0:1)';
   return `node --input-type=commonjs -e '${script}' ${id}`;
 }
@@ -45,7 +46,8 @@ export function studentWorkflow(exercises: readonly WorkflowExercise[]): string 
   const runners: string[] = [];
   for (const ex of exercises) {
     ex.tests.forEach((t, i) => {
-      if (!Number.isInteger(t.points) || t.points < 0) throw new Error(`${t.id}: Classroom's command grader counts whole points only, the manifest gives ${t.points}`);
+      if (!Number.isInteger(t.points) || t.points < 0)
+        throw new Error(`${t.id}: Classroom's command grader counts whole points only, the manifest gives ${t.points}`);
       if (!/^[a-z0-9][a-z0-9.-]*$/.test(t.id)) throw new Error(`${t.id}: a test id must be lower-case letters, digits, dots and dashes`);
       const runner = runnerId(ex.id, i);
       runners.push(runner);

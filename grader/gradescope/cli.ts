@@ -39,7 +39,8 @@ export async function gradescope(args: string[]): Promise<number> {
   });
   if (positionals.length > 0) throw new UserError(`gradescope takes no paths (got "${positionals[0]}"); use --out FILE`);
   const hidden = values['hidden-visibility'] as string;
-  if (!(HiddenVisibility as readonly string[]).includes(hidden)) throw new UserError(`--hidden-visibility must be one of ${HiddenVisibility.join(', ')}, got "${hidden}"`);
+  if (!(HiddenVisibility as readonly string[]).includes(hidden))
+    throw new UserError(`--hidden-visibility must be one of ${HiddenVisibility.join(', ')}, got "${hidden}"`);
   const built = await buildGradescopeBundle({
     out: values.out as string,
     exercises: values.exercise as string[] | undefined,
@@ -49,10 +50,15 @@ export async function gradescope(args: string[]): Promise<number> {
   });
   const mb = (built.bytes / 1024 / 1024).toFixed(1);
   console.log(`Gradescope autograder: ${relative(process.cwd(), built.zip) || built.zip} (${mb} MB; exercises: ${built.config.exercises.join(', ')})`);
-  console.log(built.missing.length === 0
-    ? `npm packages: ${built.packages} carried, setup.sh installs them offline`
-    : `npm packages: ${built.packages} carried; not in your npm cache, so setup.sh downloads them: ${built.missing.join(', ')}`);
-  if (built.config.allowWeakSandbox) console.log('warning: --allow-weak-sandbox: where Gradescope\'s container cannot close the network, student code will reach it (every report says so)');
-  console.log('Upload it on Gradescope: Configure Autograder → Zip file upload (Ubuntu base image, 2 GB memory, 10 min timeout); the settings are in the zip\'s README.md.');
+  console.log(
+    built.missing.length === 0
+      ? `npm packages: ${built.packages} carried, setup.sh installs them offline`
+      : `npm packages: ${built.packages} carried; not in your npm cache, so setup.sh downloads them: ${built.missing.join(', ')}`,
+  );
+  if (built.config.allowWeakSandbox)
+    console.log("warning: --allow-weak-sandbox: where Gradescope's container cannot close the network, student code will reach it (every report says so)");
+  console.log(
+    "Upload it on Gradescope: Configure Autograder → Zip file upload (Ubuntu base image, 2 GB memory, 10 min timeout); the settings are in the zip's README.md.",
+  );
   return 0;
 }

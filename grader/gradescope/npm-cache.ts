@@ -109,7 +109,10 @@ export function withResolved(lock: Lock): Lock {
 
 /** Where npm's cache keeps the content whose integrity is `integrity` (the strongest hash it names). */
 export function cachePath(integrity: string): string {
-  const hashes = integrity.trim().split(/\s+/).map((h) => h.split('-'));
+  const hashes = integrity
+    .trim()
+    .split(/\s+/)
+    .map((h) => h.split('-'));
   const [algo, b64] = hashes.find(([a]) => a === 'sha512') ?? hashes[0]!;
   const hex = Buffer.from(b64!, 'base64').toString('hex');
   return join('content-v2', algo!, hex.slice(0, 2), hex.slice(2, 4), hex.slice(4));
@@ -117,12 +120,15 @@ export function cachePath(integrity: string): string {
 
 /** Whether `data` has the integrity the lock names (every hash given must match). */
 export function matchesIntegrity(data: Buffer, integrity: string): boolean {
-  return integrity.trim().split(/\s+/).every((h) => {
-    const dash = h.indexOf('-');
-    const algo = h.slice(0, dash);
-    if (!['sha512', 'sha384', 'sha256', 'sha1'].includes(algo)) return false;
-    return createHash(algo).update(data).digest('base64') === h.slice(dash + 1);
-  });
+  return integrity
+    .trim()
+    .split(/\s+/)
+    .every((h) => {
+      const dash = h.indexOf('-');
+      const algo = h.slice(0, dash);
+      if (!['sha512', 'sha384', 'sha256', 'sha1'].includes(algo)) return false;
+      return createHash(algo).update(data).digest('base64') === h.slice(dash + 1);
+    });
 }
 
 /** The lecturer's npm cache folder (`npm config get cache`), with its `_cacache`. */

@@ -26,7 +26,10 @@ export const NPM: PinnedTarball = {
 
 /** A sha512 integrity as the hex digest `sha512sum` prints. */
 export function sha512Hex(integrity: string): string {
-  const b64 = integrity.split(/\s+/).find((h) => h.startsWith('sha512-'))?.slice('sha512-'.length);
+  const b64 = integrity
+    .split(/\s+/)
+    .find((h) => h.startsWith('sha512-'))
+    ?.slice('sha512-'.length);
   if (!b64) throw new Error(`no sha512 in integrity "${integrity}"`);
   return Buffer.from(b64, 'base64').toString('hex');
 }

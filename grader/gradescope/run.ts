@@ -41,7 +41,8 @@ export async function runSubmission(root: string, config: BundleConfig, log: (li
     log(`the upload holds ${names.length} submissions: ${names.join(', ')}`);
     const results = GradescopeSpecResults.parse({
       score: 0,
-      output: `Your upload holds ${names.length} separate submissions (${names.join(', ')}), so it was not graded. ` +
+      output:
+        `Your upload holds ${names.length} separate submissions (${names.join(', ')}), so it was not graded. ` +
         'Upload exactly one: the submission.zip that `npm run submit` writes, or the files it holds.',
       output_format: 'md',
       visibility: 'visible',
@@ -66,11 +67,15 @@ export async function runSubmission(root: string, config: BundleConfig, log: (li
     });
     const result = summary.results[0];
     if (!result) throw new Error(`the grader found no submission in ${submission}`);
-    log(`${result.student}: ${isWithheld(result) ? 'grading error' : `${result.total.score}/${result.total.max}`} · sandbox ${result.sandbox.level} · kit ${result.kit.version} · ${(result.durationMs / 1000).toFixed(1)} s`);
+    log(
+      `${result.student}: ${isWithheld(result) ? 'grading error' : `${result.total.score}/${result.total.max}`} · sandbox ${result.sandbox.level} · kit ${result.kit.version} · ${(result.durationMs / 1000).toFixed(1)} s`,
+    );
     for (const w of result.warnings) log(`warning: ${w}`);
     if (isWithheld(result)) {
       const e = result.exercises.find((x) => x.status === 'error')!;
-      log(`GRADING ERROR (${e.id}): ${e.reason ?? 'the grading machinery failed'}. No results.json: Gradescope shows this submission as not graded; rerun it once the cause is fixed.`);
+      log(
+        `GRADING ERROR (${e.id}): ${e.reason ?? 'the grading machinery failed'}. No results.json: Gradescope shows this submission as not graded; rerun it once the cause is fixed.`,
+      );
       return { code: 3 };
     }
     const dir = studentFolder(out, result.student);

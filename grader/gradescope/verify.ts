@@ -21,9 +21,13 @@ export async function verifyHost(config: Pick<BundleConfig, 'exercises' | 'allow
     if (netns !== null) {
       log('sandbox: the fallback level still closes the network (a network namespace per kernel); every report says the level');
     } else if (config.allowWeakSandbox) {
-      log('sandbox: WARNING: student code can reach the network here; this bundle was built with --allow-weak-sandbox, so grading goes on, and every report says so');
+      log(
+        'sandbox: WARNING: student code can reach the network here; this bundle was built with --allow-weak-sandbox, so grading goes on, and every report says so',
+      );
     } else {
-      log('sandbox: REFUSED: student code could reach the network here. Give the container user namespaces (see "Grading at scale" in the kit README), or rebuild the bundle with --allow-weak-sandbox to accept that.');
+      log(
+        'sandbox: REFUSED: student code could reach the network here. Give the container user namespaces (see "Grading at scale" in the kit README), or rebuild the bundle with --allow-weak-sandbox to accept that.',
+      );
       return false;
     }
   }

@@ -108,7 +108,9 @@ async function readZipEntry(zip: ZipFile, entry: Entry, maxBytes: number): Promi
   const data = await readBounded(stream, maxBytes, (err) => {
     const message = err instanceof Error ? err.message : '';
     if (message.startsWith('too many bytes')) {
-      return new IntakeFatal('The archive is damaged or crafted: a file unpacks to more data than the archive says, which is how archive bombs look, so it was not read.');
+      return new IntakeFatal(
+        'The archive is damaged or crafted: a file unpacks to more data than the archive says, which is how archive bombs look, so it was not read.',
+      );
     }
     if (message.startsWith('not enough bytes')) return new EntryError('it is damaged: it holds less data than the archive says.');
     return new EntryError('it is damaged and could not be unpacked.');

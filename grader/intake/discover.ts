@@ -178,7 +178,8 @@ function dedupe(sources: SubmissionSource[], skipped: DiscoverResult['skipped'])
       byStudent.set(key, s);
       continue;
     }
-    const same = first.student === s.student ? `the same student id "${s.student}"` : `"${s.student}", the same id as "${first.student}" apart from letter case`;
+    const same =
+      first.student === s.student ? `the same student id "${s.student}"` : `"${s.student}", the same id as "${first.student}" apart from letter case`;
     const reason = `a second submission for ${same} was not graded: ${path.basename(s.path)} (graded: ${path.basename(first.path)})`;
     skipped.push({ path: s.path, reason });
     byStudent.set(key, { ...first, duplicates: [...(first.duplicates ?? []), reason] });

@@ -124,7 +124,12 @@ export async function selectWanted(listing: Listing, wanted: CheckedWanted, limi
 /** "" (the top level) or "folder/" for the one wrapper folder holding the most wanted paths. */
 function chooseRoot(present: Set<string>, topFolders: Set<string>, wanted: CheckedWanted, notes: Notes): string {
   // A wanted file counts in place, or loose at that root (`bank.ts` for `bank/bank.ts`).
-  const score = (prefix: string): number => wanted.all.filter((w) => present.has(prefix + w) || (present.has(prefix + w.slice(w.lastIndexOf('/') + 1)) && prefix.toLowerCase() !== w.slice(0, w.lastIndexOf('/') + 1).toLowerCase())).length;
+  const score = (prefix: string): number =>
+    wanted.all.filter(
+      (w) =>
+        present.has(prefix + w) ||
+        (present.has(prefix + w.slice(w.lastIndexOf('/') + 1)) && prefix.toLowerCase() !== w.slice(0, w.lastIndexOf('/') + 1).toLowerCase()),
+    ).length;
   let best = '';
   let bestScore = score('');
   const tied: string[] = [];

@@ -27,21 +27,25 @@ import type { ManualItem, Result } from '../result.ts';
 import { writeAtomic } from '../write-atomic.ts';
 import { CsvError, parseCsv, type CsvRow } from './csv.ts';
 
-export const Mark = z.object({
-  /** Undefined: explicitly not marked (awaiting). */
-  score: z.number().finite().min(0).optional(),
-  comment: z.string().optional(),
-  /** When it was imported (ISO) and from which file. */
-  at: z.string(),
-  source: z.string(),
-}).strict();
+export const Mark = z
+  .object({
+    /** Undefined: explicitly not marked (awaiting). */
+    score: z.number().finite().min(0).optional(),
+    comment: z.string().optional(),
+    /** When it was imported (ISO) and from which file. */
+    at: z.string(),
+    source: z.string(),
+  })
+  .strict();
 export type Mark = z.infer<typeof Mark>;
 
-export const Ledger = z.object({
-  version: z.literal(1),
-  /** student → item id ("<exercise>.<item>") → mark. */
-  marks: z.record(z.string(), z.record(z.string(), Mark)),
-}).strict();
+export const Ledger = z
+  .object({
+    version: z.literal(1),
+    /** student → item id ("<exercise>.<item>") → mark. */
+    marks: z.record(z.string(), z.record(z.string(), Mark)),
+  })
+  .strict();
 export type Ledger = z.infer<typeof Ledger>;
 
 export const LEDGER = 'marks.json';
@@ -49,7 +53,10 @@ export const LEDGER = 'marks.json';
 /** A marks file that cannot be imported (nothing was written); the CLI prints the message (a UserError). */
 export class MarksError extends UserError {
   override name = 'MarksError';
-  constructor(message: string, readonly problems: readonly string[] = []) {
+  constructor(
+    message: string,
+    readonly problems: readonly string[] = [],
+  ) {
     super(problems.length > 0 ? `${message}\n  ${problems.join('\n  ')}` : message);
   }
 }
@@ -97,7 +104,10 @@ export function parseMarks(text: string): { rows: MarkRow[]; problems: string[] 
   if (cols.student < 0 || cols.item < 0 || cols.score < 0) {
     const looksLikeData = table[0]!.cells.length >= 3 && parseScore(table[0]!.cells[2]!) !== null;
     if (!looksLikeData) {
-      return { rows: [], problems: [`line 1: the header must name the columns student, item and score (and optionally comment); found: ${table[0]!.cells.join(', ')}`] };
+      return {
+        rows: [],
+        problems: [`line 1: the header must name the columns student, item and score (and optionally comment); found: ${table[0]!.cells.join(', ')}`],
+      };
     }
     cols = { student: 0, item: 1, score: 2, comment: 3 };
     body = table;

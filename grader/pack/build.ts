@@ -101,7 +101,8 @@ export async function buildPack(options: PackOptions, kitRoot = defaultKitRoot):
   }
   const closure = await importClosure(kitRoot, entries);
   const secret = closure.files.filter(isSecretPath);
-  if (secret.length > 0) throw new PackError(`the pack's code imports secret material: ${secret.join(', ')} (a public test or kit file imports a hidden test, solution or mutant)`);
+  if (secret.length > 0)
+    throw new PackError(`the pack's code imports secret material: ${secret.join(', ')} (a public test or kit file imports a hidden test, solution or mutant)`);
   const kitFiles = new Set(closure.files);
   for (const folder of closure.folders) for (const f of filesUnder(join(kitRoot, folder))) kitFiles.add(`${folder.replace(/\/$/, '')}/${f}`);
   for (const f of filesUnder(join(kitRoot, 'runtime'))) if (!/^test\//.test(f)) kitFiles.add(`runtime/${f}`);
@@ -151,8 +152,12 @@ export async function buildPack(options: PackOptions, kitRoot = defaultKitRoot):
 
   // package.json and its lock.
   const kitPackage = JSON.parse(readFileSync(join(kitRoot, 'package.json'), 'utf8')) as {
-    version: string; engines?: Record<string, string>; dependencies?: Record<string, string>; devDependencies?: Record<string, string>;
-    imports?: Record<string, string>; allowScripts?: Record<string, boolean>;
+    version: string;
+    engines?: Record<string, string>;
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+    imports?: Record<string, string>;
+    allowScripts?: Record<string, boolean>;
   };
   const kitDeps = { ...kitPackage.dependencies, ...kitPackage.devDependencies };
   const needed = [...new Set([...BASE_PACKAGES, ...closure.packages])].sort();
@@ -191,7 +196,8 @@ export async function buildPack(options: PackOptions, kitRoot = defaultKitRoot):
   const kitLock = JSON.parse(readFileSync(join(kitRoot, 'package-lock.json'), 'utf8')) as Lockfile;
   for (const [dep, version] of Object.entries(devDependencies)) {
     const locked = kitLock.packages[`node_modules/${dep}`]?.version;
-    if (locked !== version) throw new PackError(`the kit's package-lock.json has ${dep}@${locked ?? 'nothing'}, package.json asks for ${version}: run npm install in the kit first`);
+    if (locked !== version)
+      throw new PackError(`the kit's package-lock.json has ${dep}@${locked ?? 'nothing'}, package.json asks for ${version}: run npm install in the kit first`);
   }
   const lock = pruneLock(kitLock, { name, version: kitPackage.version, devDependencies, engines: packageJson.engines });
 
@@ -216,11 +222,19 @@ export async function buildPack(options: PackOptions, kitRoot = defaultKitRoot):
   put('biome.json', { text: biomeJson(JSON.parse(readFileSync(join(kitRoot, 'biome.json'), 'utf8')) as BiomeConfig, studentFolders) });
   put(PACK_INFO, { text: `${JSON.stringify(packInfo, null, 2)}\n` });
   // Public tests on every push, the preview as the job summary, Classroom's points.
-  put(STUDENT_WORKFLOW_PATH, { text: studentWorkflow(chosen.map(({ m, dir }) => {
-    const names = testNames(m.id, 'public', dir);
-    const slim = packManifest(m, publicTestIds(m, dir));
-    return { id: m.id, title: m.title, tests: slim.groups.flatMap((g) => Object.entries(g.tests).map(([id, points]) => ({ id, name: names[id] ?? id, points }))) };
-  })) });
+  put(STUDENT_WORKFLOW_PATH, {
+    text: studentWorkflow(
+      chosen.map(({ m, dir }) => {
+        const names = testNames(m.id, 'public', dir);
+        const slim = packManifest(m, publicTestIds(m, dir));
+        return {
+          id: m.id,
+          title: m.title,
+          tests: slim.groups.flatMap((g) => Object.entries(g.tests).map(([id, points]) => ({ id, name: names[id] ?? id, points }))),
+        };
+      }),
+    ),
+  });
 
   // Write.
   await prepareOut(out);

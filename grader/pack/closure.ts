@@ -61,11 +61,15 @@ export async function importClosure(kitRoot: string, entries: readonly string[])
         }
         const text = readFileSync(join(kitRoot, rel), 'utf8');
         for (const m of text.matchAll(BUILT_FROM_PATH)) {
-          const target = relative(kitRoot, join(kitRoot, dirname(rel), m[1]!)).split('\\').join('/');
+          const target = relative(kitRoot, join(kitRoot, dirname(rel), m[1]!))
+            .split('\\')
+            .join('/');
           if (existsSync(join(kitRoot, target)) && !done.has(target)) next.add(target);
         }
         for (const m of text.matchAll(FOLDER_AT_RUN_TIME)) {
-          const folder = relative(kitRoot, join(kitRoot, dirname(rel), m[1]!)).split('\\').join('/');
+          const folder = relative(kitRoot, join(kitRoot, dirname(rel), m[1]!))
+            .split('\\')
+            .join('/');
           if (existsSync(join(kitRoot, folder))) folders.add(folder);
         }
       }

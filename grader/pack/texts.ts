@@ -226,10 +226,15 @@ _Your answer:_
 }
 
 export function settingsJson(): string {
-  return `${JSON.stringify({
-    progressLog: true,
-    about: 'progressLog: true adds one line of test outcomes per exercise to progress.jsonl at each npm test run (see README: "What is recorded"). Set it to false to record nothing.',
-  }, null, 2)}\n`;
+  return `${JSON.stringify(
+    {
+      progressLog: true,
+      about:
+        'progressLog: true adds one line of test outcomes per exercise to progress.jsonl at each npm test run (see README: "What is recorded"). Set it to false to record nothing.',
+    },
+    null,
+    2,
+  )}\n`;
 }
 
 export const GITIGNORE = `node_modules/
@@ -239,25 +244,29 @@ submission.zip
 
 /** For editors: the pack's files, typed as the kit types them. */
 export function tsconfig(include: readonly string[]): string {
-  return `${JSON.stringify({
-    compilerOptions: {
-      target: 'ES2022',
-      lib: ['ES2023'],
-      module: 'NodeNext',
-      moduleResolution: 'NodeNext',
-      types: ['node'],
-      strict: true,
-      noEmit: true,
-      allowImportingTsExtensions: true,
-      verbatimModuleSyntax: true,
-      isolatedModules: true,
-      noImplicitOverride: true,
-      skipLibCheck: true,
-      resolveJsonModule: true,
+  return `${JSON.stringify(
+    {
+      compilerOptions: {
+        target: 'ES2022',
+        lib: ['ES2023'],
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        types: ['node'],
+        strict: true,
+        noEmit: true,
+        allowImportingTsExtensions: true,
+        verbatimModuleSyntax: true,
+        isolatedModules: true,
+        noImplicitOverride: true,
+        skipLibCheck: true,
+        resolveJsonModule: true,
+      },
+      include,
+      exclude: ['node_modules', 'check'],
     },
-    include,
-    exclude: ['node_modules', 'check'],
-  }, null, 2)}\n`;
+    null,
+    2,
+  )}\n`;
 }
 
 /** The parts of the kit's biome.json a pack takes: its rules and its formatting. */
@@ -273,14 +282,18 @@ export interface BiomeConfig {
  * reads the same file, so the editor and `npm run lint` agree.
  */
 export function biomeJson(kit: BiomeConfig, studentFolders: readonly string[]): string {
-  return `${JSON.stringify({
-    $schema: './node_modules/@biomejs/biome/configuration_schema.json',
-    files: { includes: studentFolders.map((f) => `${f}/**`) },
-    assist: { enabled: false },
-    ...(kit.formatter === undefined ? {} : { formatter: kit.formatter }),
-    ...(kit.javascript === undefined ? {} : { javascript: kit.javascript }),
-    ...(kit.linter === undefined ? {} : { linter: kit.linter }),
-  }, null, 2)}\n`;
+  return `${JSON.stringify(
+    {
+      $schema: './node_modules/@biomejs/biome/configuration_schema.json',
+      files: { includes: studentFolders.map((f) => `${f}/**`) },
+      assist: { enabled: false },
+      ...(kit.formatter === undefined ? {} : { formatter: kit.formatter }),
+      ...(kit.javascript === undefined ? {} : { javascript: kit.javascript }),
+      ...(kit.linter === undefined ? {} : { linter: kit.linter }),
+    },
+    null,
+    2,
+  )}\n`;
 }
 
 export const VITEST_CONFIG = `// The pack's test configuration lives with the pack's scripts.

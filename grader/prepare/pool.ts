@@ -50,14 +50,15 @@ export type PrepareReply =
   | { readonly id: number; readonly ok: false; readonly error: string };
 
 /** `ms`: how long the job took in its worker (wall clock): part of the student's own time. */
-export type PrepareOutcome = (
+export type PrepareOutcome =
   /** A bundle: `code`, or `errors` (syntax, refused imports); a type check: `diagnostics`. */
-  | { readonly kind: 'done'; readonly diagnostics: CheckedDiagnostic[]; readonly code?: string; readonly errors?: BundleError[] }
-  /** The submission exhausted a budget: its fault, a plain note for its report. */
-  | { readonly kind: 'limit'; readonly note: string }
-  /** The machinery failed: never a mark. */
-  | { readonly kind: 'infrastructure'; readonly note: string }
-) & { readonly ms: number };
+  (
+    | { readonly kind: 'done'; readonly diagnostics: CheckedDiagnostic[]; readonly code?: string; readonly errors?: BundleError[] }
+    /** The submission exhausted a budget: its fault, a plain note for its report. */
+    | { readonly kind: 'limit'; readonly note: string }
+    /** The machinery failed: never a mark. */
+    | { readonly kind: 'infrastructure'; readonly note: string }
+  ) & { readonly ms: number };
 
 export interface PoolOptions {
   /** Worker processes at most (default 1). */
@@ -160,7 +161,9 @@ export class PreparePool {
     child.on('error', () => {});
     const ready = new Promise<void>((resolve, reject) => {
       child.once('message', () => resolve());
-      child.once('exit', (code, signal) => reject(new Error(`the prepare worker exited while starting (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').slice(-2).join(' / ')}`)));
+      child.once('exit', (code, signal) =>
+        reject(new Error(`the prepare worker exited while starting (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').slice(-2).join(' / ')}`)),
+      );
     });
     ready.catch(() => {});
     const worker: Worker = { child, stderr: () => stderr, ready, meter: new TreeCpu(child.pid), busy: false, slow: false };
@@ -209,24 +212,33 @@ export class PreparePool {
         if (/heap out of memory|Allocation failed|Reached heap limit/i.test(stderr) || signal === 'SIGABRT' || code === 134) {
           finish({ kind: 'limit', note: `${doing} this code exceeded ${this.memoryMB} MB of memory` }, true);
         } else {
-          finish({ kind: 'infrastructure', note: `the ${queued.job.kind === 'bundle' ? 'bundler' : 'type checker'} stopped unexpectedly (${signal ?? `exit ${code}`})` }, true);
+          finish(
+            {
+              kind: 'infrastructure',
+              note: `the ${queued.job.kind === 'bundle' ? 'bundler' : 'type checker'} stopped unexpectedly (${signal ?? `exit ${code}`})`,
+            },
+            true,
+          );
         }
       };
       // CPU time decides (a busy machine must not fail anyone); ten budgets of wall time back it up.
       // Finding the worker's process tree scans all of /proc: a cheap reading of the known
       // members most of the time, a fresh scan every 2 s and before any verdict.
       let ticks = 0;
-      const watch = setInterval(() => {
-        let used = ((++ticks % 8 === 0 ? worker.meter.fresh() : worker.meter.now()) ?? 0) - cpuAtStart;
-        if (used > Math.min(budget, this.slowMs)) used = (worker.meter.fresh() ?? 0) - cpuAtStart;
-        if (!worker.slow && used > this.slowMs) {
-          worker.slow = true;
-          void this.pump(); // a job waiting behind this one gets a worker of its own
-        }
-        if (used > budget || Date.now() - wallAtStart > budget * 10) {
-          finish({ kind: 'limit', note: `${doing} this code exceeded ${formatSeconds(budget)} of CPU time` }, true);
-        }
-      }, Math.min(250, budget / 4));
+      const watch = setInterval(
+        () => {
+          let used = ((++ticks % 8 === 0 ? worker.meter.fresh() : worker.meter.now()) ?? 0) - cpuAtStart;
+          if (used > Math.min(budget, this.slowMs)) used = (worker.meter.fresh() ?? 0) - cpuAtStart;
+          if (!worker.slow && used > this.slowMs) {
+            worker.slow = true;
+            void this.pump(); // a job waiting behind this one gets a worker of its own
+          }
+          if (used > budget || Date.now() - wallAtStart > budget * 10) {
+            finish({ kind: 'limit', note: `${doing} this code exceeded ${formatSeconds(budget)} of CPU time` }, true);
+          }
+        },
+        Math.min(250, budget / 4),
+      );
       worker.child.on('message', onMessage);
       worker.child.once('exit', onExit);
       worker.child.send(job);

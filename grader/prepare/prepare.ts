@@ -58,7 +58,10 @@ export function bundleOutcome(m: Manifest, outcome: PrepareOutcome): PreparedExe
     return {
       id: m.id,
       status: 'compile-error',
-      reason: `your code does not compile: ${errors.slice(0, 3).map((e) => `${e.file}:${e.line}:${e.column} ${e.message}`).join('; ')}`,
+      reason: `your code does not compile: ${errors
+        .slice(0, 3)
+        .map((e) => `${e.file}:${e.line}:${e.column} ${e.message}`)
+        .join('; ')}`,
       diagnostics: errors,
     };
   }
@@ -91,10 +94,16 @@ export function typeCheckOutcome(m: Manifest, prepared: PreparedExercise, checke
   if (checked.kind === 'limit') {
     return prepared.status === 'error' ? prepared : { ...prepared, status: 'compile-error', reason: checked.note, bundle: undefined };
   }
-  const diagnostics = mergeDiagnostics(prepared.diagnostics, checked.diagnostics.map(({ kind: _kind, ...d }) => d));
+  const diagnostics = mergeDiagnostics(
+    prepared.diagnostics,
+    checked.diagnostics.map(({ kind: _kind, ...d }) => d),
+  );
   const typeErrors = checked.diagnostics.filter((d) => d.kind === 'type').length;
   if (prepared.status === 'ready' && m.typeErrors === 'fail' && checked.diagnostics.length > 0) {
-    const first = checked.diagnostics.slice(0, 3).map((d) => `${d.file}:${d.line}:${d.column} ${d.message.split('\n')[0]}`).join('; ');
+    const first = checked.diagnostics
+      .slice(0, 3)
+      .map((d) => `${d.file}:${d.line}:${d.column} ${d.message.split('\n')[0]}`)
+      .join('; ');
     return {
       ...prepared,
       status: 'compile-error',

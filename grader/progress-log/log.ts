@@ -19,27 +19,35 @@ import { z } from 'zod';
 const count = z.number().int().min(0).max(1_000_000);
 const testId = z.string().min(1).max(120);
 
-export const ProgressLine = z.object({
-  v: z.literal(1),
-  /** When the (first of the) run(s) ended, ISO 8601. */
-  at: z.string().max(40),
-  exercise: z.string().regex(/^[a-z][a-z0-9-]*$/).max(60),
-  passed: count,
-  failed: count,
-  skipped: count,
-  /** Ids of the tests that failed, in the order of the test file. */
-  failedTests: z.array(testId).max(200),
-  /** The first test that failed (its id), or null when none did. */
-  firstFailed: testId.nullable(),
-  /** How many consecutive runs had exactly this outcome (1 unless merged). */
-  runs: z.number().int().min(1).max(1_000_000).default(1),
-  /** When the latest of those runs ended. */
-  last: z.string().max(40).optional(),
-  /** False while the student's files of the exercise are all still the starter's; absent in older logs. */
-  edited: z.boolean().optional(),
-  /** The kinds of failure the run showed (see HAZARDS); absent when none, or in older logs. */
-  hazards: z.array(z.enum(['deadlock', 'lost-update', 'conservation'])).max(3).optional(),
-}).strip();
+export const ProgressLine = z
+  .object({
+    v: z.literal(1),
+    /** When the (first of the) run(s) ended, ISO 8601. */
+    at: z.string().max(40),
+    exercise: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/)
+      .max(60),
+    passed: count,
+    failed: count,
+    skipped: count,
+    /** Ids of the tests that failed, in the order of the test file. */
+    failedTests: z.array(testId).max(200),
+    /** The first test that failed (its id), or null when none did. */
+    firstFailed: testId.nullable(),
+    /** How many consecutive runs had exactly this outcome (1 unless merged). */
+    runs: z.number().int().min(1).max(1_000_000).default(1),
+    /** When the latest of those runs ended. */
+    last: z.string().max(40).optional(),
+    /** False while the student's files of the exercise are all still the starter's; absent in older logs. */
+    edited: z.boolean().optional(),
+    /** The kinds of failure the run showed (see HAZARDS); absent when none, or in older logs. */
+    hazards: z
+      .array(z.enum(['deadlock', 'lost-update', 'conservation']))
+      .max(3)
+      .optional(),
+  })
+  .strip();
 export type ProgressLine = z.infer<typeof ProgressLine>;
 
 export const HAZARDS = ['deadlock', 'lost-update', 'conservation'] as const;
@@ -69,9 +77,16 @@ export function fullPass(line: ProgressLine): boolean {
 
 /** Same outcome (so two consecutive runs may share a line). */
 export function sameOutcome(a: ProgressLine, b: ProgressLine): boolean {
-  return a.exercise === b.exercise && a.passed === b.passed && a.failed === b.failed && a.skipped === b.skipped
-    && a.firstFailed === b.firstFailed && a.failedTests.join('\n') === b.failedTests.join('\n')
-    && a.edited === b.edited && (a.hazards ?? []).join() === (b.hazards ?? []).join();
+  return (
+    a.exercise === b.exercise &&
+    a.passed === b.passed &&
+    a.failed === b.failed &&
+    a.skipped === b.skipped &&
+    a.firstFailed === b.firstFailed &&
+    a.failedTests.join('\n') === b.failedTests.join('\n') &&
+    a.edited === b.edited &&
+    (a.hazards ?? []).join() === (b.hazards ?? []).join()
+  );
 }
 
 export function formatLine(line: ProgressLine): string {

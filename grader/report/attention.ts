@@ -43,14 +43,21 @@ const ATTACK_SIGNS: readonly [RegExp, string][] = [
   [/archive bomb|bombs look/, 'an archive bomb'],
   [/leaves the submission folder|names a drive|path is absolute/, 'paths that leave the submission (path traversal)'],
   [/symbolic link|hard link/, 'links in the submission'],
-  [/Cannot find name '(process|require|Deno|Bun)'|getBuiltinModule|child_process|node:(fs|net|child_process|worker_threads)/, "code that reaches for Node's process or modules, which a kernel does not give"],
+  [
+    /Cannot find name '(process|require|Deno|Bun)'|getBuiltinModule|child_process|node:(fs|net|child_process|worker_threads)/,
+    "code that reaches for Node's process or modules, which a kernel does not give",
+  ],
 ];
 
 function attackSign(r: Result): string | undefined {
   const texts = [
     ...r.warnings,
     ...r.notes,
-    ...r.exercises.flatMap((e) => [e.reason ?? '', ...e.diagnostics.map((d) => d.message), ...e.tests.flatMap((t) => [t.message ?? '', t.failure?.observed ?? ''])]),
+    ...r.exercises.flatMap((e) => [
+      e.reason ?? '',
+      ...e.diagnostics.map((d) => d.message),
+      ...e.tests.flatMap((t) => [t.message ?? '', t.failure?.observed ?? '']),
+    ]),
   ];
   for (const [sign, said] of ATTACK_SIGNS) if (texts.some((t) => sign.test(t))) return said;
   return undefined;
@@ -79,7 +86,8 @@ export function attentionFor(r: Result, median: number): AttentionReason[] {
     }
   }
   const typed = r.exercises.filter((e) => e.status === 'graded' && (e.typeErrors ?? 0) > 0);
-  if (typed.length > 0) out.push({ kind: 'type-errors', text: typed.map((e) => `${e.id}: ${e.typeErrors} type error${e.typeErrors === 1 ? '' : 's'}`).join('; ') });
+  if (typed.length > 0)
+    out.push({ kind: 'type-errors', text: typed.map((e) => `${e.id}: ${e.typeErrors} type error${e.typeErrors === 1 ? '' : 's'}`).join('; ') });
   return out;
 }
 

@@ -178,7 +178,10 @@ export function renderChartSvg(lines: readonly ChartLine[], opts: ChartSvgOption
           beside(cx, BLUE),
         );
       } else if (l.kind === 'spawn' || l.kind === 'restart') {
-        out.push(`<text x="${n(cx)}" y="${y + 5}" text-anchor="middle" font-size="15" font-weight="700" fill="${INK}" ${halo}>${l.kind === 'spawn' ? '+' : '↻'}</text>`, beside(cx, INK));
+        out.push(
+          `<text x="${n(cx)}" y="${y + 5}" text-anchor="middle" font-size="15" font-weight="700" fill="${INK}" ${halo}>${l.kind === 'spawn' ? '+' : '↻'}</text>`,
+          beside(cx, INK),
+        );
       } else {
         // note (or a send without both ends): a small sticky note beside the participant.
         const tx = who === undefined ? gutter + 6 : cx + 12;

@@ -61,11 +61,7 @@ export function renderChartText(lines: readonly ChartLine[]): string {
   const anyArrow = rows.some((r) => r.arrow);
   return rows
     .map((r) => {
-      const who = anyArrow
-        ? r.arrow
-          ? `${pad(r.from, fromW)} → ${pad(r.to, toW)}`
-          : pad(r.from, fromW + 3 + toW)
-        : pad(r.from, fromW);
+      const who = anyArrow ? (r.arrow ? `${pad(r.from, fromW)} → ${pad(r.to, toW)}` : pad(r.from, fromW + 3 + toW)) : pad(r.from, fromW);
       const what = r.arrow && r.detail ? `${pad(r.label, labelW)}  ${r.detail}` : [r.label, r.detail].filter(Boolean).join(' ');
       return `${pad(r.t, tW)}  ${MARKER[r.l.kind]} ${who}  ${what}`.trimEnd();
     })

@@ -45,7 +45,13 @@ export interface ClassReport {
   summary: Summary;
 }
 
-const STATUS_LABEL = { graded: '', missing: 'not submitted', unreadable: 'could not read', 'compile-error': 'does not compile', error: 'grading error' } as const;
+const STATUS_LABEL = {
+  graded: '',
+  missing: 'not submitted',
+  unreadable: 'could not read',
+  'compile-error': 'does not compile',
+  error: 'grading error',
+} as const;
 
 export function renderClass(results: readonly Result[], opts: ClassOptions = {}): ClassReport {
   const generatedAt = opts.generatedAt ?? new Date().toISOString();
@@ -92,12 +98,12 @@ export function renderClass(results: readonly Result[], opts: ClassOptions = {})
         const x = r.exercises.find((y) => y.id === e.id);
         return x
           ? {
-            score: x.status === 'error' ? '—' : num(x.score),
-            sort: x.status === 'error' ? '-1' : String(x.score),
-            note: STATUS_LABEL[x.status] || null,
-            typeErrors: x.status === 'graded' && (x.typeErrors ?? 0) > 0 ? plural(x.typeErrors!, 'type error') : null,
-            cls: x.status === 'graded' ? '' : x.status === 'error' ? 'withheld' : 'bad',
-          }
+              score: x.status === 'error' ? '—' : num(x.score),
+              sort: x.status === 'error' ? '-1' : String(x.score),
+              note: STATUS_LABEL[x.status] || null,
+              typeErrors: x.status === 'graded' && (x.typeErrors ?? 0) > 0 ? plural(x.typeErrors!, 'type error') : null,
+              cls: x.status === 'graded' ? '' : x.status === 'error' ? 'withheld' : 'bad',
+            }
           : { score: '–', sort: '-2', note: null, typeErrors: null, cls: '' };
       }),
       reasons: reasons.map((x) => ({ label: ATTENTION_LABEL[x.kind as AttentionKind] ?? x.kind, cls: x.kind })),
@@ -118,28 +124,50 @@ export function renderClass(results: readonly Result[], opts: ClassOptions = {})
       }))
     : null;
 
-  const comparisons = opts.comparisons && opts.comparisons.length > 0
-    ? opts.comparisons.map((c) => {
-        const [a, b] = c.sides;
-        const list = (xs: readonly { property: string; students: number }[]) => xs.length ? xs.slice(0, 3).map((x) => `${oneLine(x.property)} (${x.students})`).join('; ') : '–';
-        const row = (label: string, f: (s: typeof a) => string) => ({ label, a: f(a), b: f(b) });
-        return {
-          title: oneLine(`${exTitle.get(a.exercise) ?? a.exercise}  vs  ${exTitle.get(b.exercise) ?? b.exercise}`),
-          question: oneLine(c.comparison.question),
-          a: oneLine(exTitle.get(a.exercise) ?? a.exercise),
-          b: oneLine(exTitle.get(b.exercise) ?? b.exercise),
-          rows: [
-            row('Students with logged runs of their own code', (s) => String(s.students)),
-            row('Test runs to the first full public pass (median)', (s) => (s.attempts.n === 0 ? '–' : `${num(s.attempts.median)} (n = ${s.attempts.n})`)),
-            row('Working span, first to last run (median hours)', (s) => (s.students === 0 ? '–' : num(s.workingSpanHours))),
-            row('Failed first', (s) => list(s.firstFailed)),
-            row('Failed longest (students; median runs)', (s) => (s.longestFailed.length ? s.longestFailed.slice(0, 3).map((x) => `${oneLine(x.property)} (${x.students}; ${num(x.medianRuns)})`).join('; ') : '–')),
-            ...HAZARDS.map((h) => row(`Met ${HAZARD_LABEL[h]}`, (s) => (s.students === 0 ? '–' : `${Math.round(s.hazards[h].share * 100)}% (${s.hazards[h].students} of ${s.students})`))),
-            row('Graded marks: mean, median (share of the maximum)', (s) => (s.marks.graded === 0 ? '–' : `${Math.round(s.marks.meanShare * 100)}%, ${Math.round(s.marks.medianShare * 100)}% of ${num(s.marks.max)} (n = ${s.marks.graded})`)),
-          ],
-        };
-      })
-    : null;
+  const comparisons =
+    opts.comparisons && opts.comparisons.length > 0
+      ? opts.comparisons.map((c) => {
+          const [a, b] = c.sides;
+          const list = (xs: readonly { property: string; students: number }[]) =>
+            xs.length
+              ? xs
+                  .slice(0, 3)
+                  .map((x) => `${oneLine(x.property)} (${x.students})`)
+                  .join('; ')
+              : '–';
+          const row = (label: string, f: (s: typeof a) => string) => ({ label, a: f(a), b: f(b) });
+          return {
+            title: oneLine(`${exTitle.get(a.exercise) ?? a.exercise}  vs  ${exTitle.get(b.exercise) ?? b.exercise}`),
+            question: oneLine(c.comparison.question),
+            a: oneLine(exTitle.get(a.exercise) ?? a.exercise),
+            b: oneLine(exTitle.get(b.exercise) ?? b.exercise),
+            rows: [
+              row('Students with logged runs of their own code', (s) => String(s.students)),
+              row('Test runs to the first full public pass (median)', (s) => (s.attempts.n === 0 ? '–' : `${num(s.attempts.median)} (n = ${s.attempts.n})`)),
+              row('Working span, first to last run (median hours)', (s) => (s.students === 0 ? '–' : num(s.workingSpanHours))),
+              row('Failed first', (s) => list(s.firstFailed)),
+              row('Failed longest (students; median runs)', (s) =>
+                s.longestFailed.length
+                  ? s.longestFailed
+                      .slice(0, 3)
+                      .map((x) => `${oneLine(x.property)} (${x.students}; ${num(x.medianRuns)})`)
+                      .join('; ')
+                  : '–',
+              ),
+              ...HAZARDS.map((h) =>
+                row(`Met ${HAZARD_LABEL[h]}`, (s) =>
+                  s.students === 0 ? '–' : `${Math.round(s.hazards[h].share * 100)}% (${s.hazards[h].students} of ${s.students})`,
+                ),
+              ),
+              row('Graded marks: mean, median (share of the maximum)', (s) =>
+                s.marks.graded === 0
+                  ? '–'
+                  : `${Math.round(s.marks.meanShare * 100)}%, ${Math.round(s.marks.medianShare * 100)}% of ${num(s.marks.max)} (n = ${s.marks.graded})`,
+              ),
+            ],
+          };
+        })
+      : null;
 
   const kindsPresent = ATTENTION_KINDS.filter((k) => summary.attention.some((a) => a.reasons.some((x) => x.kind === k)));
   const exercisesLine = summary.run?.exercises
@@ -154,9 +182,16 @@ export function renderClass(results: readonly Result[], opts: ClassOptions = {})
     exercisesLine: oneLine(exercisesLine),
     warnings: summary.warnings,
     // With every mark withheld there is nothing to average: a dash, not a 0.
-    totals: summary.studentCount > summary.gradingErrors.length
-      ? { mean: num(summary.totals.mean), median: num(summary.totals.median), min: num(summary.totals.min), max: num(summary.totals.max), outOf: num(summary.max) }
-      : { mean: '–', median: '–', min: '–', max: '–', outOf: num(summary.max) },
+    totals:
+      summary.studentCount > summary.gradingErrors.length
+        ? {
+            mean: num(summary.totals.mean),
+            median: num(summary.totals.median),
+            min: num(summary.totals.min),
+            max: num(summary.totals.max),
+            outOf: num(summary.max),
+          }
+        : { mean: '–', median: '–', min: '–', max: '–', outOf: num(summary.max) },
     provisional: summary.provisional > 0 ? plural(summary.provisional, 'student') : null,
     gradingErrors: summary.gradingErrors.map((g) => ({
       student: oneLine(g.student),
@@ -173,7 +208,9 @@ export function renderClass(results: readonly Result[], opts: ClassOptions = {})
     attentionFilters: kindsPresent.map((k) => ({ kind: k, label: ATTENTION_LABEL[k] })),
     notTaken: [
       ...summary.duplicates.flatMap((d) => d.notes.map((n) => ({ href: studentHref(d.student), student: oneLine(d.student), text: oneLine(n) }))),
-      ...(summary.run?.skipped ?? []).filter((s) => !/second submission/.test(s.reason)).map((s) => ({ href: null, student: oneLine(s.entry), text: oneLine(s.reason) })),
+      ...(summary.run?.skipped ?? [])
+        .filter((s) => !/second submission/.test(s.reason))
+        .map((s) => ({ href: null, student: oneLine(s.entry), text: oneLine(s.reason) })),
     ],
     histogram: safe(
       renderHistogramSvg(summary.histogram.bins, {

@@ -17,7 +17,11 @@ import { renderChartText } from './chart-text.ts';
 import { clean, num, oneLine, seedsLine } from './text.ts';
 import { groupTests } from './visibility.ts';
 
-const indent = (s: string, by = '  ') => s.split('\n').map((l) => (l ? by + l : l)).join('\n');
+const indent = (s: string, by = '  ') =>
+  s
+    .split('\n')
+    .map((l) => (l ? by + l : l))
+    .join('\n');
 
 function notRun(ex: ExerciseResult): string | null {
   if (ex.status === 'missing') return 'Not run: this exercise was not submitted.';
@@ -28,7 +32,9 @@ function notRun(ex: ExerciseResult): string | null {
 
 function visibleOutput(t: TestResult, ex: ExerciseResult): string {
   const passed = t.status === 'passed';
-  const parts: string[] = [passed ? '✓ passed' : t.status === 'error' ? '✗ error' : t.status === 'grading-error' ? '… grading error (mark withheld)' : '✗ failed'];
+  const parts: string[] = [
+    passed ? '✓ passed' : t.status === 'error' ? '✗ error' : t.status === 'grading-error' ? '… grading error (mark withheld)' : '✗ failed',
+  ];
   const skipped = passed ? null : notRun(ex);
   if (skipped && !t.failure) parts.push(skipped);
   if (t.message) parts.push(clean(t.message).trim());
@@ -48,7 +54,11 @@ function visibleOutput(t: TestResult, ex: ExerciseResult): string {
 function overview(r: Result): string {
   const out: string[] = [];
   if (isWithheld(r)) {
-    out.push('GRADING ERROR: the grading machinery could not run every test of this submission, so no mark is given yet (this is not a 0).', 'Your lecturer has been told; it will be graded again.', '');
+    out.push(
+      'GRADING ERROR: the grading machinery could not run every test of this submission, so no mark is given yet (this is not a 0).',
+      'Your lecturer has been told; it will be graded again.',
+      '',
+    );
   }
   out.push(
     `Total: ${num(r.total.score)} / ${num(r.total.max)}` +
@@ -57,7 +67,18 @@ function overview(r: Result): string {
   out.push(`Sandbox: ${r.sandbox.level} (${oneLine(r.sandbox.description)})`);
   out.push(`Kit ${oneLine(r.kit.version)} · submission ${oneLine(r.submission.hash)}`);
   for (const ex of r.exercises) {
-    const status = ex.status === 'graded' ? ((ex.typeErrors ?? 0) > 0 ? ` · ${ex.typeErrors} type error${ex.typeErrors === 1 ? '' : 's'}` : '') : ex.status === 'missing' ? ' · not submitted' : ex.status === 'unreadable' ? ' · could not read the submission' : ex.status === 'compile-error' ? ' · does not compile' : ' · could not be graded';
+    const status =
+      ex.status === 'graded'
+        ? (ex.typeErrors ?? 0) > 0
+          ? ` · ${ex.typeErrors} type error${ex.typeErrors === 1 ? '' : 's'}`
+          : ''
+        : ex.status === 'missing'
+          ? ' · not submitted'
+          : ex.status === 'unreadable'
+            ? ' · could not read the submission'
+            : ex.status === 'compile-error'
+              ? ' · does not compile'
+              : ' · could not be graded';
     out.push('', `${oneLine(ex.title)}: ${num(ex.score)} / ${num(ex.max)}${status}`);
     if (ex.reason) out.push(indent(clean(ex.reason).trim()));
     for (const d of ex.diagnostics) out.push(indent(`${oneLine(d.file)}:${d.line}:${d.column}  ${clean(d.message).trim()}`));
@@ -70,7 +91,8 @@ function overview(r: Result): string {
   }
   if (r.warnings.length > 0) out.push('', 'Warnings:', ...r.warnings.map((w) => indent(`- ${clean(w).trim()}`)));
   if (r.notes.length > 0) out.push('', 'Notes from intake:', ...r.notes.map((w) => indent(`- ${clean(w).trim()}`)));
-  if ((r.duplicates ?? []).length > 0) out.push('', 'More than one submission was found for you; only one was graded:', ...r.duplicates!.map((w) => indent(`- ${clean(w).trim()}`)));
+  if ((r.duplicates ?? []).length > 0)
+    out.push('', 'More than one submission was found for you; only one was graded:', ...r.duplicates!.map((w) => indent(`- ${clean(w).trim()}`)));
   return out.join('\n');
 }
 
@@ -85,7 +107,13 @@ export function renderGradescope(result: Result): GradescopeResults {
         const status = t.status === 'passed' ? 'passed' : 'failed';
         const base = { score: t.score, max_score: t.max, status, number: `${e + 1}.${k}`, tags: [ex.id, t.group] } as const;
         if (visibility === 'hidden') {
-          tests.push({ ...base, tags: [...base.tags], name: `${oneLine(ex.title)} › ${oneLine(group.name)} › hidden test ${++hiddenK}`, output: status, visibility: 'hidden' });
+          tests.push({
+            ...base,
+            tags: [...base.tags],
+            name: `${oneLine(ex.title)} › ${oneLine(group.name)} › hidden test ${++hiddenK}`,
+            output: status,
+            visibility: 'hidden',
+          });
         } else if (visibility === 'name-only') {
           tests.push({ ...base, tags: [...base.tags], name: `${oneLine(ex.title)} › ${oneLine(t.name)}`, output: status, visibility: 'visible' });
         } else {

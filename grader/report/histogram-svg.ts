@@ -33,7 +33,8 @@ export function renderHistogramSvg(bins: readonly HistogramBin[], opts: { id: st
     const last = i === bins.length - 1;
     const range = `${num(b.from)}–${num(b.to)}`;
     out.push(`<g><title>${xml(`${range}${last ? ' (inclusive)' : ''}: ${b.count} student${b.count === 1 ? '' : 's'}`)}</title>`);
-    if (b.count > 0) out.push(`<rect x="${x + 4}" y="${y(b.count)}" width="${barW - 8}" height="${y(0) - y(b.count)}" fill="#3b6fd4" stroke="#1e3a8a" stroke-width="1"/>`);
+    if (b.count > 0)
+      out.push(`<rect x="${x + 4}" y="${y(b.count)}" width="${barW - 8}" height="${y(0) - y(b.count)}" fill="#3b6fd4" stroke="#1e3a8a" stroke-width="1"/>`);
     out.push(
       `<text x="${x + barW / 2}" y="${y(b.count) - 6}" text-anchor="middle" font-weight="600" fill="#1f2937">${b.count}</text>`,
       `<text x="${x + barW / 2}" y="${y(0) + 16}" text-anchor="middle" fill="#374151" font-size="${range.length * 6 > barW ? 9.5 : 11}">${xml(range)}</text>`,

@@ -180,9 +180,19 @@ function testView(t: TestResult, visibility: Visibility, chartId: string, notRun
   const skipped = !passed && notRun !== null && !t.failure;
   if (same) {
     return {
-      name: oneLine(t.name), score: num(t.score), max: num(t.max), passed, symbol: '✗',
-      statusLabel: t.status === 'error' ? 'error' : 'failed', statusClass: 'fail', details, same: true,
-      withheld: false, message: null, seeds: null, failure: null,
+      name: oneLine(t.name),
+      score: num(t.score),
+      max: num(t.max),
+      passed,
+      symbol: '✗',
+      statusLabel: t.status === 'error' ? 'error' : 'failed',
+      statusClass: 'fail',
+      details,
+      same: true,
+      withheld: false,
+      message: null,
+      seeds: null,
+      failure: null,
     };
   }
   return {
@@ -224,29 +234,39 @@ function exerciseView(ex: ExerciseResult, index: number): ExerciseView {
   const st = EXERCISE_STATUS[ex.status];
   const mark = markSymbol(ex.score, ex.max);
   let chart = 0;
-  const notRun = ex.status === 'compile-error' ? 'Not run: the code does not compile.' : ex.status === 'missing' ? 'Not run: not submitted.' : ex.status === 'unreadable' ? 'Not run: the submission could not be read.' : null;
+  const notRun =
+    ex.status === 'compile-error'
+      ? 'Not run: the code does not compile.'
+      : ex.status === 'missing'
+        ? 'Not run: not submitted.'
+        : ex.status === 'unreadable'
+          ? 'Not run: the submission could not be read.'
+          : null;
   const grouped = groupTests(ex);
   // Visible failures with the same words (code that throws while loading fails every test
   // alike): said once for the exercise, each such test then only named. An exercise whose
   // tests did not run at all says why once, above.
   const byWords = new Map<string, TestResult[]>();
-  if (notRun === null) for (const { tests } of grouped) {
-    for (const { test, visibility } of tests) {
-      const words = visibility === 'visible' ? failureWords(test, notRun) : null;
-      if (words !== null && words !== '') byWords.set(words, [...(byWords.get(words) ?? []), test]);
+  if (notRun === null)
+    for (const { tests } of grouped) {
+      for (const { test, visibility } of tests) {
+        const words = visibility === 'visible' ? failureWords(test, notRun) : null;
+        if (words !== null && words !== '') byWords.set(words, [...(byWords.get(words) ?? []), test]);
+      }
     }
-  }
   const repeatedTests = new Set([...byWords.values()].filter((ts) => ts.length > 1).flat());
-  const repeated: RepeatedFailure[] = [...byWords.entries()].filter(([, ts]) => ts.length > 1).map(([text, ts]) => {
-    const first = ts.find((t) => t.failure) ?? ts[0]!;
-    return {
-      observed: text,
-      count: plural(ts.length, 'test'),
-      tests: ts.map((t) => oneLine(t.name)).join(' · '),
-      seed: first.failure ? String(first.failure.seed) : null,
-      replay: first.failure ? oneLine(first.failure.replay) : null,
-    };
-  });
+  const repeated: RepeatedFailure[] = [...byWords.entries()]
+    .filter(([, ts]) => ts.length > 1)
+    .map(([text, ts]) => {
+      const first = ts.find((t) => t.failure) ?? ts[0]!;
+      return {
+        observed: text,
+        count: plural(ts.length, 'test'),
+        tests: ts.map((t) => oneLine(t.name)).join(' · '),
+        seed: first.failure ? String(first.failure.seed) : null,
+        replay: first.failure ? oneLine(first.failure.replay) : null,
+      };
+    });
   const groups: GroupView[] = grouped.map(({ group, tests }) => {
     const gm = markSymbol(group.score, group.max);
     const hidden = group.visibility === 'hidden';
@@ -271,7 +291,7 @@ function exerciseView(ex: ExerciseResult, index: number): ExerciseView {
     max: num(ex.max),
     percent: percent(ex.score, ex.max),
     symbol: ex.status === 'graded' ? mark.symbol : ex.status === 'error' ? '…' : '✗',
-    statusLabel: ex.status === 'graded' ? GRADED_LABEL[mark.cls] ?? st.label : st.label,
+    statusLabel: ex.status === 'graded' ? (GRADED_LABEL[mark.cls] ?? st.label) : st.label,
     statusClass: ex.status === 'graded' ? mark.cls : st.cls,
     missing: ex.status === 'missing',
     unreadable: ex.status === 'unreadable',
@@ -336,7 +356,9 @@ export function buildStudentView(r: Result): StudentView {
   return {
     student: oneLine(r.student),
     kitVersion: oneLine(r.kit.version),
-    submission: oneLine(r.submission.hash).replace(/^[a-z0-9-]+:/i, '').slice(0, 12),
+    submission: oneLine(r.submission.hash)
+      .replace(/^[a-z0-9-]+:/i, '')
+      .slice(0, 12),
     gradedAt: utc(r.gradedAt),
     duration: duration(r.durationMs),
     total: {

@@ -71,8 +71,24 @@ export function computeSummary(results: readonly Result[], generatedAt = new Dat
         let row = tests.get(key);
         if (!row) {
           const group = ex.groups.find((g) => g.id === t.group);
-          const visibility = group?.visibility === 'hidden' || t.visibility === 'hidden' ? 'hidden' : group?.visibility === 'name-only' ? 'name-only' : t.visibility;
-          row = { exercise: ex.id, id: t.id, name: t.name, group: t.group, visibility, max: t.max, n: 0, passed: 0, failed: 0, error: 0, passRate: 0, failedProperties: [], failedStudents: [], props: new Map() };
+          const visibility =
+            group?.visibility === 'hidden' || t.visibility === 'hidden' ? 'hidden' : group?.visibility === 'name-only' ? 'name-only' : t.visibility;
+          row = {
+            exercise: ex.id,
+            id: t.id,
+            name: t.name,
+            group: t.group,
+            visibility,
+            max: t.max,
+            n: 0,
+            passed: 0,
+            failed: 0,
+            error: 0,
+            passRate: 0,
+            failedProperties: [],
+            failedStudents: [],
+            props: new Map(),
+          };
           tests.set(key, row);
         }
         if (ex.status !== 'graded' || t.status === 'grading-error') continue;

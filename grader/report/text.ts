@@ -18,7 +18,9 @@ export function clean(s: string): string {
 
 /** One line: newlines and tabs become single spaces. */
 export function oneLine(s: string): string {
-  return clean(s).replace(/\s*\n\s*/g, ' ').replace(/\t/g, ' ');
+  return clean(s)
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\t/g, ' ');
 }
 
 /** Points: at most two decimals, '.' as decimal separator whatever the locale, no "-0". */
@@ -89,9 +91,7 @@ const MD_LINE_START = /^(\s*)(#{1,6}(?=\s|$)|>|[-+](?=\s|$)|\d{1,9}[.)](?=\s|$)|
 function mdEscapeLine(line: string): string {
   return line
     .replace(MD_INLINE, '\\$&')
-    .replace(MD_LINE_START, (_m, sp: string, mark: string) =>
-      /^\d/.test(mark) ? `${sp}${mark.slice(0, -1)}\\${mark.slice(-1)}` : `${sp}\\${mark}`,
-    );
+    .replace(MD_LINE_START, (_m, sp: string, mark: string) => (/^\d/.test(mark) ? `${sp}${mark.slice(0, -1)}\\${mark.slice(-1)}` : `${sp}\\${mark}`));
 }
 
 /** Markdown text on one line (table cells, list items, headings). */

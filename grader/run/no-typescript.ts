@@ -2,8 +2,11 @@
 // harness can bundle a student's folder itself (local runs), which needs the TypeScript
 // parser; a grading run is given ready bundles and never does. Loading the compiler anyway
 // costs each run about a second of CPU time; asking this stand-in for anything fails loudly.
-export default new Proxy({}, {
-  get(_target, name) {
-    throw new Error(`the TypeScript compiler is not loaded in a grading run (asked for ts.${String(name)})`);
+export default new Proxy(
+  {},
+  {
+    get(_target, name) {
+      throw new Error(`the TypeScript compiler is not loaded in a grading run (asked for ts.${String(name)})`);
+    },
   },
-});
+);

@@ -200,51 +200,57 @@ export class Pipeline {
     if (entry.lease) await chown(entry.workspace, entry.lease.uid, entry.lease.uid);
     entry.waiting = manifests.length * 2; // each exercise: its tests (or not) and its type check (or not)
 
-    await Promise.all(manifests.map(async (m) => {
-      const absent = notSubmitted(m, candidate.taken);
-      if (absent) {
-        entry.prepared[m.id] = absent;
-        this.undispatched--;
-        this.settle(entry, 2);
-        return;
-      }
-      const job = { entry: m.entry, files: m.files, texts: candidate.taken.files };
-      const canary = candidate.canary === true;
-      // The type check runs beside the tests, unless the manifest makes type errors fail the exercise.
-      const typeChecked = pool.prepare({ ...job, kind: 'typecheck' }, canary ? PRIORITY.canaryTypecheck : m.typeErrors === 'fail' ? PRIORITY.bundle : PRIORITY.typecheck);
-      this.bundling.set(m.id, this.bundling.get(m.id)! + 1);
-      let bundled: PrepareOutcome;
-      try {
-        bundled = await pool.prepare({ ...job, kind: 'bundle' }, canary ? PRIORITY.canaryBundle : PRIORITY.bundle);
-      } finally {
-        this.bundling.set(m.id, this.bundling.get(m.id)! - 1);
-      }
-      entry.ms += bundled.ms;
-      let prepared = bundleOutcome(m, bundled);
-      if (prepared.status === 'ready') prepared = { ...prepared, bundle: await writeBundle(entry.workspace!, m.id, bundled.kind === 'done' ? bundled.code! : '', entry.lease?.uid) };
-      if (prepared.status === 'ready' && m.typeErrors === 'fail') {
-        const checked = await typeChecked;
-        prepared = typeCheckOutcome(m, prepared, checked);
-      }
-      entry.prepared[m.id] = prepared;
-      if (prepared.status === 'ready') {
-        const queue = this.ready.get(m.id)!;
-        const item = { entry, bundle: prepared.bundle! };
-        // Canaries go first: nobody's marks are written before the canary passes.
-        const firstStudent = queue.findIndex((r) => !r.entry.candidate.canary);
-        if (candidate.canary && firstStudent >= 0) queue.splice(firstStudent, 0, item);
-        else queue.push(item);
-      } else {
-        this.undispatched--;
-        this.settle(entry, 1);
-      }
-      this.wake();
-      void typeChecked.then((checked) => {
-        entry.ms += checked.ms;
-        entry.prepared[m.id] = typeCheckOutcome(m, entry.prepared[m.id]!, checked);
-        this.settle(entry, 1);
-      });
-    }));
+    await Promise.all(
+      manifests.map(async (m) => {
+        const absent = notSubmitted(m, candidate.taken);
+        if (absent) {
+          entry.prepared[m.id] = absent;
+          this.undispatched--;
+          this.settle(entry, 2);
+          return;
+        }
+        const job = { entry: m.entry, files: m.files, texts: candidate.taken.files };
+        const canary = candidate.canary === true;
+        // The type check runs beside the tests, unless the manifest makes type errors fail the exercise.
+        const typeChecked = pool.prepare(
+          { ...job, kind: 'typecheck' },
+          canary ? PRIORITY.canaryTypecheck : m.typeErrors === 'fail' ? PRIORITY.bundle : PRIORITY.typecheck,
+        );
+        this.bundling.set(m.id, this.bundling.get(m.id)! + 1);
+        let bundled: PrepareOutcome;
+        try {
+          bundled = await pool.prepare({ ...job, kind: 'bundle' }, canary ? PRIORITY.canaryBundle : PRIORITY.bundle);
+        } finally {
+          this.bundling.set(m.id, this.bundling.get(m.id)! - 1);
+        }
+        entry.ms += bundled.ms;
+        let prepared = bundleOutcome(m, bundled);
+        if (prepared.status === 'ready')
+          prepared = { ...prepared, bundle: await writeBundle(entry.workspace!, m.id, bundled.kind === 'done' ? bundled.code! : '', entry.lease?.uid) };
+        if (prepared.status === 'ready' && m.typeErrors === 'fail') {
+          const checked = await typeChecked;
+          prepared = typeCheckOutcome(m, prepared, checked);
+        }
+        entry.prepared[m.id] = prepared;
+        if (prepared.status === 'ready') {
+          const queue = this.ready.get(m.id)!;
+          const item = { entry, bundle: prepared.bundle! };
+          // Canaries go first: nobody's marks are written before the canary passes.
+          const firstStudent = queue.findIndex((r) => !r.entry.candidate.canary);
+          if (candidate.canary && firstStudent >= 0) queue.splice(firstStudent, 0, item);
+          else queue.push(item);
+        } else {
+          this.undispatched--;
+          this.settle(entry, 1);
+        }
+        this.wake();
+        void typeChecked.then((checked) => {
+          entry.ms += checked.ms;
+          entry.prepared[m.id] = typeCheckOutcome(m, entry.prepared[m.id]!, checked);
+          this.settle(entry, 1);
+        });
+      }),
+    );
   }
 
   /** `n` more parts of the entry are done; the last one hands it on. */
@@ -277,7 +283,10 @@ export class Pipeline {
     }
     const share = Math.min(this.maxChunk, Math.max(1, Math.ceil(this.undispatched / (2 * this.slots.length))));
     // The exercise with the most waiting; wait for a fuller job while bundles for it are on their way.
-    const candidates = manifests.map((m) => ({ m, queue: this.ready.get(m.id)! })).filter((c) => c.queue.length > 0).sort((a, b) => b.queue.length - a.queue.length);
+    const candidates = manifests
+      .map((m) => ({ m, queue: this.ready.get(m.id)! }))
+      .filter((c) => c.queue.length > 0)
+      .sort((a, b) => b.queue.length - a.queue.length);
     const best = candidates[0];
     if (!best) return undefined;
     if (best.queue.length < share && this.bundling.get(best.m.id)! > 0) return undefined;
@@ -334,5 +343,4 @@ export class Pipeline {
     if (collected.errors.length > 0 && mine.size === 0) entry.jobErrors.set(exercise, collected.errors.filter(Boolean).join('\n'));
     this.settle(entry, 1);
   }
-
 }

@@ -21,15 +21,16 @@ export interface SlotJob {
   readonly files: readonly string[];
 }
 
-export type SlotReply =
-  | { readonly ready: true }
-  | { readonly id: number; readonly collected: Collected }
-  | { readonly id: number; readonly error: string };
+export type SlotReply = { readonly ready: true } | { readonly id: number; readonly collected: Collected } | { readonly id: number; readonly error: string };
 
 /** The test files of an exercise (public and hidden), in a fixed order. */
 export function testFiles(exercise: string): string[] {
   const dir = join(exerciseDir(exercise), 'tests');
-  return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(dir, f));
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 const slotFromSource = fileURLToPath(new URL('./slot-bin.mjs', import.meta.url));

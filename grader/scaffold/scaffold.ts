@@ -23,7 +23,10 @@ export async function scaffoldExercise(id: string, kitRoot = defaultKitRoot): Pr
   for (const dir of ['exercises', 'starter', 'solutions']) {
     if (existsSync(join(kitRoot, dir, id))) throw new UserError(`${dir}/${id} already exists: choose another id, or remove it first`);
   }
-  const title = id.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+  const title = id
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ');
   const fill = (text: string) => text.replaceAll('__id__', id).replaceAll('__Title__', title);
   const files: string[] = [];
   for (const source of walk(TEMPLATE)) {

@@ -57,10 +57,12 @@ function side(exercise: string, evidence: ExerciseEvidence | undefined, results:
   const graded = results.flatMap((r) => r.exercises.filter((e) => e.id === exercise && e.status !== 'missing' && e.status !== 'error'));
   const shares = graded.map((e) => (e.max > 0 ? e.score / e.max : 0));
   const n = evidence?.students ?? 0;
-  const hazards = Object.fromEntries(HAZARDS.map((h) => {
-    const k = evidence?.hazards[h] ?? 0;
-    return [h, { students: k, share: n === 0 ? 0 : round2(k / n) }];
-  })) as Record<Hazard, { students: number; share: number }>;
+  const hazards = Object.fromEntries(
+    HAZARDS.map((h) => {
+      const k = evidence?.hazards[h] ?? 0;
+      return [h, { students: k, share: n === 0 ? 0 : round2(k / n) }];
+    }),
+  ) as Record<Hazard, { students: number; share: number }>;
   return {
     exercise,
     students: n,
@@ -79,7 +81,11 @@ function side(exercise: string, evidence: ExerciseEvidence | undefined, results:
 }
 
 /** The side-by-side views of every pair with any evidence or marks. */
-export function comparisonViews(pairs: readonly Comparison[], evidence: Record<string, ExerciseEvidence> | undefined, results: readonly Result[]): ComparisonView[] {
+export function comparisonViews(
+  pairs: readonly Comparison[],
+  evidence: Record<string, ExerciseEvidence> | undefined,
+  results: readonly Result[],
+): ComparisonView[] {
   const out: ComparisonView[] = [];
   for (const c of pairs) {
     const [a, b] = c.exercises;
@@ -94,7 +100,10 @@ export function comparisonViews(pairs: readonly Comparison[], evidence: Record<s
 export async function classComparisons(out: string, results: readonly Result[], names?: Readonly<Record<string, string>>): Promise<ComparisonView[]> {
   const pairs = comparisons();
   if (pairs.length === 0) return [];
-  const logs = await readProgressLogs(out, results.map((r) => r.student));
+  const logs = await readProgressLogs(
+    out,
+    results.map((r) => r.student),
+  );
   const evidence = summariseProgress(logs, { names, exercises: pairs.flatMap((p) => p.exercises) });
   return comparisonViews(pairs, evidence, results);
 }
@@ -124,7 +133,10 @@ export function randomSalt(): string {
 export async function studyRows(out: string, results: readonly Result[], options: { salt: string; pairs?: readonly Comparison[] }): Promise<StudyRow[]> {
   const pairs = options.pairs ?? comparisons();
   const exercises = [...new Set(pairs.flatMap((p) => p.exercises))];
-  const logs = await readProgressLogs(out, results.map((r) => r.student));
+  const logs = await readProgressLogs(
+    out,
+    results.map((r) => r.student),
+  );
   const evidence = new Map(studentsEvidence(logs, exercises).map((e) => [`${e.student}\n${e.exercise}`, e]));
   const rows: StudyRow[] = [];
   for (const r of results) {
@@ -150,9 +162,22 @@ export async function studyRows(out: string, results: readonly Result[], options
 }
 
 export const STUDY_COLUMNS = [
-  'participant', 'comparison', 'exercise', 'runs', 'starter_runs', 'attempts_to_first_full_pass', 'working_span_hours',
-  'first_failed_test', 'longest_failed_test', 'longest_failed_runs', 'hit_deadlock', 'hit_lost_update', 'hit_conservation_failure',
-  'graded_status', 'graded_score', 'graded_max',
+  'participant',
+  'comparison',
+  'exercise',
+  'runs',
+  'starter_runs',
+  'attempts_to_first_full_pass',
+  'working_span_hours',
+  'first_failed_test',
+  'longest_failed_test',
+  'longest_failed_runs',
+  'hit_deadlock',
+  'hit_lost_update',
+  'hit_conservation_failure',
+  'graded_status',
+  'graded_score',
+  'graded_max',
 ] as const;
 
 function cell(v: string | number | boolean | undefined): string {
@@ -166,14 +191,28 @@ export function renderStudyCsv(rows: readonly StudyRow[]): string {
   for (const r of rows) {
     const e = r.evidence;
     const log = e !== undefined;
-    lines.push([
-      r.participant, r.comparison, r.exercise,
-      log ? e.runs : undefined, log ? e.starterRuns : undefined, e?.attemptsToFirstFullPass,
-      e?.workingSpanHours === undefined ? undefined : Math.round(e.workingSpanHours * 1000) / 1000,
-      e?.firstFailed, e?.longestFailed, log ? e.longestFailedRuns : undefined,
-      log ? e.hazards.includes('deadlock') : undefined, log ? e.hazards.includes('lost-update') : undefined, log ? e.hazards.includes('conservation') : undefined,
-      r.status, r.score, r.max,
-    ].map(cell).join(','));
+    lines.push(
+      [
+        r.participant,
+        r.comparison,
+        r.exercise,
+        log ? e.runs : undefined,
+        log ? e.starterRuns : undefined,
+        e?.attemptsToFirstFullPass,
+        e?.workingSpanHours === undefined ? undefined : Math.round(e.workingSpanHours * 1000) / 1000,
+        e?.firstFailed,
+        e?.longestFailed,
+        log ? e.longestFailedRuns : undefined,
+        log ? e.hazards.includes('deadlock') : undefined,
+        log ? e.hazards.includes('lost-update') : undefined,
+        log ? e.hazards.includes('conservation') : undefined,
+        r.status,
+        r.score,
+        r.max,
+      ]
+        .map(cell)
+        .join(','),
+    );
   }
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -29,7 +29,10 @@ const starter = readFileSync(join(kitRoot, 'starter/ring/ring/ring.ts'), 'utf8')
 const polling = mutantFile('ring', 'polling', 'ring/ring.ts');
 const hiddenSource = readFileSync(join(kitRoot, 'exercises/ring/tests/hidden/ring.test.ts'), 'utf8');
 /** Lines of the hidden tests distinctive enough that finding one in an output means a leak. */
-const hiddenLines = hiddenSource.split('\n').map((l) => l.trim()).filter((l) => l.length > 40 && !l.startsWith('//') && !l.startsWith('*'));
+const hiddenLines = hiddenSource
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l.length > 40 && !l.startsWith('//') && !l.startsWith('*'));
 
 /** Code put before a mutant or a starter: the module still loads after each attempt fails. */
 const attacks: Record<string, (port: number) => string> = {
@@ -204,7 +207,7 @@ describe.each(levels)('attacks graded beside honest neighbours: $name', ({ prefe
       expect(existsSync(join(out, 'students', 'index.html', 'report.html'))).toBe(true);
     });
 
-    it('refuses computed and escaping imports at bundling: compile error, the starter\'s marks', () => {
+    it("refuses computed and escaping imports at bundling: compile error, the starter's marks", () => {
       const starterScore = ring(by('starter')).score;
       for (const name of ['computed-import', 'escaping-import']) {
         const e = ring(by(attacker(name)));
@@ -277,7 +280,9 @@ describe.each(levels)('attacks graded beside honest neighbours: $name', ({ prefe
         }
         expect(inside.filter((s) => s.startsWith(studentDir(tag)))).toEqual([]);
       }
-      const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(tag) && !l.includes('ps -eo'));
+      const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes(tag) && !l.includes('ps -eo'));
       expect(ps).toEqual([]);
     });
   });

@@ -12,8 +12,10 @@ const work = mkdtempSync(join(tmpdir(), 'mp-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 async function grader(...args: string[]): Promise<{ code: number; stderr: string }> {
-  return promisify(execFile)(process.execPath, [join(kitRoot, 'grader', 'bin.mjs'), ...args], { cwd: kitRoot })
-    .then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }));
+  return promisify(execFile)(process.execPath, [join(kitRoot, 'grader', 'bin.mjs'), ...args], { cwd: kitRoot }).then(
+    () => ({ code: 0, stderr: '' }),
+    (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+  );
 }
 
 describe('grader command line', () => {
@@ -23,9 +25,13 @@ describe('grader command line', () => {
   it.each([
     ['grade', ['grade', 'examples/class', '--exercise', 'ring', '--out', join(file, 'reports')]],
     ['pack', ['pack', '--out', join(file, 'pack')]],
-  ])('%s with an --out that cannot be made: one line, exit 2', async (_name, args) => {
-    const { code, stderr } = await grader(...args);
-    expect(code).toBe(2);
-    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^grader: not a directory, mkdir /)]);
-  }, 60_000);
+  ])(
+    '%s with an --out that cannot be made: one line, exit 2',
+    async (_name, args) => {
+      const { code, stderr } = await grader(...args);
+      expect(code).toBe(2);
+      expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^grader: not a directory, mkdir /)]);
+    },
+    60_000,
+  );
 });

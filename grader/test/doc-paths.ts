@@ -57,7 +57,8 @@ export function missingPointers(pack: string, files: readonly string[]): Pointer
         continue;
       }
       // A bare file name (`waits.ts`) is found anywhere under the doc's folder.
-      const bare = !rel.includes('/') && files.some((f) => f.startsWith(posix.dirname(doc) === '.' ? '' : `${posix.dirname(doc)}/`) && posix.basename(f) === rel);
+      const bare =
+        !rel.includes('/') && files.some((f) => f.startsWith(posix.dirname(doc) === '.' ? '' : `${posix.dirname(doc)}/`) && posix.basename(f) === rel);
       const found = bare || [fromDoc, fromRoot].some((r) => !r.startsWith('..') && existsSync(join(pack, normalize(r))));
       if (!found) missing.push(p);
     }

@@ -13,14 +13,27 @@ import { NODE } from '../gradescope/pins.ts';
 import { kitRoot } from '../kit.ts';
 
 const dockerfile = readFileSync(join(kitRoot, 'Dockerfile'), 'utf8');
-const instructions = dockerfile.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#')).join('\n').replace(/\\\n\s*/g, ' ');
+const instructions = dockerfile
+  .split('\n')
+  .filter((l) => l.trim() && !l.trim().startsWith('#'))
+  .join('\n')
+  .replace(/\\\n\s*/g, ' ');
 const readme = readFileSync(join(kitRoot, 'README.md'), 'utf8');
 
 /** .dockerignore's patterns: `name`, `dir/name`, `*` within a segment, `**` for any depth. */
 function ignored(path: string): boolean {
-  const patterns = readFileSync(join(kitRoot, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const patterns = readFileSync(join(kitRoot, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   return patterns.some((p) => {
-    const re = new RegExp(`^${p.split('/').map((seg) => (seg === '**' ? '(?:.*/)?' : `${seg.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}/`)).join('').replace(/\/$/, '')}(?:/.*)?$`);
+    const re = new RegExp(
+      `^${p
+        .split('/')
+        .map((seg) => (seg === '**' ? '(?:.*/)?' : `${seg.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}/`))
+        .join('')
+        .replace(/\/$/, '')}(?:/.*)?$`,
+    );
     return re.test(path);
   });
 }
@@ -79,9 +92,10 @@ describe('the Dockerfile (not built here: no container engine)', () => {
     expect(section).toMatch(/not built/i);
   });
 
-  it('.dockerignore leaves in everything grading reads, so the image stamps this checkout\'s kit version', () => {
+  it(".dockerignore leaves in everything grading reads, so the image stamps this checkout's kit version", () => {
     const needed = [...kitFilesFor(listExercises()), 'package-lock.json', ...hashedFiles()];
     expect(needed.filter(ignored)).toEqual([]);
-    for (const out of ['node_modules', 'node_modules/vitest/package.json', '.git', 'reports', 'grader/test/grade.test.ts', 'kernels/test/sandbox.test.ts']) expect(ignored(out), out).toBe(true);
+    for (const out of ['node_modules', 'node_modules/vitest/package.json', '.git', 'reports', 'grader/test/grade.test.ts', 'kernels/test/sandbox.test.ts'])
+      expect(ignored(out), out).toBe(true);
   });
 });

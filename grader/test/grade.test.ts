@@ -102,11 +102,14 @@ describe('grading a class', () => {
   it('contains the attacker: no escape, no leak of hidden tests, no points, no process left', () => {
     const mallory = byStudent(run, 'mallory');
     expect(mallory.total.score).toBe(0);
-    const report = readFileSync(join(out(), 'students', 'mallory', 'report.md'), 'utf8') + readFileSync(join(out(), 'students', 'mallory', 'result.json'), 'utf8');
+    const report =
+      readFileSync(join(out(), 'students', 'mallory', 'report.md'), 'utf8') + readFileSync(join(out(), 'students', 'mallory', 'result.json'), 'utf8');
     expect(report).not.toContain('exerciseTests(import.meta.url');
     expect(report).not.toContain('tokenHops');
     expect(mallory.warnings.join('\n')).toMatch(/stopped responding/);
-    const left = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('mp-grade-test-marker') && !l.includes('ps -eo'));
+    const left = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.includes('mp-grade-test-marker') && !l.includes('ps -eo'));
     expect(left).toEqual([]);
   });
 
@@ -153,7 +156,8 @@ describe('grading again', () => {
   }, 120_000);
 
   it('shards and merges to the same class as one run', async () => {
-    const a = join(work, 'shard1'), b = join(work, 'shard2');
+    const a = join(work, 'shard1'),
+      b = join(work, 'shard2');
     const paths = [join(cls, 'alice.zip'), join(cls, 'bob'), join(cls, 'dave'), join(cls, 'erin')];
     await gradeClass({ paths, out: a, exercises: ['ring'], shard: { index: 0, count: 2 }, jobs: 1, canary: false });
     await gradeClass({ paths, out: b, exercises: ['ring'], shard: { index: 1, count: 2 }, jobs: 1, canary: false });
@@ -168,15 +172,25 @@ describe('grading again', () => {
     const resumeOut = join(work, 'resume');
     const paths = [join(cls, 'alice.zip'), join(cls, 'bob'), join(cls, 'dave')];
     const bin = join(kitRoot, 'grader', 'bin.mjs');
-    const child = spawn(process.execPath, [bin, 'grade', ...paths, '--exercise', 'ring', '--out', resumeOut, '--jobs', '1', '--chunk', '1', '--quiet', '--no-canary'], { stdio: 'ignore', detached: true });
+    const child = spawn(
+      process.execPath,
+      [bin, 'grade', ...paths, '--exercise', 'ring', '--out', resumeOut, '--jobs', '1', '--chunk', '1', '--quiet', '--no-canary'],
+      { stdio: 'ignore', detached: true },
+    );
     // Kill it as soon as the first student is written, and wait until it is gone.
     const gone = new Promise((resolve) => child.once('exit', resolve));
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
-        const done = existsSync(join(resumeOut, 'students')) ? readdirSync(join(resumeOut, 'students')).filter((d) => existsSync(join(resumeOut, 'students', d, 'result.json'))) : [];
+        const done = existsSync(join(resumeOut, 'students'))
+          ? readdirSync(join(resumeOut, 'students')).filter((d) => existsSync(join(resumeOut, 'students', d, 'result.json')))
+          : [];
         if (done.length >= 1 || child.exitCode !== null) {
           clearInterval(timer);
-          try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
           resolve();
         }
       }, 100);
@@ -195,15 +209,37 @@ describe('grading again', () => {
 describe('two grader runs on one machine', () => {
   it('run at once without sharing uids or folders, and both give the right marks', async () => {
     const bin = join(kitRoot, 'grader', 'bin.mjs');
-    const runOnce = (name: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [bin, 'grade', join(cls, 'alice.zip'), join(cls, 'dave'), '--exercise', 'ring', '--out', join(work, name), '--jobs', '1', '--quiet', '--no-canary', '--force'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout!.on('data', (d) => (out += String(d)));
-      child.stderr!.on('data', (d) => (out += String(d)));
-      child.once('exit', (code) => resolve({ code, out }));
-    });
+    const runOnce = (name: string) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [
+            bin,
+            'grade',
+            join(cls, 'alice.zip'),
+            join(cls, 'dave'),
+            '--exercise',
+            'ring',
+            '--out',
+            join(work, name),
+            '--jobs',
+            '1',
+            '--quiet',
+            '--no-canary',
+            '--force',
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        let out = '';
+        child.stdout!.on('data', (d) => (out += String(d)));
+        child.stderr!.on('data', (d) => (out += String(d)));
+        child.once('exit', (code) => resolve({ code, out }));
+      });
     const [a, b] = await Promise.all([runOnce('concurrent-a'), runOnce('concurrent-b')]);
-    for (const [r, name] of [[a, 'concurrent-a'], [b, 'concurrent-b']] as const) {
+    for (const [r, name] of [
+      [a, 'concurrent-a'],
+      [b, 'concurrent-b'],
+    ] as const) {
       expect(r.code, r.out).toBe(0);
       const score = (id: string) => Result.parse(JSON.parse(readFileSync(join(work, name, 'students', id, 'result.json'), 'utf8'))).total.score;
       expect(score('alice')).toBe(byStudent(run, 'alice').total.score);
@@ -216,7 +252,9 @@ describe('redaction', () => {
   it('removes any line of hidden test source and stack frames from student-visible text', () => {
     const r = new Redactor();
     r.addHiddenTests(join(kitRoot, 'exercises', 'ring', 'tests', 'hidden'));
-    const hiddenLine = readFileSync(join(kitRoot, 'exercises/ring/tests/hidden/ring.test.ts'), 'utf8').split('\n').find((l) => l.includes('tokenHops(s: Session)'))!;
+    const hiddenLine = readFileSync(join(kitRoot, 'exercises/ring/tests/hidden/ring.test.ts'), 'utf8')
+      .split('\n')
+      .find((l) => l.includes('tokenHops(s: Session)'))!;
     const text = `the ring broke\n${hiddenLine}\n    at Object.<anonymous> (/kit/exercises/ring/tests/hidden/ring.test.ts:12:5)\nplain words stay`;
     const clean = r.text(text);
     expect(clean).not.toContain('tokenHops');

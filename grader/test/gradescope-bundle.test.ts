@@ -40,9 +40,14 @@ interface Ran {
 
 function run(file: string, args: string[], env: Record<string, string> = {}, cwd = root): Promise<Ran> {
   return new Promise((resolve) => {
-    execFile(file, args, { cwd, env: { ...process.env, AUTOGRADER_ROOT: root, ...env }, timeout: 400_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0, out: `${stdout}${stderr}` });
-    });
+    execFile(
+      file,
+      args,
+      { cwd, env: { ...process.env, AUTOGRADER_ROOT: root, ...env }, timeout: 400_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0, out: `${stdout}${stderr}` });
+      },
+    );
   });
 }
 
@@ -71,7 +76,11 @@ function unzip(file: string, into: string): Promise<void> {
 }
 
 /** A submission as Gradescope lays it out in /autograder/submission, graded by run_autograder. */
-async function grade(name: string, files: Record<string, string | Buffer>, env: Record<string, string> = {}): Promise<{ run: Ran; results?: GradescopeSpecResults }> {
+async function grade(
+  name: string,
+  files: Record<string, string | Buffer>,
+  env: Record<string, string> = {},
+): Promise<{ run: Ran; results?: GradescopeSpecResults }> {
   const submission = join(root, 'submission');
   rmSync(submission, { recursive: true, force: true });
   rmSync(join(root, 'results'), { recursive: true, force: true });
@@ -116,12 +125,18 @@ afterAll(() => {
 
 describe('the Gradescope bundle', () => {
   it('has setup.sh and run_autograder at the root, executable, and no mutant, starter or other exercise', () => {
-    expect(built.files).toEqual(expect.arrayContaining(['setup.sh', 'run_autograder', 'bundle.json', 'README.md', 'kit/package.json', 'kit/package-lock.json', 'kit/grader/bin.mjs']));
+    expect(built.files).toEqual(
+      expect.arrayContaining(['setup.sh', 'run_autograder', 'bundle.json', 'README.md', 'kit/package.json', 'kit/package-lock.json', 'kit/grader/bin.mjs']),
+    );
     expect(statSync(join(root, 'source', 'setup.sh')).mode & 0o111).not.toBe(0);
     expect(statSync(join(root, 'source', 'run_autograder')).mode & 0o111).not.toBe(0);
     expect(built.files.filter((f) => /mutants\/|^kit\/starter\/|exercises\/(bank|crawler|pipeline|multikernel)\/|\/test\//.test(f))).toEqual([]);
     expect(built.files).toContain('kit/exercises/ring/tests/hidden/ring.test.ts');
-    expect(JSON.parse(readFileSync(join(root, 'source', 'bundle.json'), 'utf8'))).toMatchObject({ exercises: ['ring'], allowWeakSandbox: false, hiddenVisibility: 'hidden' });
+    expect(JSON.parse(readFileSync(join(root, 'source', 'bundle.json'), 'utf8'))).toMatchObject({
+      exercises: ['ring'],
+      allowWeakSandbox: false,
+      hiddenVisibility: 'hidden',
+    });
   });
 
   it('carries every npm package grading needs, so setup installs offline, then checks the machine with the canary', () => {
@@ -136,7 +151,10 @@ describe('the Gradescope bundle', () => {
   });
 
   it('grades the solution, uploaded as the submission.zip students make, to full marks, per the spec', async () => {
-    const zip = makeZip([{ name: 'ring/ring.ts', data: solution() }, { name: 'REFLECTION.md', data: '# Reflection\n' }]);
+    const zip = makeZip([
+      { name: 'ring/ring.ts', data: solution() },
+      { name: 'REFLECTION.md', data: '# Reflection\n' },
+    ]);
     const { run: ran, results } = await grade('solution', { 'submission.zip': zip });
     expect(ran.code, ran.out).toBe(0);
     expect(results).toBeDefined();
@@ -226,7 +244,7 @@ ${solution().replace(/export function startRing\(([^)]*)\)([^{]*)\{/, (m) => `${
   }, 400_000);
 });
 
-describe('the sandbox in the bundle\'s layout', () => {
+describe("the sandbox in the bundle's layout", () => {
   const probe = `import { readFileSync, writeFileSync } from 'node:fs';
 const { read, write } = JSON.parse(process.argv[2]);
 const out = {};
@@ -235,31 +253,40 @@ for (const [k, p] of Object.entries(write)) { try { writeFileSync(p, 'x'); out[k
 process.send(out, () => process.exit(0));
 `;
 
-  it.each(['auto', 'fallback'] as const)('hides the bundle from student code (%s level)', async (prefer) => {
-    if (prefer === 'auto' && (await detectSandbox()).level !== 'bwrap') return; // the fallback case covers this host
-    if (prefer === 'fallback' && (await fallbackNetworkPrefix()) === null) return; // grading would refuse such a host
-    const dir = mkdtempSync(join(work, 'probe-'));
-    chmodSync(dir, 0o755);
-    writeFileSync(join(dir, 'probe.mjs'), probe, { mode: 0o644 });
-    const targets = {
-      read: { hidden: hiddenTest(), solution: join(root, 'source', 'kit', 'solutions', 'ring', 'ring', 'ring.ts'), config: join(root, 'source', 'bundle.json'), setup: join(root, 'source', 'setup.sh') },
-      write: { results: join(root, 'results', 'results.json'), kit: join(root, 'source', 'kit', 'PWNED') },
-    };
-    mkdirSync(join(root, 'results'), { recursive: true });
-    const lease = leaseUid();
-    try {
-      const sc = await spawnSandboxed({ script: join(dir, 'probe.mjs'), args: [JSON.stringify(targets)], readOnly: [dir], uid: lease?.uid, prefer });
-      const got = await new Promise<Record<string, string>>((resolve, reject) => {
-        sc.child.once('message', (m) => resolve(m as Record<string, string>));
-        sc.exited.then(() => reject(new Error(`probe ended without a message: ${sc.stderr.text()}`)));
-      });
-      await sc.kill();
-      for (const [what, outcome] of Object.entries(got)) expect(outcome, `${what} at the ${sc.level} level`).not.toMatch(/^(read|written)$/);
-      expect(Object.keys(got).sort()).toEqual(['config', 'hidden', 'kit', 'results', 'setup', 'solution']);
-    } finally {
-      lease?.release();
-    }
-  }, 60_000);
+  it.each(['auto', 'fallback'] as const)(
+    'hides the bundle from student code (%s level)',
+    async (prefer) => {
+      if (prefer === 'auto' && (await detectSandbox()).level !== 'bwrap') return; // the fallback case covers this host
+      if (prefer === 'fallback' && (await fallbackNetworkPrefix()) === null) return; // grading would refuse such a host
+      const dir = mkdtempSync(join(work, 'probe-'));
+      chmodSync(dir, 0o755);
+      writeFileSync(join(dir, 'probe.mjs'), probe, { mode: 0o644 });
+      const targets = {
+        read: {
+          hidden: hiddenTest(),
+          solution: join(root, 'source', 'kit', 'solutions', 'ring', 'ring', 'ring.ts'),
+          config: join(root, 'source', 'bundle.json'),
+          setup: join(root, 'source', 'setup.sh'),
+        },
+        write: { results: join(root, 'results', 'results.json'), kit: join(root, 'source', 'kit', 'PWNED') },
+      };
+      mkdirSync(join(root, 'results'), { recursive: true });
+      const lease = leaseUid();
+      try {
+        const sc = await spawnSandboxed({ script: join(dir, 'probe.mjs'), args: [JSON.stringify(targets)], readOnly: [dir], uid: lease?.uid, prefer });
+        const got = await new Promise<Record<string, string>>((resolve, reject) => {
+          sc.child.once('message', (m) => resolve(m as Record<string, string>));
+          sc.exited.then(() => reject(new Error(`probe ended without a message: ${sc.stderr.text()}`)));
+        });
+        await sc.kill();
+        for (const [what, outcome] of Object.entries(got)) expect(outcome, `${what} at the ${sc.level} level`).not.toMatch(/^(read|written)$/);
+        expect(Object.keys(got).sort()).toEqual(['config', 'hidden', 'kit', 'results', 'setup', 'solution']);
+      } finally {
+        lease?.release();
+      }
+    },
+    60_000,
+  );
 });
 
 describe('setup.sh on a machine without Node', () => {
@@ -267,7 +294,10 @@ describe('setup.sh on a machine without Node', () => {
   function pathWithoutNode(dir: string): string {
     mkdirSync(dir, { recursive: true });
     for (const tool of ['bash', 'sh', 'curl', 'sha512sum', 'tar', 'gzip', 'install', 'mktemp', 'mkdir', 'rm', 'ln', 'cat', 'id', 'cut', 'env']) {
-      const found = (process.env.PATH ?? '').split(':').map((d) => join(d, tool)).find((p) => existsSync(p));
+      const found = (process.env.PATH ?? '')
+        .split(':')
+        .map((d) => join(d, tool))
+        .find((p) => existsSync(p));
       if (found) symlinkSync(found, join(dir, tool));
     }
     return dir;
@@ -293,7 +323,12 @@ describe('setup.sh on a machine without Node', () => {
     const npm = await tarball(dir, 'npm', { 'bin/npm-cli.js': '#!/bin/sh\necho 11.19.1\n', 'bin/npx-cli.js': '#!/bin/sh\n' });
     const script = `source ${JSON.stringify(join(root, 'source', 'setup.sh'))}; install_node`;
     const env = (prefix: string, nodeSha: string) => ({
-      PATH: bin, MP_NODE_PREFIX: prefix, MP_NODE_URL: `file://${node.file}`, MP_NODE_SHA512: nodeSha, MP_NPM_URL: `file://${npm.file}`, MP_NPM_SHA512: npm.sha512,
+      PATH: bin,
+      MP_NODE_PREFIX: prefix,
+      MP_NODE_URL: `file://${node.file}`,
+      MP_NODE_SHA512: nodeSha,
+      MP_NPM_URL: `file://${npm.file}`,
+      MP_NPM_SHA512: npm.sha512,
     });
     const good = await run(join(bin, 'bash'), ['-c', script], env(join(dir, 'good'), node.sha512), dir);
     expect(good.code, good.out).toBe(0);

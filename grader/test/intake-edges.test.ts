@@ -50,14 +50,24 @@ describe('zip entries that cannot be read, one by one', () => {
   });
 
   it('notes an entry holding less data than its header says', async () => {
-    const r = await intakeZip(makeZip([{ name: 'ring/ring.ts', data: RING, declaredSize: RING.length + 50 }, { name: 'REFLECTION.md', data: REFLECTION }]));
+    const r = await intakeZip(
+      makeZip([
+        { name: 'ring/ring.ts', data: RING, declaredSize: RING.length + 50 },
+        { name: 'REFLECTION.md', data: REFLECTION },
+      ]),
+    );
     expect(r.fatal).toBeUndefined();
     expect(r.files).toEqual({ 'REFLECTION.md': REFLECTION });
     expect(r.notes).toEqual(['Skipped "ring/ring.ts": it is damaged: it holds less data than the archive says.']);
   });
 
   it('notes an entry whose compressed data is not deflate data', async () => {
-    const r = await intakeZip(makeZip([{ name: 'ring/ring.ts', data: 'not deflate at all, just text', store: true, method: 8 }, { name: 'REFLECTION.md', data: REFLECTION }]));
+    const r = await intakeZip(
+      makeZip([
+        { name: 'ring/ring.ts', data: 'not deflate at all, just text', store: true, method: 8 },
+        { name: 'REFLECTION.md', data: REFLECTION },
+      ]),
+    );
     expect(r.files).toEqual({ 'REFLECTION.md': REFLECTION });
     expect(r.notes).toEqual(['Skipped "ring/ring.ts": it is damaged and could not be unpacked.']);
   });
@@ -71,7 +81,10 @@ describe('zips refused whole', () => {
   });
 
   it('refuses a zip whose table of contents points past its end', async () => {
-    const zip = makeZip([{ name: 'ring/ring.ts', data: RING }, { name: 'REFLECTION.md', data: REFLECTION }]);
+    const zip = makeZip([
+      { name: 'ring/ring.ts', data: RING },
+      { name: 'REFLECTION.md', data: REFLECTION },
+    ]);
     const broken = Buffer.from(zip);
     broken.writeUInt32LE(zip.length + 1000, zip.length - 6); // the central directory's offset
     const r = await intakeZip(broken);
@@ -134,6 +147,8 @@ describe('a submission folder that changes between listing and reading', () => {
     const file = path.join(tmp, 'plain-file.txt');
     await fs.writeFile(file, 'x');
     expect((await intake({ student: 'f', path: file, kind: 'folder' }, wanted)).fatal).toBe('The submission is not a folder.');
-    expect((await intake({ student: 'm', path: path.join(tmp, 'missing-dir'), kind: 'folder' }, wanted)).fatal).toBe('The submission folder could not be read.');
+    expect((await intake({ student: 'm', path: path.join(tmp, 'missing-dir'), kind: 'folder' }, wanted)).fatal).toBe(
+      'The submission folder could not be read.',
+    );
   });
 });

@@ -28,7 +28,12 @@ afterAll(async () => {
 });
 
 let count = 0;
-async function intakeBytes(data: Buffer, kind: SubmissionSource['kind'] = 'tar.gz', name = `s${++count}.tar.gz`, limits?: Parameters<typeof intake>[2]): Promise<IntakeResult> {
+async function intakeBytes(
+  data: Buffer,
+  kind: SubmissionSource['kind'] = 'tar.gz',
+  name = `s${++count}.tar.gz`,
+  limits?: Parameters<typeof intake>[2],
+): Promise<IntakeResult> {
   const file = path.join(tmp, name);
   await fs.writeFile(file, data);
   return intake({ student: name, path: file, kind }, wanted, limits);
@@ -89,11 +94,14 @@ describe('tar intake: entries refused one by one', () => {
     const r = await intake(
       {
         student: 'long',
-        path: await writeFile('long.tar.gz', makeTarGz([
-          { name: 'PaxHeader/x', type: 'x', data: pax({ path: deep, mtime: '1700000000.5' }) },
-          { name: 'short-name-ignored', data: RING },
-          { name: 'REFLECTION.md', data: REFLECTION },
-        ])),
+        path: await writeFile(
+          'long.tar.gz',
+          makeTarGz([
+            { name: 'PaxHeader/x', type: 'x', data: pax({ path: deep, mtime: '1700000000.5' }) },
+            { name: 'short-name-ignored', data: RING },
+            { name: 'REFLECTION.md', data: REFLECTION },
+          ]),
+        ),
         kind: 'tar.gz',
       },
       { files: [deep, 'REFLECTION.md'] },
@@ -142,7 +150,15 @@ describe('tar intake: archives refused whole', () => {
   it('refuses a header that claims more than the total, before reading any body', async () => {
     expectFatal(await intakeBytes(makeTarGz([{ name: 'ring/ring.ts', data: RING, declaredSize: 3 * MiB }])), TOTAL);
     // The same lie told by a pax "size" record.
-    expectFatal(await intakeBytes(makeTarGz([{ name: 'PaxHeader/x', type: 'x', data: pax({ size: String(1024 * MiB) }) }, { name: 'ring/ring.ts', data: RING }])), TOTAL);
+    expectFatal(
+      await intakeBytes(
+        makeTarGz([
+          { name: 'PaxHeader/x', type: 'x', data: pax({ size: String(1024 * MiB) }) },
+          { name: 'ring/ring.ts', data: RING },
+        ]),
+      ),
+      TOTAL,
+    );
   });
 
   it('refuses many wanted-looking files that add up past the total', async () => {
@@ -151,7 +167,10 @@ describe('tar intake: archives refused whole', () => {
   });
 
   it('stops at the end-of-archive marker: what follows it is never unpacked', async () => {
-    const entries = [{ name: 'ring/ring.ts', data: RING }, { name: 'REFLECTION.md', data: REFLECTION }];
+    const entries = [
+      { name: 'ring/ring.ts', data: RING },
+      { name: 'REFLECTION.md', data: REFLECTION },
+    ];
     // 8 MiB of zeros, or of junk, after the two zero blocks: a small file that would unpack past every limit.
     for (const fill of [0, 0x41]) {
       const bomb = makeTarGz(entries, Buffer.concat([Buffer.alloc(1024), Buffer.alloc(8 * MiB, fill)]));
@@ -164,7 +183,10 @@ describe('tar intake: archives refused whole', () => {
 
   it('refuses more entries than the limit, counting links and folders, not pax headers', async () => {
     const items = Array.from({ length: 30 }, (_, i) => ({ name: `l${i}`, type: '2' as const, linkName: 'x' }));
-    expectFatal(await intakeBytes(makeTarGz(items), 'tar.gz', 'links.tar.gz', { maxEntries: 25 }), 'The archive holds more than 25 entries (the limit), so it was not read.');
+    expectFatal(
+      await intakeBytes(makeTarGz(items), 'tar.gz', 'links.tar.gz', { maxEntries: 25 }),
+      'The archive holds more than 25 entries (the limit), so it was not read.',
+    );
     const withPax = Array.from({ length: 25 }, (_, i) => [
       { name: 'PaxHeader', type: 'x' as const, data: pax({ path: `dir/f${i}` }) },
       { name: `f${i}`, data: 'x' },
@@ -181,7 +203,12 @@ describe('tar intake: archives refused whole', () => {
   });
 
   it('refuses an extended header far longer than any name', async () => {
-    const r = await intakeBytes(makeTarGz([{ name: 'PaxHeader', type: 'x', data: pax({ comment: randomBytes(1536 * 1024).toString('base64') }) }, { name: 'ring/ring.ts', data: RING }]));
+    const r = await intakeBytes(
+      makeTarGz([
+        { name: 'PaxHeader', type: 'x', data: pax({ comment: randomBytes(1536 * 1024).toString('base64') }) },
+        { name: 'ring/ring.ts', data: RING },
+      ]),
+    );
     expect(r.fatal).toBeDefined();
     expect(r.files).toEqual({});
   });
@@ -200,13 +227,30 @@ describe('tar intake: archives refused whole', () => {
       'path=ring/ring.ts\n', // no length at all
     ];
     for (const body of broken) {
-      expectFatal(await intakeBytes(makeTarGz([{ name: 'PaxHeader', type: 'x', data: body }, { name: 'x', data: RING }, { name: 'REFLECTION.md', data: REFLECTION }])), 'The archive is damaged: an extended header is broken.');
+      expectFatal(
+        await intakeBytes(
+          makeTarGz([
+            { name: 'PaxHeader', type: 'x', data: body },
+            { name: 'x', data: RING },
+            { name: 'REFLECTION.md', data: REFLECTION },
+          ]),
+        ),
+        'The archive is damaged: an extended header is broken.',
+      );
     }
   });
 
   it('refuses an extended header longer than 64 KiB at once, whatever it holds', async () => {
     const long = pax({ comment: 'c'.repeat(70 * 1024) });
-    expectFatal(await intakeBytes(makeTarGz([{ name: 'PaxHeader', type: 'x', data: long }, { name: 'ring/ring.ts', data: RING }])), 'The archive is damaged: an entry header is unreasonably long.');
+    expectFatal(
+      await intakeBytes(
+        makeTarGz([
+          { name: 'PaxHeader', type: 'x', data: long },
+          { name: 'ring/ring.ts', data: RING },
+        ]),
+      ),
+      'The archive is damaged: an entry header is unreasonably long.',
+    );
   });
 
   it('refuses a number field with junk in it', async () => {
@@ -216,7 +260,12 @@ describe('tar intake: archives refused whole', () => {
 
   it('reads a size written in GNU base-256, and refuses a negative or oversized one', async () => {
     const base256 = (n: number) => `\x80${'\0'.repeat(7)}${Buffer.from([0, 0, 0, n]).toString('latin1')}`;
-    const r = await intakeBytes(makeTarGz([{ name: 'ring/ring.ts', data: RING, sizeField: base256(RING.length) }, { name: 'REFLECTION.md', data: REFLECTION }]));
+    const r = await intakeBytes(
+      makeTarGz([
+        { name: 'ring/ring.ts', data: RING, sizeField: base256(RING.length) },
+        { name: 'REFLECTION.md', data: REFLECTION },
+      ]),
+    );
     expect(r.fatal).toBeUndefined();
     expect(r.files).toEqual({ 'ring/ring.ts': RING, 'REFLECTION.md': REFLECTION });
     const good = { name: 'REFLECTION.md', data: REFLECTION };
@@ -225,7 +274,10 @@ describe('tar intake: archives refused whole', () => {
   });
 
   it('refuses an archive cut inside a body or inside a header', async () => {
-    const tar = makeTar([{ name: 'ring/ring.ts', data: RING.repeat(100) }, { name: 'REFLECTION.md', data: REFLECTION }]);
+    const tar = makeTar([
+      { name: 'ring/ring.ts', data: RING.repeat(100) },
+      { name: 'REFLECTION.md', data: REFLECTION },
+    ]);
     expectFatal(await intakeBytes(gzipSync(tar.subarray(0, 512 + 1000))), CUT);
     expectFatal(await intakeBytes(gzipSync(tar.subarray(0, 512 + 2560 + 100))), CUT);
   });
@@ -239,7 +291,15 @@ describe('tar intake: archives refused whole', () => {
   });
 
   it('accepts an archive with no end marker when it stops at an entry boundary, and an empty one with a marker', async () => {
-    const noMarker = await intakeBytes(makeTarGz([{ name: 'ring/ring.ts', data: RING }, { name: 'REFLECTION.md', data: REFLECTION }], Buffer.alloc(0)));
+    const noMarker = await intakeBytes(
+      makeTarGz(
+        [
+          { name: 'ring/ring.ts', data: RING },
+          { name: 'REFLECTION.md', data: REFLECTION },
+        ],
+        Buffer.alloc(0),
+      ),
+    );
     expect(noMarker.fatal).toBeUndefined();
     expect(noMarker.files).toEqual({ 'ring/ring.ts': RING, 'REFLECTION.md': REFLECTION });
     const empty = await intakeBytes(makeTarGz([]));
@@ -248,7 +308,14 @@ describe('tar intake: archives refused whole', () => {
   });
 
   it('reads a plain .tar named .tar.gz, with a note', async () => {
-    const r = await intakeBytes(makeTar([{ name: 'ring/ring.ts', data: RING }, { name: 'REFLECTION.md', data: REFLECTION }]), 'tar.gz', 'plain.tar.gz');
+    const r = await intakeBytes(
+      makeTar([
+        { name: 'ring/ring.ts', data: RING },
+        { name: 'REFLECTION.md', data: REFLECTION },
+      ]),
+      'tar.gz',
+      'plain.tar.gz',
+    );
     expect(r.files).toEqual({ 'ring/ring.ts': RING, 'REFLECTION.md': REFLECTION });
     expect(r.notes).toEqual(['The file is named like a .tar.gz archive but is an uncompressed tar archive; it was read as one.']);
   });

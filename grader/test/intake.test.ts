@@ -10,7 +10,6 @@ import type { IntakeResult, SubmissionSource, WantedFiles } from '../intake/inde
 
 import { makeTar, makeTarGz, makeZip, type TarItem, type ZipItem } from './archives.ts';
 
-
 // ---------------------------------------------------------------------------------------------
 
 const wanted: WantedFiles = { files: ['ring/ring.ts', 'REFLECTION.md'], optional: ['progress.jsonl'] };
@@ -191,7 +190,15 @@ describe('intake: good submissions', () => {
       'zip',
     );
     expect(reversed.hash).toBe(a.hash);
-    const changed = await intakeFile('changed.zip', makeZip([{ name: 'ring/ring.ts', data: `${RING} ` }, { name: 'REFLECTION.md', data: REFLECTION }, { name: 'progress.jsonl', data: PROGRESS }]), 'zip');
+    const changed = await intakeFile(
+      'changed.zip',
+      makeZip([
+        { name: 'ring/ring.ts', data: `${RING} ` },
+        { name: 'REFLECTION.md', data: REFLECTION },
+        { name: 'progress.jsonl', data: PROGRESS },
+      ]),
+      'zip',
+    );
     expect(changed.hash).not.toBe(a.hash);
   });
 
@@ -200,7 +207,9 @@ describe('intake: good submissions', () => {
     expect(r.fatal).toBeUndefined();
     expect(r.files).toEqual({});
     expect(r.missing).toEqual(['ring/ring.ts', 'REFLECTION.md']);
-    expect(r.notes).toContain('Missing "ring/ring.ts": found "Ring/ring.ts" instead, not at that path. Names must match exactly, including upper and lower case.');
+    expect(r.notes).toContain(
+      'Missing "ring/ring.ts": found "Ring/ring.ts" instead, not at that path. Names must match exactly, including upper and lower case.',
+    );
   });
 
   it('picks the wrapper folder holding the most wanted files; deeper nesting gets a hint, not a guess', async () => {
@@ -216,37 +225,74 @@ describe('intake: good submissions', () => {
     expect(two.files).toEqual({ 'ring/ring.ts': RING, 'REFLECTION.md': REFLECTION });
     expect(two.notes).toEqual(['Ignored 1 file the exercise does not ask for: "old/REFLECTION.md".']);
 
-    const tie = await intakeFile('tie.zip', makeZip([{ name: 'b/REFLECTION.md', data: 'b\n' }, { name: 'a/REFLECTION.md', data: 'a\n' }]), 'zip');
+    const tie = await intakeFile(
+      'tie.zip',
+      makeZip([
+        { name: 'b/REFLECTION.md', data: 'b\n' },
+        { name: 'a/REFLECTION.md', data: 'a\n' },
+      ]),
+      'zip',
+    );
     expect(tie.files).toEqual({ 'REFLECTION.md': 'a\n' });
     expect(tie.notes[0]).toBe('The exercise files appear in several top-level folders ("a" and "b"); the files in "a" were used.');
 
     const deep = await intakeFile('deep.zip', makeZip([{ name: 'alice/exercise3/ring/ring.ts', data: RING }]), 'zip');
     expect(deep.missing).toEqual(['ring/ring.ts', 'REFLECTION.md']);
-    expect(deep.notes[0]).toBe('Missing "ring/ring.ts": found "alice/exercise3/ring/ring.ts" instead, not at that path. Names must match exactly, including upper and lower case.');
+    expect(deep.notes[0]).toBe(
+      'Missing "ring/ring.ts": found "alice/exercise3/ring/ring.ts" instead, not at that path. Names must match exactly, including upper and lower case.',
+    );
   });
 
   it('takes a wanted file lying loose at the top instead of in its folder, when that is unambiguous, with a note', async () => {
-    const loose = await intakeFile('loose.zip', makeZip([{ name: 'ring.ts', data: RING }, { name: 'REFLECTION.md', data: REFLECTION }]), 'zip');
+    const loose = await intakeFile(
+      'loose.zip',
+      makeZip([
+        { name: 'ring.ts', data: RING },
+        { name: 'REFLECTION.md', data: REFLECTION },
+      ]),
+      'zip',
+    );
     expect(loose.files).toEqual({ 'ring/ring.ts': RING, 'REFLECTION.md': REFLECTION });
     expect(loose.notes).toEqual(['Took "ring.ts" as "ring/ring.ts": the exercise expects it in the folder "ring/".']);
     const wrapped = await intakeFile('wrapped-loose.zip', makeZip([{ name: 'alice/ring.ts', data: RING }]), 'zip');
     expect(wrapped.files).toEqual({ 'ring/ring.ts': RING });
     expect(wrapped.notes[0]).toBe('Took "alice/ring.ts" as "ring/ring.ts": the exercise expects it in the folder "ring/".');
     // Two files of that name: which one is meant is a guess, so neither is taken.
-    const two = await intakeFile('two-rings.zip', makeZip([{ name: 'ring.ts', data: RING }, { name: 'old/ring.ts', data: 'old' }]), 'zip');
+    const two = await intakeFile(
+      'two-rings.zip',
+      makeZip([
+        { name: 'ring.ts', data: RING },
+        { name: 'old/ring.ts', data: 'old' },
+      ]),
+      'zip',
+    );
     expect(two.files).toEqual({});
     expect(two.missing).toContain('ring/ring.ts');
   });
 
   it('reads a plain .tar, and keeps the first of two entries with the same name', async () => {
-    const tar = await intakeFile('plain.tar', makeTar([{ name: 'ring/ring.ts', data: RING }, { name: 'ring/ring.ts', data: 'second\n' }]), 'tar.gz');
+    const tar = await intakeFile(
+      'plain.tar',
+      makeTar([
+        { name: 'ring/ring.ts', data: RING },
+        { name: 'ring/ring.ts', data: 'second\n' },
+      ]),
+      'tar.gz',
+    );
     expect(tar.fatal).toBeUndefined();
     expect(tar.files).toEqual({ 'ring/ring.ts': RING });
     expect(tar.notes).toEqual(['Skipped "ring/ring.ts": the archive holds this name twice; the first copy was used.']);
   });
 
   it('reads an archive by its content when its name lies, with a note', async () => {
-    const r = await intakeFile('really-a-zip.tar.gz', makeZip([{ name: 'ring/ring.ts', data: RING }, { name: 'REFLECTION.md', data: REFLECTION }]), 'tar.gz');
+    const r = await intakeFile(
+      'really-a-zip.tar.gz',
+      makeZip([
+        { name: 'ring/ring.ts', data: RING },
+        { name: 'REFLECTION.md', data: REFLECTION },
+      ]),
+      'tar.gz',
+    );
     expect(r.fatal).toBeUndefined();
     expect(r.files['ring/ring.ts']).toBe(RING);
     expect(r.notes[0]).toMatch(/named like a \.tar\.gz archive but is a zip archive/);
@@ -325,7 +371,15 @@ describe('intake: refused entries', () => {
   });
 
   it('applies the size limit to folders and tar.gz too, and honours custom limits', async () => {
-    const tgz = await intakeFile('big.tar.gz', makeTarGz([{ name: 'ring/ring.ts', data: 'y'.repeat(2000) }, { name: 'REFLECTION.md', data: REFLECTION }]), 'tar.gz', { maxFileBytes: 1000 });
+    const tgz = await intakeFile(
+      'big.tar.gz',
+      makeTarGz([
+        { name: 'ring/ring.ts', data: 'y'.repeat(2000) },
+        { name: 'REFLECTION.md', data: REFLECTION },
+      ]),
+      'tar.gz',
+      { maxFileBytes: 1000 },
+    );
     expect(tgz.files).toEqual({ 'REFLECTION.md': REFLECTION });
     expect(tgz.notes).toEqual(['Skipped "ring/ring.ts": it is 2.0 KiB, over the 1000 bytes limit for one file.']);
     const dir = path.join(tmp, 'big-folder');
@@ -344,7 +398,14 @@ describe('intake: refused entries', () => {
   });
 
   it('notes a zip entry whose checksum does not match', async () => {
-    const r = await intakeFile('crc.zip', makeZip([{ name: 'ring/ring.ts', data: RING, crc: 12345 }, { name: 'REFLECTION.md', data: REFLECTION }]), 'zip');
+    const r = await intakeFile(
+      'crc.zip',
+      makeZip([
+        { name: 'ring/ring.ts', data: RING, crc: 12345 },
+        { name: 'REFLECTION.md', data: REFLECTION },
+      ]),
+      'zip',
+    );
     expect(r.fatal).toBeUndefined();
     expect(r.files).toEqual({ 'REFLECTION.md': REFLECTION });
     expect(r.notes).toEqual(['Skipped "ring/ring.ts": it is damaged: its checksum does not match.']);
@@ -370,7 +431,9 @@ describe('intake: fatal submissions', () => {
     const t0 = cpuMs();
     const r = await intake(source('gina', 'zip', 'gina.zip'), wanted);
     expect(cpuMs() - t0).toBeLessThan(fast);
-    expect(r.fatal).toBe('The archive unpacks to more than 2 MiB (the limit for a whole submission), so it was not read. Submit only the files the exercise asks for.');
+    expect(r.fatal).toBe(
+      'The archive unpacks to more than 2 MiB (the limit for a whole submission), so it was not read. Submit only the files the exercise asks for.',
+    );
     expect(r.files).toEqual({});
     expect(r.missing).toEqual(['ring/ring.ts', 'REFLECTION.md']);
   });
@@ -384,7 +447,10 @@ describe('intake: fatal submissions', () => {
   });
 
   it('refuses an archive over the compression ratio', async () => {
-    const r = await intakeFile('ratio.zip', makeZip([{ name: 'ring/ring.ts', data: Buffer.alloc(5 * MiB) }]), 'zip', { maxTotalBytes: 100 * MiB, maxFileBytes: 100 * MiB });
+    const r = await intakeFile('ratio.zip', makeZip([{ name: 'ring/ring.ts', data: Buffer.alloc(5 * MiB) }]), 'zip', {
+      maxTotalBytes: 100 * MiB,
+      maxFileBytes: 100 * MiB,
+    });
     expect(r.fatal).toBe('The archive unpacks to more than 100 times its own size, which is how archive bombs look, so it was not read.');
   });
 
@@ -412,7 +478,10 @@ describe('intake: fatal submissions', () => {
   it('refuses a .tar.gz that is not gzip, a truncated one, and a gzip that is not tar', async () => {
     const notGzip = await intake(source('judy', 'tar.gz', 'judy.tar.gz'), wanted);
     expect(notGzip.fatal).toBe('The file is not a .tar.gz archive: it is not gzip-compressed.');
-    const full = makeTarGz([{ name: 'ring/ring.ts', data: RING.repeat(200) }, { name: 'REFLECTION.md', data: REFLECTION }]);
+    const full = makeTarGz([
+      { name: 'ring/ring.ts', data: RING.repeat(200) },
+      { name: 'REFLECTION.md', data: REFLECTION },
+    ]);
     const cut = await intakeFile('cut.tar.gz', full.subarray(0, Math.floor(full.length / 2)), 'tar.gz');
     expect(cut.fatal).toBe('The archive is cut short; it may not have finished uploading.');
     const notTar = await intakeFile('not-tar.tar.gz', gzipSync(Buffer.from('hello '.repeat(200))), 'tar.gz');
@@ -420,9 +489,13 @@ describe('intake: fatal submissions', () => {
   });
 
   it('names other formats and empty files', async () => {
-    expect((await intakeFile('x.zip', Buffer.from('Rar!\x1a\x07\x00rest', 'latin1'), 'zip')).fatal).toBe('The file is a RAR archive, not a .zip archive. Submit a .zip or .tar.gz archive.');
+    expect((await intakeFile('x.zip', Buffer.from('Rar!\x1a\x07\x00rest', 'latin1'), 'zip')).fatal).toBe(
+      'The file is a RAR archive, not a .zip archive. Submit a .zip or .tar.gz archive.',
+    );
     expect((await intakeFile('empty.zip', '', 'zip')).fatal).toBe('The submitted file is empty.');
-    expect((await intake({ student: 'nobody', path: path.join(tmp, 'nope.zip'), kind: 'zip' }, wanted)).fatal).toBe('The submitted file could not be found or read.');
+    expect((await intake({ student: 'nobody', path: path.join(tmp, 'nope.zip'), kind: 'zip' }, wanted)).fatal).toBe(
+      'The submitted file could not be found or read.',
+    );
   });
 });
 
@@ -497,7 +570,19 @@ describe('discover', () => {
     const results = await Promise.all(sources.map((s) => intake(s, wanted)));
     expect(results.map((r) => r.student)).toEqual(sources.map((s) => s.student));
     const fatal = Object.fromEntries(results.map((r) => [r.student, r.fatal !== undefined]));
-    expect(fatal).toEqual({ alice: false, bob: false, carol: false, dave: false, erin: false, frank: false, gina: true, hank: true, ivan: true, judy: true, kate: false });
+    expect(fatal).toEqual({
+      alice: false,
+      bob: false,
+      carol: false,
+      dave: false,
+      erin: false,
+      frank: false,
+      gina: true,
+      hank: true,
+      ivan: true,
+      judy: true,
+      kate: false,
+    });
     const kate = results.find((r) => r.student === 'kate') as IntakeResult;
     expect(kate.files).toEqual({ 'ring/ring.ts': RING });
     expect(kate.missing).toEqual(['REFLECTION.md']);

@@ -42,8 +42,15 @@ describe('kit version', () => {
   it('hashes what decides a mark, wherever the kit is cloned (under a folder named "test" too)', () => {
     const root = makeKit('a');
     expect(markFiles(root)).toEqual([
-      'exercises/ring/manifest.json', 'exercises/ring/protocol.ts', 'exercises/ring/tests/hidden/ring.test.ts',
-      'grader/score.ts', 'kernels/harness/manifest.ts', 'kernels/host/host.ts', 'package-lock.json', 'package.json', 'runtime/system.ts',
+      'exercises/ring/manifest.json',
+      'exercises/ring/protocol.ts',
+      'exercises/ring/tests/hidden/ring.test.ts',
+      'grader/score.ts',
+      'kernels/harness/manifest.ts',
+      'kernels/host/host.ts',
+      'package-lock.json',
+      'package.json',
+      'runtime/system.ts',
     ]);
     const copy = join(work, 'elsewhere');
     cpSync(root, copy, { recursive: true });
@@ -57,7 +64,14 @@ describe('kit version', () => {
       writeFileSync(join(root, file), text);
       return kitVersion(root);
     };
-    for (const file of ['exercises/ring/README.md', 'grader/report/templates/report.html.hbs', 'grader/cli.ts', 'exercises/ring/mutants/slow.patch', 'solutions/ring/ring/ring.ts', 'runtime/README.md']) {
+    for (const file of [
+      'exercises/ring/README.md',
+      'grader/report/templates/report.html.hbs',
+      'grader/cli.ts',
+      'exercises/ring/mutants/slow.patch',
+      'solutions/ring/ring/ring.ts',
+      'runtime/README.md',
+    ]) {
       expect(touch(file, 'changed'), file).toBe(before);
     }
     expect(touch('package.json', JSON.stringify({ name: 'kit', version: '1.0.0', scripts: { test: 'other' }, dependencies: { zod: '4' } }))).toBe(before);

@@ -30,7 +30,8 @@ const NOT_SOURCE = /(^|\/)(test|tests|fixtures|mutants|templates)\/|\.test\.|\.d
 
 /** Every import, re-export and dynamic import from a relative path, `import type` included. */
 function importsOf(source: string): string[] {
-  const pattern = /^\s*(?:import|export)\b[^'";]*?\bfrom\s*['"](\.{1,2}\/[^'"]+)['"]|^\s*import\s*['"](\.{1,2}\/[^'"]+)['"]|\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/gm;
+  const pattern =
+    /^\s*(?:import|export)\b[^'";]*?\bfrom\s*['"](\.{1,2}\/[^'"]+)['"]|^\s*import\s*['"](\.{1,2}\/[^'"]+)['"]|\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/gm;
   return [...source.matchAll(pattern)].map((m) => (m[1] ?? m[2] ?? m[3])!);
 }
 
@@ -39,8 +40,16 @@ function importGraph(tops: readonly string[]): Map<string, string[]> {
   const files = tops
     .flatMap((top) => readdirSync(join(kitRoot, top), { recursive: true, encoding: 'utf8' }).map((f) => `${top}/${f.split('\\').join('/')}`))
     .filter((f) => SOURCE.test(f) && !NOT_SOURCE.test(f));
-  return new Map(files.map((file) => [file, importsOf(readFileSync(join(kitRoot, file), 'utf8'))
-    .map((spec) => relative(kitRoot, resolve(kitRoot, dirname(file), spec)).split('\\').join('/'))]));
+  return new Map(
+    files.map((file) => [
+      file,
+      importsOf(readFileSync(join(kitRoot, file), 'utf8')).map((spec) =>
+        relative(kitRoot, resolve(kitRoot, dirname(file), spec))
+          .split('\\')
+          .join('/'),
+      ),
+    ]),
+  );
 }
 
 /** The graph with each module replaced by `nodeOf(module)`, edges inside one node dropped. */
@@ -56,7 +65,10 @@ function fold(graph: ReadonlyMap<string, readonly string[]>, nodeOf: (module: st
 /** The cycles: strongly connected components of more than one node (Tarjan), each sorted. */
 function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
   let counter = 0;
-  const index = new Map<string, number>(), low = new Map<string, number>(), stack: string[] = [], on = new Set<string>();
+  const index = new Map<string, number>(),
+    low = new Map<string, number>(),
+    stack: string[] = [],
+    on = new Set<string>();
   const out: string[][] = [];
   const visit = (v: string): void => {
     index.set(v, counter);
@@ -92,13 +104,13 @@ const only = (prefix: string) => new Map([...graph].filter(([f]) => f.startsWith
 
 describe('layers', () => {
   it('the runtime imports nothing above it; kernels import nothing from the grader or the exercises', () => {
-    const up = edges.filter(({ from, to }) =>
-      (from.startsWith('runtime/') && !to.startsWith('runtime/')) ||
-      (from.startsWith('kernels/') && !/^(runtime|kernels)\//.test(to)));
+    const up = edges.filter(
+      ({ from, to }) => (from.startsWith('runtime/') && !to.startsWith('runtime/')) || (from.startsWith('kernels/') && !/^(runtime|kernels)\//.test(to)),
+    );
     expect(up).toEqual([]);
   });
 
-  it('the student pack\'s scripts are entry points: nothing outside grader/pack/tools/ imports them', () => {
+  it("the student pack's scripts are entry points: nothing outside grader/pack/tools/ imports them", () => {
     const into = edges.filter(({ from, to }) => to.startsWith('grader/pack/tools/') && !from.startsWith('grader/pack/tools/'));
     expect(into).toEqual([]);
   });
@@ -120,8 +132,20 @@ describe('layers', () => {
   });
 
   it('finds a cycle when there is one, and reads every kind of import (the check can fail)', () => {
-    expect(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']]);
-    expect(importsOf("import type { A } from './a.ts';\nexport { b } from '../b.ts';\nimport { c,\n  d } from \"./c.ts\";\nimport './e.ts';\nconst f = await import('./f.ts');"))
-      .toEqual(['./a.ts', '../b.ts', './c.ts', './e.ts', './f.ts']);
+    expect(
+      cycles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+          ['d', ['a']],
+        ]),
+      ),
+    ).toEqual([['a', 'b', 'c']]);
+    expect(
+      importsOf(
+        "import type { A } from './a.ts';\nexport { b } from '../b.ts';\nimport { c,\n  d } from \"./c.ts\";\nimport './e.ts';\nconst f = await import('./f.ts');",
+      ),
+    ).toEqual(['./a.ts', '../b.ts', './c.ts', './e.ts', './f.ts']);
   });
 });

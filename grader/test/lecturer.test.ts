@@ -35,10 +35,21 @@ afterAll(() => {
 const ringManifest = loadManifest(exerciseDir('ring'));
 
 function ringTests(status: (id: string) => TestResult['status']): TestResult[] {
-  return ringManifest.groups.flatMap((g) => Object.entries(g.tests).map(([id, max]) => {
-    const s = status(id);
-    return { id, name: `property ${id}`, group: g.id, visibility: g.visibility, status: s, score: s === 'passed' ? max : 0, max, seeds: { run: [1], failed: s === 'passed' ? [] : [1] } };
-  }));
+  return ringManifest.groups.flatMap((g) =>
+    Object.entries(g.tests).map(([id, max]) => {
+      const s = status(id);
+      return {
+        id,
+        name: `property ${id}`,
+        group: g.id,
+        visibility: g.visibility,
+        status: s,
+        score: s === 'passed' ? max : 0,
+        max,
+        seeds: { run: [1], failed: s === 'passed' ? [] : [1] },
+      };
+    }),
+  );
 }
 
 function result(student: string, o: { score?: number; ex?: Partial<ExerciseResult>; warnings?: string[]; duplicates?: string[] } = {}): Result {
@@ -46,15 +57,29 @@ function result(student: string, o: { score?: number; ex?: Partial<ExerciseResul
   const tests = ringTests((id) => (score === 16 || id.startsWith('ring.ring') ? 'passed' : 'failed'));
   const exScore = tests.reduce((a, t) => a + t.score, 0) * (score === 0 ? 0 : 1);
   const ex: ExerciseResult = {
-    id: 'ring', title: 'Warm-up', score: score === 0 ? 0 : exScore, max: 16, status: 'graded', diagnostics: [],
+    id: 'ring',
+    title: 'Warm-up',
+    score: score === 0 ? 0 : exScore,
+    max: 16,
+    status: 'graded',
+    diagnostics: [],
     groups: ringManifest.groups.map((g) => ({ id: g.id, name: g.name, visibility: g.visibility, score: 0, max: 0 })),
     tests: score === 0 ? tests.map((t) => ({ ...t, status: 'failed', score: 0 })) : tests,
     ...o.ex,
   };
   return Result.parse({
-    student, kit: { version: '0.1.0+test' }, submission: { hash: `h-${student}` }, gradedAt: '2026-03-01T10:00:00.000Z', durationMs: 2400,
-    total: { score: ex.score, max: 16, awaiting: 0 }, exercises: [ex], manual: [], sandbox: { level: 'bwrap', description: 'test' },
-    warnings: o.warnings ?? [], notes: [], ...(o.duplicates ? { duplicates: o.duplicates } : {}),
+    student,
+    kit: { version: '0.1.0+test' },
+    submission: { hash: `h-${student}` },
+    gradedAt: '2026-03-01T10:00:00.000Z',
+    durationMs: 2400,
+    total: { score: ex.score, max: 16, awaiting: 0 },
+    exercises: [ex],
+    manual: [],
+    sandbox: { level: 'bwrap', description: 'test' },
+    warnings: o.warnings ?? [],
+    notes: [],
+    ...(o.duplicates ? { duplicates: o.duplicates } : {}),
   });
 }
 
@@ -83,7 +108,10 @@ describe('hand marks cannot be lost', () => {
     release();
     expect(existsSync(join(out, LOCK))).toBe(false);
     // A lock whose holder is gone is taken over.
-    writeFileSync(join(out, LOCK), JSON.stringify({ host: (await import('node:os')).hostname(), pid: 2 ** 22 + 7, start: '1', command: 'grade', since: new Date().toISOString() }));
+    writeFileSync(
+      join(out, LOCK),
+      JSON.stringify({ host: (await import('node:os')).hostname(), pid: 2 ** 22 + 7, start: '1', command: 'grade', since: new Date().toISOString() }),
+    );
     lockFolder(out, 'merge')();
   });
 });
@@ -92,7 +120,10 @@ describe('merge', () => {
   async function shard(index: number, count: number, students: string[], classSize: number): Promise<string> {
     const dir = temp(`mp-lect-shard${index}-`);
     for (const s of students) await writeStudent(dir, result(s));
-    await writeClass(dir, students.map((s) => result(s)));
+    await writeClass(
+      dir,
+      students.map((s) => result(s)),
+    );
     const record: ShardRecord = { index, count, classSize, students, exercises: ['ring'], kitVersion: '0.1.0+test' };
     writeFileSync(join(dir, SHARD_FILE), JSON.stringify(record));
     return dir;
@@ -111,13 +142,20 @@ describe('merge', () => {
     expect(partial.conflicts.join('\n')).toMatch(/shard 3\/3 is missing/);
   });
 
-  it('merges the whole class, and carries every shard\'s hand marks', async () => {
+  it("merges the whole class, and carries every shard's hand marks", async () => {
     const a = await shard(1, 2, ['alice'], 2);
     const b = await shard(2, 2, ['bob'], 2);
-    const withManual = (r: Result): Result => ({ ...r, manual: [{ id: 'ring.reflection', exercise: 'ring', title: 'Reflection', max: 4, status: 'awaiting' }], total: { ...r.total, max: 20, awaiting: 4 } });
+    const withManual = (r: Result): Result => ({
+      ...r,
+      manual: [{ id: 'ring.reflection', exercise: 'ring', title: 'Reflection', max: 4, status: 'awaiting' }],
+      total: { ...r.total, max: 20, awaiting: 4 },
+    });
     await writeStudent(a, withManual(result('alice')));
     await writeStudent(b, withManual(result('bob')));
-    writeFileSync(join(b, LEDGER), JSON.stringify({ version: 1, marks: { bob: { 'ring.reflection': { score: 3, at: '2026-03-02T00:00:00Z', source: 'marks.csv' } } } }));
+    writeFileSync(
+      join(b, LEDGER),
+      JSON.stringify({ version: 1, marks: { bob: { 'ring.reflection': { score: 3, at: '2026-03-02T00:00:00Z', source: 'marks.csv' } } } }),
+    );
     const out = join(temp('mp-lect-merged-'), 'out');
     const merged = await mergeReports([a, b], out);
     expect(merged.conflicts).toEqual([]);
@@ -138,11 +176,22 @@ describe('who needs help', () => {
   const results = [
     result('alice'),
     result('bob', { score: 0 }),
-    result('carol', { ex: { status: 'compile-error', score: 0, reason: 'your code does not compile: ring/ring.ts:3:1 Unexpected "}"', diagnostics: [{ file: 'ring/ring.ts', line: 3, column: 1, message: 'Unexpected "}"' }] } }),
+    result('carol', {
+      ex: {
+        status: 'compile-error',
+        score: 0,
+        reason: 'your code does not compile: ring/ring.ts:3:1 Unexpected "}"',
+        diagnostics: [{ file: 'ring/ring.ts', line: 3, column: 1, message: 'Unexpected "}"' }],
+      },
+    }),
     result('mallory', { warnings: ['A test of ring stopped the kernel: the submission tampered with the channel between the kernel and the tests'] }),
-    result('typo', { ex: { typeErrors: 1, diagnostics: [{ file: 'ring/ring.ts', line: 7, column: 3, message: "Type 'string' is not assignable to type 'number'." }] } }),
+    result('typo', {
+      ex: { typeErrors: 1, diagnostics: [{ file: 'ring/ring.ts', line: 7, column: 3, message: "Type 'string' is not assignable to type 'number'." }] },
+    }),
     result('dup', { duplicates: ['a second submission for the same student id "dup" was not graded: dup.zip (graded: dup)'] }),
-    median, result('m2', { score: 10 }), result('m3', { score: 10 }),
+    median,
+    result('m2', { score: 10 }),
+    result('m3', { score: 10 }),
   ];
 
   it('lists grading errors, suspected attacks, non-compiling code, 0 marks and type errors, most urgent first', () => {
@@ -174,11 +223,11 @@ describe('who needs help', () => {
     expect(indexHtml).toMatch(/<option value="type-errors">type errors<\/option>/);
   });
 
-  it('type errors and duplicates are at the top of the student\'s report', () => {
+  it("type errors and duplicates are at the top of the student's report", () => {
     const typo = renderStudentReport(results[4]!);
     expect(typo.md).toMatch(/## ✗ The compiler's messages on your code\n\n\*\*Warm-up\*\*: 1 type error: the code ran anyway/);
-    expect(typo.md).toContain('ring/ring.ts:7:3  Type \'string\' is not assignable');
-    expect(typo.md.indexOf('compiler\'s messages')).toBeLessThan(typo.md.indexOf('## Overview'));
+    expect(typo.md).toContain("ring/ring.ts:7:3  Type 'string' is not assignable");
+    expect(typo.md.indexOf("compiler's messages")).toBeLessThan(typo.md.indexOf('## Overview'));
     expect(typo.html.indexOf('id="compiler-h"')).toBeLessThan(typo.html.indexOf('id="overview-h"'));
     const dup = renderStudentReport(results[5]!);
     expect(dup.md).toMatch(/More than one submission was found for you[\s\S]*dup\.zip/);
@@ -188,7 +237,15 @@ describe('who needs help', () => {
     const words = "your code failed while loading: TypeError: Cannot read properties of undefined (reading 'toFixed')";
     const thrower = result('thrower', { score: 0 });
     const ex = thrower.exercises[0]!;
-    const failed = { ...thrower, exercises: [{ ...ex, tests: ex.tests.map((t) => ({ ...t, failure: { property: t.name, observed: words, seed: 1, replay: 'SEED=1 npm test -- ring', chart: [] } })) }] };
+    const failed = {
+      ...thrower,
+      exercises: [
+        {
+          ...ex,
+          tests: ex.tests.map((t) => ({ ...t, failure: { property: t.name, observed: words, seed: 1, replay: 'SEED=1 npm test -- ring', chart: [] } })),
+        },
+      ],
+    };
     const { md } = renderStudentReport(Result.parse(failed));
     expect(md.split(words).length - 1).toBe(1);
     expect(md).toMatch(/✗ \*\*\d tests failed the same way:\*\*/);
@@ -198,7 +255,11 @@ describe('who needs help', () => {
 describe('scoring', () => {
   const none = new Map();
   it('under typeErrors "fail", type errors make the exercise not compile; under "report" they are listed and the tests count', () => {
-    const checked = { kind: 'done' as const, ms: 5, diagnostics: [{ kind: 'type' as const, file: 'ring/ring.ts', line: 7, column: 3, message: "Type 'string' is not assignable to type 'number'." }] };
+    const checked = {
+      kind: 'done' as const,
+      ms: 5,
+      diagnostics: [{ kind: 'type' as const, file: 'ring/ring.ts', line: 7, column: 3, message: "Type 'string' is not assignable to type 'number'." }],
+    };
     const ready = { id: 'ring', status: 'ready' as const, bundle: '/x/submission.mjs', diagnostics: [] };
     const fail = typeCheckOutcome({ ...ringManifest, typeErrors: 'fail' }, ready, checked);
     expect(fail).toMatchObject({ status: 'compile-error', typeErrors: 1, reason: expect.stringMatching(/type error.*ring\/ring\.ts:7:3/) });
@@ -212,7 +273,9 @@ describe('scoring', () => {
 
   it('tests not run after repeated kernel failures score 0 and say why; unexplained missing results stay grading errors', () => {
     const ready = { id: 'ring', status: 'ready' as const, bundle: '/x', diagnostics: [] };
-    const ran = new Map([['ring.ring-hops', { submission: 's', exercise: 'ring', test: 'ring.ring-hops', name: 'hops', seeds: { run: [1], failed: [1] }, kernelFailure: true }]]);
+    const ran = new Map([
+      ['ring.ring-hops', { submission: 's', exercise: 'ring', test: 'ring.ring-hops', name: 'hops', seeds: { run: [1], failed: [1] }, kernelFailure: true }],
+    ]);
     const notRun = ringManifest.groups.reduce((n, g) => n + Object.keys(g.tests).length, 0) - ran.size;
     const stopped = scoreExercise(ringManifest, ready, ran, new Redactor(), undefined, { after: ['a', 'b', 'c'], notRun });
     expect(stopped.status).toBe('graded');
@@ -256,12 +319,16 @@ describe('the progress line', () => {
 
 describe('grader --help', () => {
   const grader = (...args: string[]) => promisify(execFile)(process.execPath, [join(kitRoot, 'grader', 'bin.mjs'), ...args], { cwd: kitRoot });
-  it.each(['grade', 'merge', 'marks', 'doctor', 'selftest', 'pack'])('%s --help prints its options and exits 0', async (command) => {
-    const { stdout } = await grader(command, '--help');
-    expect(stdout).toMatch(new RegExp(`^Usage: npx grader ${command}`));
-  }, 60_000);
+  it.each(['grade', 'merge', 'marks', 'doctor', 'selftest', 'pack'])(
+    '%s --help prints its options and exits 0',
+    async (command) => {
+      const { stdout } = await grader(command, '--help');
+      expect(stdout).toMatch(new RegExp(`^Usage: npx grader ${command}`));
+    },
+    60_000,
+  );
 
-  it('an unknown option names the command\'s help', async () => {
+  it("an unknown option names the command's help", async () => {
     const r = await grader('grade', 'x', '--bogus').catch((e: { code: number; stderr: string }) => e);
     expect(r).toMatchObject({ code: 2, stderr: expect.stringMatching(/Unknown option '--bogus'[\s\S]*npx grader grade --help/) });
   }, 60_000);

@@ -27,16 +27,29 @@ function graded(student: string, ringScore: number, manual: ManualItem[] = items
     gradedAt: '2026-03-01T10:00:00.000Z',
     durationMs: 1000,
     total: { score: ringScore, max: 16 + manual.reduce((a, m) => a + m.max, 0), awaiting: manual.reduce((a, m) => a + m.max, 0) },
-    exercises: [{
-      id: 'ring',
-      title: 'Warm-up: a token ring and a front desk',
-      score: ringScore,
-      max: 16,
-      status: 'graded',
-      diagnostics: [],
-      groups: [{ id: 'ring', name: 'The token ring', score: ringScore, max: 16, visibility: 'visible' }],
-      tests: [{ id: 'ring.ring-small', name: 'a token goes round', group: 'ring', visibility: 'visible', status: ringScore === 16 ? 'passed' : 'failed', score: ringScore, max: 16, seeds: { run: [1], failed: ringScore === 16 ? [] : [1] } }],
-    }],
+    exercises: [
+      {
+        id: 'ring',
+        title: 'Warm-up: a token ring and a front desk',
+        score: ringScore,
+        max: 16,
+        status: 'graded',
+        diagnostics: [],
+        groups: [{ id: 'ring', name: 'The token ring', score: ringScore, max: 16, visibility: 'visible' }],
+        tests: [
+          {
+            id: 'ring.ring-small',
+            name: 'a token goes round',
+            group: 'ring',
+            visibility: 'visible',
+            status: ringScore === 16 ? 'passed' : 'failed',
+            score: ringScore,
+            max: 16,
+            seeds: { run: [1], failed: ringScore === 16 ? [] : [1] },
+          },
+        ],
+      },
+    ],
     manual,
     sandbox: { level: 'bwrap', description: 'test' },
     warnings: [],
@@ -88,7 +101,10 @@ describe('reading a CSV', () => {
 
   it('takes a file without a header as student, item, score, comment', () => {
     const { rows } = parseMarks('alice,design,8,ok\nbob,design,,later\n');
-    expect(rows.map((r) => [r.student, r.score, r.comment])).toEqual([['alice', 8, 'ok'], ['bob', undefined, 'later']]);
+    expect(rows.map((r) => [r.student, r.score, r.comment])).toEqual([
+      ['alice', 8, 'ok'],
+      ['bob', undefined, 'later'],
+    ]);
   });
 
   it('names the line of a score that is not a number, and a header it cannot read', () => {
@@ -99,23 +115,32 @@ describe('reading a CSV', () => {
 
 describe('importing marks', () => {
   it('merges marks into result.json, both reports, Gradescope output and grades.csv; unmarked items stay awaiting', async () => {
-    const file = csv('marks', [
-      'student,item,score,comment',
-      'alice,ring.design,8,"Clear; say what happens when the office crashes."',
-      'alice,reflection,4,<b>thoughtful</b>',
-      'bob,Design note: the desk never blocks,10,',
-      'bob,multikernel.reflection,,not handed in yet',
-    ].join('\n'));
+    const file = csv(
+      'marks',
+      [
+        'student,item,score,comment',
+        'alice,ring.design,8,"Clear; say what happens when the office crashes."',
+        'alice,reflection,4,<b>thoughtful</b>',
+        'bob,Design note: the desk never blocks,10,',
+        'bob,multikernel.reflection,,not handed in yet',
+      ].join('\n'),
+    );
     const summary = await importMarks({ csv: file, out });
     expect(summary.imported).toBe(4);
     expect(summary.students).toEqual(['alice', 'bob']);
     expect(summary.stillAwaiting.sort()).toEqual(['bob', 'carol']);
 
     const alice = (await readStudent(out, 'alice'))!;
-    expect(alice.manual.map((m) => [m.id, m.status, m.score])).toEqual([['ring.design', 'marked', 8], ['multikernel.reflection', 'marked', 4]]);
+    expect(alice.manual.map((m) => [m.id, m.status, m.score])).toEqual([
+      ['ring.design', 'marked', 8],
+      ['multikernel.reflection', 'marked', 4],
+    ]);
     expect(alice.total).toEqual({ score: 16 + 12, max: 31, awaiting: 0 });
     const bob = (await readStudent(out, 'bob'))!;
-    expect(bob.manual.map((m) => [m.status, m.score ?? null, m.comment ?? null])).toEqual([['marked', 10, null], ['awaiting', null, 'not handed in yet']]);
+    expect(bob.manual.map((m) => [m.status, m.score ?? null, m.comment ?? null])).toEqual([
+      ['marked', 10, null],
+      ['awaiting', null, 'not handed in yet'],
+    ]);
     expect(bob.total).toEqual({ score: 15, max: 31, awaiting: 5 });
     expect((await readStudent(out, 'carol'))!.total).toEqual({ score: 0, max: 31, awaiting: 15 });
 
@@ -127,7 +152,10 @@ describe('importing marks', () => {
     expect(read('alice', 'report.html')).not.toContain('<b>thoughtful</b>');
 
     const gsAlice = GradescopeResults.parse(JSON.parse(read('alice', 'results.json')));
-    expect(gsAlice.tests.filter((t) => t.tags.includes('manual')).map((t) => [t.number, t.score, t.max_score])).toEqual([['M.1', 8, 10], ['M.2', 4, 5]]);
+    expect(gsAlice.tests.filter((t) => t.tags.includes('manual')).map((t) => [t.number, t.score, t.max_score])).toEqual([
+      ['M.1', 8, 10],
+      ['M.2', 4, 5],
+    ]);
     expect(gsAlice.score).toBe(28);
     const gsBob = GradescopeResults.parse(JSON.parse(read('bob', 'results.json')));
     expect(gsBob.tests.filter((t) => t.tags.includes('manual')).map((t) => t.number)).toEqual(['M.1']);
@@ -142,14 +170,10 @@ describe('importing marks', () => {
 
   it('is all or nothing: unknown students and items, scores out of range and repeats are listed, nothing is written', async () => {
     const before = read('alice', 'result.json');
-    const file = csv('bad', [
-      'student,item,score',
-      'alice,ring.design,8',
-      'zed,ring.design,3',
-      'alice,essay,3',
-      'bob,ring.design,11',
-      'alice,design,7',
-    ].join('\n'));
+    const file = csv(
+      'bad',
+      ['student,item,score', 'alice,ring.design,8', 'zed,ring.design,3', 'alice,essay,3', 'bob,ring.design,11', 'alice,design,7'].join('\n'),
+    );
     const err = await importMarks({ csv: file, out }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MarksError);
     expect((err as MarksError).problems).toEqual([
@@ -178,10 +202,20 @@ describe('importing marks', () => {
   });
 
   it('runs from the command line: exit 0 with a summary; exit 2 with the problems and nothing written', async () => {
-    const ok = await run(process.execPath, [join(kitRoot, 'grader/bin.mjs'), 'marks', 'import', csv('cli', 'student,item,score\nalice,design,10\n'), '--out', out], { cwd: kitRoot });
+    const ok = await run(
+      process.execPath,
+      [join(kitRoot, 'grader/bin.mjs'), 'marks', 'import', csv('cli', 'student,item,score\nalice,design,10\n'), '--out', out],
+      { cwd: kitRoot },
+    );
     expect(ok.stdout).toMatch(/imported 1 mark for 1 student\nstill awaiting marking \(not counted as zero\): alice, bob, carol/);
-    const bad = await run(process.execPath, [join(kitRoot, 'grader/bin.mjs'), 'marks', 'import', csv('cli-bad', 'student,item,score\nalice,design,12\n'), '--out', out], { cwd: kitRoot })
-      .then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
+    const bad = await run(
+      process.execPath,
+      [join(kitRoot, 'grader/bin.mjs'), 'marks', 'import', csv('cli-bad', 'student,item,score\nalice,design,12\n'), '--out', out],
+      { cwd: kitRoot },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/1 problem; nothing was imported:\n {2}line 2: 12 is outside 0–10/);
     expect((await readStudent(out, 'alice'))!.manual[0]).toMatchObject({ status: 'marked', score: 10 });

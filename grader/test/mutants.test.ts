@@ -64,17 +64,22 @@ describe('a patch that no longer applies', () => {
   it('is an error naming the mutant, the file and the hunk when the solution changed under it', () => {
     const changed = solution.replace('const found = await worker.ask<Found, Lookup>(', 'const answer = await worker.ask<Found, Lookup>(');
     expect(changed).not.toBe(solution);
-    expect(() => applyMutantPatch(patch, read(changed), 'mutant ring/late-timeout (ring/mutants/late-timeout.patch)'))
-      .toThrow(/^mutant ring\/late-timeout \(ring\/mutants\/late-timeout\.patch\) no longer applies to ring\/ring\.ts: hunk 2 \(@@ -31,7 \+31,7 @@\) expects "const found = await worker\.ask/);
+    expect(() => applyMutantPatch(patch, read(changed), 'mutant ring/late-timeout (ring/mutants/late-timeout.patch)')).toThrow(
+      /^mutant ring\/late-timeout \(ring\/mutants\/late-timeout\.patch\) no longer applies to ring\/ring\.ts: hunk 2 \(@@ -31,7 \+31,7 @@\) expects "const found = await worker\.ask/,
+    );
   });
 
   it('is an error, not a guess, when a hunk fits two places', () => {
     const twice = `${solution}\n${solution}`;
-    expect(() => applyMutantPatch(patch, read(twice), 'mutant ring/late-timeout')).toThrow(/no longer applies to ring\/ring\.ts: hunk 1 \(@@ -1,4 \+1,4 @@\) fits 2 places/);
+    expect(() => applyMutantPatch(patch, read(twice), 'mutant ring/late-timeout')).toThrow(
+      /no longer applies to ring\/ring\.ts: hunk 1 \(@@ -1,4 \+1,4 @@\) fits 2 places/,
+    );
   });
 
   it('is an error when it names a file the solution does not have, or adds or deletes one', () => {
-    expect(() => applyMutantPatch(patch.replaceAll('ring/ring.ts', 'ring/other.ts'), read(solution), 'm')).toThrow(/changes ring\/other\.ts, which the solution does not have/);
+    expect(() => applyMutantPatch(patch.replaceAll('ring/ring.ts', 'ring/other.ts'), read(solution), 'm')).toThrow(
+      /changes ring\/other\.ts, which the solution does not have/,
+    );
     expect(() => applyMutantPatch(patch.replace('--- a/ring/ring.ts', '--- /dev/null'), read(solution), 'm')).toThrow(MutantPatchError);
     expect(() => applyMutantPatch('just words\n', read(solution), 'm')).toThrow(/m changes no file/);
   });
@@ -88,7 +93,9 @@ describe('a patch that no longer applies', () => {
     const rows = containmentRows(m, dir, root);
     const broken = rows.filter((r) => !r.ok);
     expect(broken).toEqual([expect.objectContaining({ submission: 'mutant late-timeout', expect: 'patch applies, self-contained' })]);
-    expect(broken[0]!.got).toMatch(/^mutant ring\/late-timeout \(exercises\/ring\/mutants\/late-timeout\.patch\) no longer applies to ring\/ring\.ts: hunk 1 \(@@ -1,4 \+1,4 @@\) expects "import \{ behaviour/);
+    expect(broken[0]!.got).toMatch(
+      /^mutant ring\/late-timeout \(exercises\/ring\/mutants\/late-timeout\.patch\) no longer applies to ring\/ring\.ts: hunk 1 \(@@ -1,4 \+1,4 @@\) expects "import \{ behaviour/,
+    );
     // The others still apply.
     expect(rows.filter((r) => r.ok).length).toBe(m.mutants.length - 1);
   });

@@ -15,7 +15,12 @@ type Pairs<T extends string> = { [K in T]: { [J in T]: \`\${K}\${J}\` } };
 export type Big = Pairs<A>;
 export const z: Big[A][A] = 'aaaaaaaa' as never;
 ${solution}`;
-const job = (text: string, kind: 'bundle' | 'typecheck' = 'typecheck') => ({ kind, entry: 'ring/ring.ts', files: ['ring/ring.ts'], texts: { 'ring/ring.ts': text } });
+const job = (text: string, kind: 'bundle' | 'typecheck' = 'typecheck') => ({
+  kind,
+  entry: 'ring/ring.ts',
+  files: ['ring/ring.ts'],
+  texts: { 'ring/ring.ts': text },
+});
 
 const pools: PreparePool[] = [];
 afterAll(async () => {

@@ -36,7 +36,12 @@ describe('appendRun', () => {
 
   it('appends a run with another outcome (a different failure, edited flag or hazard), adding a missing final newline', () => {
     let log = formatLine(run()); // no trailing newline
-    for (const other of [run({ failedTests: ['ring.idle'], firstFailed: 'ring.idle' }), run({ edited: false }), run({ hazards: ['deadlock'] }), run({ exercise: 'bank' })]) {
+    for (const other of [
+      run({ failedTests: ['ring.idle'], firstFailed: 'ring.idle' }),
+      run({ edited: false }),
+      run({ hazards: ['deadlock'] }),
+      run({ exercise: 'bank' }),
+    ]) {
       log = appendRun(log, other)!;
     }
     expect(log.endsWith('\n')).toBe(true);
@@ -76,7 +81,7 @@ describe('parseLog and the line format', () => {
     expect(fullPass(run({ passed: 0, failed: 0 }))).toBe(false);
   });
 
-  it('reads the kinds of failure off a report\'s words', () => {
+  it("reads the kinds of failure off a report's words", () => {
     expect(hazardsOf('Deadlock: acc-1 and acc-2 wait for each other')).toEqual(['deadlock']);
     expect(hazardsOf('three tellers are waiting in a cycle')).toEqual(['deadlock']);
     expect(hazardsOf('lost update on acc-3: 20 expected, 10 found')).toEqual(['lost-update']);
@@ -86,7 +91,7 @@ describe('parseLog and the line format', () => {
   });
 });
 
-describe('the grader\'s copy of each log', () => {
+describe("the grader's copy of each log", () => {
   it('saves a log next to the report, removes a stale one, reads back only those present', async () => {
     const out = join(tmp, 'out');
     await saveProgressLog(out, 'alice', `${formatLine(run())}\n`);
@@ -101,13 +106,17 @@ describe('the grader\'s copy of each log', () => {
   it('gives the dashboard evidence only when some student sent a log', async () => {
     const out = join(tmp, 'dash');
     expect(await classProgress(out, ['alice'])).toBeUndefined();
-    await saveProgressLog(out, 'alice', `${formatLine(run())}\n${formatLine(run({ passed: 2, failed: 0, failedTests: [], firstFailed: null, at: '2026-03-02T15:05:11.000Z' }))}\n`);
+    await saveProgressLog(
+      out,
+      'alice',
+      `${formatLine(run())}\n${formatLine(run({ passed: 2, failed: 0, failedTests: [], firstFailed: null, at: '2026-03-02T15:05:11.000Z' }))}\n`,
+    );
     const evidence = await classProgress(out, ['alice']);
     expect(evidence).toBeDefined();
     expect(Object.keys(evidence!)).toEqual(['ring']);
   });
 
-  it('after a merge, takes each student\'s log from the first shard that has it', async () => {
+  it("after a merge, takes each student's log from the first shard that has it", async () => {
     const a = join(tmp, 'shard-a');
     const b = join(tmp, 'shard-b');
     const merged = join(tmp, 'merged');

@@ -48,9 +48,23 @@ describe('visibility', () => {
     };
     const grouped = groupTests(ex);
     expect(grouped.map((g) => [g.group.name, g.listed, g.tests.map((t) => [t.test.id, t.visibility])])).toEqual([
-      ['group a', true, [['t1', 'visible'], ['t4', 'hidden']]],
+      [
+        'group a',
+        true,
+        [
+          ['t1', 'visible'],
+          ['t4', 'hidden'],
+        ],
+      ],
       ['group b', true, [['t2', 'name-only']]],
-      ['Other tests', false, [['t3', 'hidden'], ['t5', 'visible']]],
+      [
+        'Other tests',
+        false,
+        [
+          ['t3', 'hidden'],
+          ['t5', 'visible'],
+        ],
+      ],
     ]);
     const other = grouped[2]!.group;
     expect([other.score, other.max, other.visibility]).toEqual([1, 3, 'visible']);

@@ -199,7 +199,7 @@ describe('class outputs', () => {
 
   it('histogram bins: every score in exactly one bin, max in the last', () => {
     for (const max of [1, 7, 10, 47, 75, 100, 130, 1000]) {
-      const scores = [0, max, max / 2, ...Array.from({ length: 50 }, (_, i) => ((i * 7919) % 101) / 100 * max)];
+      const scores = [0, max, max / 2, ...Array.from({ length: 50 }, (_, i) => (((i * 7919) % 101) / 100) * max)];
       const h = histogram(scores, max);
       expect(h.bins.length).toBeLessThanOrEqual(10);
       expect(h.bins.reduce((s, b) => s + b.count, 0)).toBe(scores.length);
@@ -230,7 +230,13 @@ describe('class outputs', () => {
   it('renders the ease-of-use section only when progress data is given', () => {
     const withProgress = renderClass(classResults, {
       generatedAt: '2025-03-14T10:00:00.000Z',
-      progress: { bank: { attemptsToFirstFullPass: { median: 6, n: 23 }, workingSpanHours: { median: 11.25 }, firstFailedProperties: [{ property: `conservation ${XSS}`, students: 19 }] } },
+      progress: {
+        bank: {
+          attemptsToFirstFullPass: { median: 6, n: 23 },
+          workingSpanHours: { median: 11.25 },
+          firstFailedProperties: [{ property: `conservation ${XSS}`, students: 19 }],
+        },
+      },
     });
     expect(withProgress.indexHtml).toContain('Ease-of-use evidence');
     expect(withProgress.indexHtml).toContain('11.25');
@@ -310,7 +316,12 @@ describe('charts', () => {
 describe('templates', () => {
   it('never use triple-stash (unescaped) output', () => {
     const dir = new URL('../report/templates/', import.meta.url);
-    const files = [...readdirSync(dir).filter((f) => f.endsWith('.hbs')).map((f) => new URL(f, dir)), ...readdirSync(new URL('partials/', dir)).map((f) => new URL(`partials/${f}`, dir))];
+    const files = [
+      ...readdirSync(dir)
+        .filter((f) => f.endsWith('.hbs'))
+        .map((f) => new URL(f, dir)),
+      ...readdirSync(new URL('partials/', dir)).map((f) => new URL(`partials/${f}`, dir)),
+    ];
     expect(files.length).toBeGreaterThan(4);
     for (const f of files) expect(readFileSync(f, 'utf8')).not.toContain('{{{');
   });

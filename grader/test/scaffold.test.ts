@@ -20,17 +20,26 @@ mkdirSync(join(kit, 'exercises'));
 symlinkSync(join(kitRoot, 'node_modules'), join(kit, 'node_modules'), 'dir');
 
 async function grader(...args: string[]): Promise<{ code: number; out: string }> {
-  return promisify(execFile)(process.execPath, [join(kit, 'grader', 'bin.mjs'), ...args], { cwd: kit, maxBuffer: 16 * 1024 * 1024 })
-    .then((r) => ({ code: 0, out: r.stdout + r.stderr }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }));
+  return promisify(execFile)(process.execPath, [join(kit, 'grader', 'bin.mjs'), ...args], { cwd: kit, maxBuffer: 16 * 1024 * 1024 }).then(
+    (r) => ({ code: 0, out: r.stdout + r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+  );
 }
 
 describe('grader new', () => {
   it('scaffolds an exercise that selftest passes: solution full marks, starter nothing, mutant caught on every seed', async () => {
     const made = await grader('new', 'tally-demo');
     expect(made.code, made.out).toBe(0);
-    for (const f of ['exercises/tally-demo/README.md', 'exercises/tally-demo/protocol.ts', 'exercises/tally-demo/manifest.json',
-      'exercises/tally-demo/tests/public/tally-demo.test.ts', 'exercises/tally-demo/tests/hidden/tally-demo.test.ts',
-      'exercises/tally-demo/mutants/shared-total.patch', 'starter/tally-demo/tally-demo/tally-demo.ts', 'solutions/tally-demo/tally-demo/tally-demo.ts']) {
+    for (const f of [
+      'exercises/tally-demo/README.md',
+      'exercises/tally-demo/protocol.ts',
+      'exercises/tally-demo/manifest.json',
+      'exercises/tally-demo/tests/public/tally-demo.test.ts',
+      'exercises/tally-demo/tests/hidden/tally-demo.test.ts',
+      'exercises/tally-demo/mutants/shared-total.patch',
+      'starter/tally-demo/tally-demo/tally-demo.ts',
+      'solutions/tally-demo/tally-demo/tally-demo.ts',
+    ]) {
       expect(existsSync(join(kit, f)), f).toBe(true);
       expect(readFileSync(join(kit, f), 'utf8')).not.toMatch(/__id__|__Title__/);
     }

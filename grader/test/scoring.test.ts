@@ -48,7 +48,9 @@ describe('scoreExercise', () => {
     expect(r.status).toBe('graded');
     expect(r.score).toBe(total);
     expect(r.max).toBe(total);
-    expect(r.groups.map((g) => [g.id, g.score, g.max])).toEqual(ring.groups.map((g) => [g.id, Object.values(g.tests).reduce((a, b) => a + b, 0), Object.values(g.tests).reduce((a, b) => a + b, 0)]));
+    expect(r.groups.map((g) => [g.id, g.score, g.max])).toEqual(
+      ring.groups.map((g) => [g.id, Object.values(g.tests).reduce((a, b) => a + b, 0), Object.values(g.tests).reduce((a, b) => a + b, 0)]),
+    );
     expect(r.tests.map((t) => t.id)).toEqual(ids);
     expect(r.tests.every((t) => t.status === 'passed' && t.score === t.max)).toBe(true);
   });
@@ -86,10 +88,15 @@ describe('scoreExercise', () => {
 
   it('a test the submission crashed is an error worth 0; a kernel that died mid-test is an error too', () => {
     const [a, b] = ids as [string, string];
-    const r = scoreExercise(ring, ready, all({
-      [a]: { ...passed(a), error: `it threw\n  ${HIDDEN_LINE}` },
-      [b]: { ...passed(b), seeds: { run: [1], failed: [1] }, kernelFailure: true },
-    }), redact);
+    const r = scoreExercise(
+      ring,
+      ready,
+      all({
+        [a]: { ...passed(a), error: `it threw\n  ${HIDDEN_LINE}` },
+        [b]: { ...passed(b), seeds: { run: [1], failed: [1] }, kernelFailure: true },
+      }),
+      redact,
+    );
     expect(byId(r, a)).toMatchObject({ status: 'error', score: 0, message: 'it threw\n[redacted: hidden test source]' });
     expect(byId(r, b)).toMatchObject({ status: 'error', score: 0 });
     expect(r.status).toBe('graded');
@@ -101,7 +108,9 @@ describe('scoreExercise', () => {
     expect(byId(r, a)).toMatchObject({ status: 'grading-error', message: 'Grading error (this test reported no result); this mark is withheld.' });
     expect(byId(r, b)).toMatchObject({ status: 'grading-error', message: 'Grading error (the kernel could not start); this mark is withheld.' });
     expect(r.status).toBe('error');
-    expect(r.reason).toBe(`the grading machinery failed on 2 of ${ids.length} tests: this test reported no result. Not the submission's fault: its marks are withheld until it is graded again.`);
+    expect(r.reason).toBe(
+      `the grading machinery failed on 2 of ${ids.length} tests: this test reported no result. Not the submission's fault: its marks are withheld until it is graded again.`,
+    );
   });
 
   it('names the job error (its first line, redacted) when every test is lost', () => {
@@ -115,7 +124,12 @@ describe('scoreExercise', () => {
     const lost = ids.slice(-3);
     const outcomes = all(Object.fromEntries(lost.map((id) => [id, undefined])));
     const stopped = scoreExercise(ring, ready, outcomes, redact, undefined, { after: ['x', 'y', 'z'], notRun: 3 });
-    for (const id of lost) expect(byId(stopped, id)).toMatchObject({ status: 'failed', score: 0, message: expect.stringMatching(/^Not run: your code stopped responding or crashed in 3 tests in a row/) });
+    for (const id of lost)
+      expect(byId(stopped, id)).toMatchObject({
+        status: 'failed',
+        score: 0,
+        message: expect.stringMatching(/^Not run: your code stopped responding or crashed in 3 tests in a row/),
+      });
     expect(stopped.status).toBe('graded');
     // A count that disagrees means something else lost them: grading errors.
     const mismatch = scoreExercise(ring, ready, outcomes, redact, undefined, { after: ['x'], notRun: 2 });

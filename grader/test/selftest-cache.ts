@@ -49,7 +49,17 @@ export function selftestInputs(): string[] {
 /** The key of a selftest run: its options, the Node that runs it, and every input file's content. */
 export function selftestKey(options: SelftestOptions): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ v: 1, node: process.version, arch: process.arch, platform: process.platform, exercises: options.exercises ?? null, explore: options.explore ?? null, sandboxed: options.sandboxed ?? false }));
+  hash.update(
+    JSON.stringify({
+      v: 1,
+      node: process.version,
+      arch: process.arch,
+      platform: process.platform,
+      exercises: options.exercises ?? null,
+      explore: options.explore ?? null,
+      sandboxed: options.sandboxed ?? false,
+    }),
+  );
   for (const rel of selftestInputs()) {
     hash.update(`\0${rel}\0`);
     // package.json: what it says about running the kit (as kitVersion), not its scripts or description.

@@ -9,12 +9,19 @@ import { allowedImport, handoutProblems, importsOf, judge, markingTable, type Ou
 import { selftestCached } from './selftest-cache.ts';
 
 describe('selftest', () => {
-  it.each(listExercises())('%s: solution full marks, mutants lose exactly their groups on their own test, starter scores nothing', async (id) => {
-    // Remembered when every input file is as in an earlier full pass (selftest-cache.ts).
-    const { report, cached } = await selftestCached({ exercises: [id], jobs: 2 });
-    if (cached) console.log(`selftest ${id}: the kit is as in an earlier full pass; its verdict is reused (MP_SELFTEST_CACHE=off runs it again)`);
-    expect(report.rows.filter((r) => !r.ok), `\n${report.table}`).toEqual([]);
-  }, 900_000);
+  it.each(listExercises())(
+    '%s: solution full marks, mutants lose exactly their groups on their own test, starter scores nothing',
+    async (id) => {
+      // Remembered when every input file is as in an earlier full pass (selftest-cache.ts).
+      const { report, cached } = await selftestCached({ exercises: [id], jobs: 2 });
+      if (cached) console.log(`selftest ${id}: the kit is as in an earlier full pass; its verdict is reused (MP_SELFTEST_CACHE=off runs it again)`);
+      expect(
+        report.rows.filter((r) => !r.ok),
+        `\n${report.table}`,
+      ).toEqual([]);
+    },
+    900_000,
+  );
 });
 
 describe('selftest flags', () => {
@@ -22,16 +29,18 @@ describe('selftest flags', () => {
   const tests = m.groups.flatMap((g) => Object.keys(g.tests));
   const seeds = m.seeds;
   /** Every test passes, except `failing` (test → the seeds it fails on). */
-  const runs = (failing: Record<string, number[]> = {}): { tests: Map<string, TestRun> } =>
-    ({ tests: new Map(tests.map((t) => [t, { run: seeds, failed: failing[t] ?? [] }])) });
+  const runs = (failing: Record<string, number[]> = {}): { tests: Map<string, TestRun> } => ({
+    tests: new Map(tests.map((t) => [t, { run: seeds, failed: failing[t] ?? [] }])),
+  });
   const allFail = Object.fromEntries(tests.map((t) => [t, seeds]));
   const subs = new Map([['solution', ''], ['starter', ''], ...m.mutants.map((mu) => [`mutant-${mu.id}`, ''] as [string, string])]);
   /** A run in which every mutant fails exactly its own test on every seed, and a public test. */
-  const healthy = (): Outcomes => new Map([
-    ['solution', runs()],
-    ['starter', runs(allFail)],
-    ...m.mutants.map((mu) => [`mutant-${mu.id}`, runs({ [mu.test]: seeds, 'ring.ring-small': mu.loses.includes('ring') ? seeds : [] })] as const),
-  ]);
+  const healthy = (): Outcomes =>
+    new Map([
+      ['solution', runs()],
+      ['starter', runs(allFail)],
+      ...m.mutants.map((mu) => [`mutant-${mu.id}`, runs({ [mu.test]: seeds, 'ring.ring-small': mu.loses.includes('ring') ? seeds : [] })] as const),
+    ]);
   const publicIds = new Set(['ring.ring-small', 'ring.desk-answers']);
   const bad = (o: Outcomes) => judge(m, o, subs, publicIds).filter((r) => !r.ok);
 
@@ -70,10 +79,19 @@ describe('selftest flags', () => {
     expect(rows.filter((r) => r.warn).every((r) => r.ok)).toBe(true);
   });
 
-  it('reads a handout\'s marking table and names each disagreement with the manifest', () => {
-    const table = (rows: string, total = 16) => `# Ring\n\n## How it is marked (${total} points)\n\n| group | points | what |\n| --- | ---: | --- |\n${rows}\n\n## Next\n`;
+  it("reads a handout's marking table and names each disagreement with the manifest", () => {
+    const table = (rows: string, total = 16) =>
+      `# Ring\n\n## How it is marked (${total} points)\n\n| group | points | what |\n| --- | ---: | --- |\n${rows}\n\n## Next\n`;
     const good = '| The token ring | 5 | … |\n| Request and reply | 5 | … |\n| **Timeouts** (name only) | 4 | … |\n| No busy waiting | 2 | … |';
-    expect(markingTable(table(good))).toEqual({ total: 16, rows: [{ name: 'The token ring', points: 5 }, { name: 'Request and reply', points: 5 }, { name: 'Timeouts', points: 4 }, { name: 'No busy waiting', points: 2 }] });
+    expect(markingTable(table(good))).toEqual({
+      total: 16,
+      rows: [
+        { name: 'The token ring', points: 5 },
+        { name: 'Request and reply', points: 5 },
+        { name: 'Timeouts', points: 4 },
+        { name: 'No busy waiting', points: 2 },
+      ],
+    });
     expect(handoutProblems(m, table(good))).toEqual([]);
     expect(handoutProblems(m, table(good.replace('| 4 |', '| 3 |'), 15))).toEqual([
       'the heading says 15 points, the manifest 16',
@@ -82,7 +100,7 @@ describe('selftest flags', () => {
     expect(handoutProblems(m, 'no marking here')).toEqual(['no "How it is marked" section']);
   });
 
-  it('finds what a file imports, and allows only what a student\'s file may import', () => {
+  it("finds what a file imports, and allows only what a student's file may import", () => {
     const text = `import { z } from 'zod';\nimport type { A } from '#exercises/ring/protocol';\nexport * from './other.ts';\n// import x from 'commented-out';\nconst y = await import(name);\nimport('#runtime');`;
     expect(importsOf(text)).toEqual(['zod', '#exercises/ring/protocol', './other.ts', null, '#runtime']);
     const kit = new Set(['protocol', 'manifest']);
@@ -98,10 +116,13 @@ describe('selftest flags', () => {
 });
 
 describe('selftest --explore', () => {
-  it('runs every submission under the manifest seeds and N more, and reports each test\'s kill rate', async () => {
+  it("runs every submission under the manifest seeds and N more, and reports each test's kill rate", async () => {
     const m = loadManifest(exerciseDir('ring'));
     const { report } = await selftestCached({ exercises: ['ring'], explore: 1, jobs: 2 });
-    expect(report.rows.filter((r) => !r.ok), `\n${report.table}`).toEqual([]);
+    expect(
+      report.rows.filter((r) => !r.ok),
+      `\n${report.table}`,
+    ).toEqual([]);
     const e = report.explored[0]!;
     expect(e.extraSeeds).toEqual([2]);
     expect(e.solutionFailures).toEqual([]);

@@ -15,7 +15,10 @@ import { kitRoot } from '../kit.ts';
 import { REFLECTION_MD, studentReadme } from '../pack/texts.ts';
 import { checkBlocks, checkKitBlocks, formatProblem, tsBlocks, type Block } from './snippets.ts';
 
-const exercises = readdirSync(join(kitRoot, 'exercises'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const exercises = readdirSync(join(kitRoot, 'exercises'), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 
 /** The docs a student reads, by the name a reader knows them. */
 function studentDocs(): Record<string, string> {
@@ -25,7 +28,10 @@ function studentDocs(): Record<string, string> {
   }
   // The pack's README and REFLECTION.md, as the pack builder writes them.
   const points = { public: 4, total: 16, manual: 0 };
-  docs['pack: README.md'] = studentReadme(exercises.map((id) => ({ id, title: id, files: [`${id}/${id}.ts`], points, starter: {}, handout: `exercises/${id}/README.md` })), 'test');
+  docs['pack: README.md'] = studentReadme(
+    exercises.map((id) => ({ id, title: id, files: [`${id}/${id}.ts`], points, starter: {}, handout: `exercises/${id}/README.md` })),
+    'test',
+  );
   docs['pack: REFLECTION.md'] = REFLECTION_MD;
   return docs;
 }
@@ -95,15 +101,18 @@ const docs = studentDocs();
 const blocks: Block[] = Object.entries(docs).flatMap(([doc, text]) => tsBlocks(doc, text));
 
 describe('the TypeScript blocks of the docs', () => {
-  it('type-check as a student\'s file, against the real runtime and protocols', () => {
+  it("type-check as a student's file, against the real runtime and protocols", () => {
     // There is something to check: the runtime guide's examples, the handouts' asks.
     expect(blocks.filter((b) => b.doc === 'runtime/README.md').length).toBeGreaterThan(8);
     for (const doc of ['exercises/ring/README.md', 'exercises/crawler/README.md']) {
-      expect(blocks.some((b) => b.doc === doc && /self\.ask\(/.test(b.code)), doc).toBe(true);
+      expect(
+        blocks.some((b) => b.doc === doc && /self\.ask\(/.test(b.code)),
+        doc,
+      ).toBe(true);
     }
     const problems = checkBlocks(blocks, preludes, kitRoot).map(formatProblem);
     expect(problems).toEqual([]);
-   }, 180_000); // a compiler run: slow on a loaded machine
+  }, 180_000); // a compiler run: slow on a loaded machine
 
   it('opt out only where listed', () => {
     expect(blocks.filter((b) => b.flags.includes('nocheck')).map((b) => `${b.doc}#${b.index}`)).toEqual(OPT_OUTS);
@@ -117,11 +126,16 @@ describe('the TypeScript blocks of the docs', () => {
     ]);
   });
 
-  it('fail the check when wrong: a problem names the doc, its line and the compiler\'s message', () => {
-    const wrong = tsBlocks('exercises/ring/README.md', '\n```ts\nconst found = await self.ask(office, (replyTo) => ({ type: \'lokup\', text, replyTo }));\n```\n');
+  it("fail the check when wrong: a problem names the doc, its line and the compiler's message", () => {
+    const wrong = tsBlocks(
+      'exercises/ring/README.md',
+      "\n```ts\nconst found = await self.ask(office, (replyTo) => ({ type: 'lokup', text, replyTo }));\n```\n",
+    );
     const problems = checkBlocks(wrong, preludes, kitRoot).map(formatProblem);
-    expect(problems).toEqual([expect.stringMatching(/^exercises\/ring\/README\.md:3:\d+ \(block 1\) {2}type error: Type '"lokup"' is not assignable to type '"lookup"'/)]);
-   }, 180_000);
+    expect(problems).toEqual([
+      expect.stringMatching(/^exercises\/ring\/README\.md:3:\d+ \(block 1\) {2}type error: Type '"lokup"' is not assignable to type '"lookup"'/),
+    ]);
+  }, 180_000);
 });
 
 /** Every Markdown file of the kit (not installed packages, outputs or the demo class's files). */
@@ -161,8 +175,8 @@ const kitDocs: Record<string, { place?: string; prelude?: string }> = {
   },
 };
 
-describe('the TypeScript blocks of the lecturer\'s docs', () => {
-  it('are all checked: every Markdown file of the kit with a TypeScript block is a student\'s doc or a lecturer\'s doc here', () => {
+describe("the TypeScript blocks of the lecturer's docs", () => {
+  it("are all checked: every Markdown file of the kit with a TypeScript block is a student's doc or a lecturer's doc here", () => {
     const withBlocks = kitMarkdown().filter((f) => tsBlocks(f, readFileSync(join(kitRoot, f), 'utf8')).length > 0);
     expect(withBlocks.filter((f) => !(f in docs) && !(f in kitDocs))).toEqual([]);
   });
@@ -170,11 +184,17 @@ describe('the TypeScript blocks of the lecturer\'s docs', () => {
   it('type-check as files of the kit', () => {
     const kitBlocks = Object.keys(kitDocs).flatMap((doc) => tsBlocks(doc, readFileSync(join(kitRoot, doc), 'utf8')));
     expect(kitBlocks.length).toBeGreaterThanOrEqual(4);
-    const tally = readFileSync(join(kitRoot, 'grader', 'scaffold', 'template', 'exercises', '__id__', 'protocol.ts.tmpl'), 'utf8').replaceAll('__id__', 'tally');
-    const problems = checkKitBlocks(kitBlocks,
-      Object.fromEntries(Object.entries(kitDocs).map(([d, k]) => [d, k.prelude ?? ''])), kitRoot,
+    const tally = readFileSync(join(kitRoot, 'grader', 'scaffold', 'template', 'exercises', '__id__', 'protocol.ts.tmpl'), 'utf8').replaceAll(
+      '__id__',
+      'tally',
+    );
+    const problems = checkKitBlocks(
+      kitBlocks,
+      Object.fromEntries(Object.entries(kitDocs).map(([d, k]) => [d, k.prelude ?? ''])),
+      kitRoot,
       Object.fromEntries(Object.entries(kitDocs).map(([d, k]) => [d, k.place ?? '.'])),
-      { 'exercises/tally/protocol.ts': tally });
+      { 'exercises/tally/protocol.ts': tally },
+    );
     expect(problems.map(formatProblem)).toEqual([]);
   }, 180_000);
 });
@@ -233,5 +253,5 @@ describe('ask infers the reply from the protocol', () => {
     expect(expected.length).toBe(4);
     expect(problems.map((p) => p.line)).toEqual(expected.map((e) => e.line));
     for (const [i, e] of expected.entries()) expect(problems[i]!.message).toContain(e.part);
-   }, 180_000);
+  }, 180_000);
 });

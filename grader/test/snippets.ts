@@ -37,7 +37,8 @@ export function tsBlocks(doc: string, text: string): Block[] {
     const [, indent, fence, , rest] = open;
     const body: string[] = [];
     let j = i + 1;
-    for (; j < lines.length && !lines[j]!.trim().startsWith(fence!); j++) body.push(lines[j]!.startsWith(indent!) ? lines[j]!.slice(indent!.length) : lines[j]!);
+    for (; j < lines.length && !lines[j]!.trim().startsWith(fence!); j++)
+      body.push(lines[j]!.startsWith(indent!) ? lines[j]!.slice(indent!.length) : lines[j]!);
     out.push({ doc, index: out.length + 1, line: i + 2, flags: rest!.trim().split(/\s+/).filter(Boolean), code: body.join('\n') });
     i = j;
   }
@@ -61,7 +62,10 @@ function declaredNames(code: string): Set<string> {
       if (nb && ts.isNamedImports(nb)) for (const e of nb.elements) names.add(e.name.text);
     } else if (ts.isVariableStatement(s)) {
       for (const d of s.declarationList.declarations) bind(d.name);
-    } else if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isEnumDeclaration(s)) && s.name) {
+    } else if (
+      (ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isEnumDeclaration(s)) &&
+      s.name
+    ) {
       names.add(s.name.text);
     }
   }
@@ -116,7 +120,13 @@ export function checkBlocks(blocks: readonly Block[], preludes: Readonly<Record<
   return diagnostics.map((d) => {
     const { block } = files.get(d.file)!;
     const inBlock = d.line - 2; // the prelude's line
-    return { doc: block.doc, index: block.index, line: inBlock < 0 ? block.line : block.line + inBlock, column: inBlock < 0 ? 0 : d.column, message: `${d.kind} error: ${d.message}` };
+    return {
+      doc: block.doc,
+      index: block.index,
+      line: inBlock < 0 ? block.line : block.line + inBlock,
+      column: inBlock < 0 ? 0 : d.column,
+      message: `${d.kind} error: ${d.message}`,
+    };
   });
 }
 
@@ -131,8 +141,13 @@ export function formatProblem(p: SnippetProblem): string {
  * resolve from there; `extra` adds files that exist only for the check (kit-relative path →
  * text), such as a protocol an example exercise would have.
  */
-export function checkKitBlocks(blocks: readonly Block[], preludes: Readonly<Record<string, string>>, kitRoot: string,
-  places: Readonly<Record<string, string>> = {}, extra: Readonly<Record<string, string>> = {}): SnippetProblem[] {
+export function checkKitBlocks(
+  blocks: readonly Block[],
+  preludes: Readonly<Record<string, string>>,
+  kitRoot: string,
+  places: Readonly<Record<string, string>> = {},
+  extra: Readonly<Record<string, string>> = {},
+): SnippetProblem[] {
   const config = ts.readConfigFile(join(kitRoot, 'tsconfig.json'), ts.sys.readFile);
   const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, kitRoot);
   const virtual = new Map<string, string>();
@@ -163,7 +178,13 @@ export function checkKitBlocks(blocks: readonly Block[], preludes: Readonly<Reco
     for (const d of [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)]) {
       const pos = sf.getLineAndCharacterOfPosition(d.start ?? 0);
       const inBlock = pos.line - 1;
-      out.push({ doc: block.doc, index: block.index, line: inBlock < 0 ? block.line : block.line + inBlock, column: inBlock < 0 ? 0 : pos.character + 1, message: `error: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}` });
+      out.push({
+        doc: block.doc,
+        index: block.index,
+        line: inBlock < 0 ? block.line : block.line + inBlock,
+        column: inBlock < 0 ? 0 : pos.character + 1,
+        message: `error: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
+      });
     }
   }
   return out;

@@ -18,7 +18,16 @@ const work = mkdtempSync(join(tmpdir(), 'mp-study-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const line = (exercise: string, passed: number, failed: string[], at: string, more: Partial<ProgressLine> = {}): ProgressLine => ({
-  v: 1, at, exercise, passed, failed: failed.length, skipped: 0, failedTests: failed, firstFailed: failed[0] ?? null, runs: 1, ...more,
+  v: 1,
+  at,
+  exercise,
+  passed,
+  failed: failed.length,
+  skipped: 0,
+  failedTests: failed,
+  firstFailed: failed[0] ?? null,
+  runs: 1,
+  ...more,
 });
 const log = (lines: ProgressLine[]) => `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`;
 
@@ -58,16 +67,41 @@ describe('exercise pairs', () => {
     expect(pseudonym(alice!.student, 'k2')).not.toBe(pa);
     const cols = (row: string) => Object.fromEntries(STUDY_COLUMNS.map((c, i) => [c, row.split(',')[i]]));
     const aBank = cols(body.find((r) => r.startsWith(`${pa},bank vs bank-locks,bank,`))!);
-    expect(aBank).toMatchObject({ runs: '2', starter_runs: '1', attempts_to_first_full_pass: '2', working_span_hours: '1', first_failed_test: 'bank.overdraft', hit_conservation_failure: '1', hit_deadlock: '0', graded_status: 'graded', graded_max: String(alice!.exercises.find((e) => e.id === 'bank')!.max) });
+    expect(aBank).toMatchObject({
+      runs: '2',
+      starter_runs: '1',
+      attempts_to_first_full_pass: '2',
+      working_span_hours: '1',
+      first_failed_test: 'bank.overdraft',
+      hit_conservation_failure: '1',
+      hit_deadlock: '0',
+      graded_status: 'graded',
+      graded_max: String(alice!.exercises.find((e) => e.id === 'bank')!.max),
+    });
     const aLocks = cols(body.find((r) => r.startsWith(`${pa},bank vs bank-locks,bank-locks,`))!);
-    expect(aLocks).toMatchObject({ runs: '4', attempts_to_first_full_pass: '4', first_failed_test: 'bank-locks.model', longest_failed_test: 'bank-locks.never-negative', longest_failed_runs: '2', hit_deadlock: '1', hit_lost_update: '1', graded_status: 'not graded', graded_score: '' });
+    expect(aLocks).toMatchObject({
+      runs: '4',
+      attempts_to_first_full_pass: '4',
+      first_failed_test: 'bank-locks.model',
+      longest_failed_test: 'bank-locks.never-negative',
+      longest_failed_runs: '2',
+      hit_deadlock: '1',
+      hit_lost_update: '1',
+      graded_status: 'not graded',
+      graded_score: '',
+    });
     // Students without a log still have their graded bank; nobody has a row for an exercise they neither logged nor submitted.
-    expect(body.filter((r) => r.split(',')[2] === 'bank').length).toBe(classResults.filter((r) => r.exercises.some((e) => e.id === 'bank' && e.status !== 'missing')).length);
+    expect(body.filter((r) => r.split(',')[2] === 'bank').length).toBe(
+      classResults.filter((r) => r.exercises.some((e) => e.id === 'bank' && e.status !== 'missing')).length,
+    );
     expect(body.filter((r) => r.split(',')[2] === 'bank-locks').length).toBe(2);
   });
 
   it('the class dashboard shows a pair side by side: runs, span, failed first and longest, who met which failure, marks', () => {
-    const evidence = summariseProgress(Object.entries(logs).map(([student, text]) => ({ student, text })), { exercises: ['bank', 'bank-locks'] });
+    const evidence = summariseProgress(
+      Object.entries(logs).map(([student, text]) => ({ student, text })),
+      { exercises: ['bank', 'bank-locks'] },
+    );
     const views = comparisonViews(comparisons(), evidence, classResults);
     expect(views).toHaveLength(1);
     const [bank, locks] = views[0]!.sides;
@@ -78,7 +112,9 @@ describe('exercise pairs', () => {
     const html = renderClass(classResults, { comparisons: views }).indexHtml;
     expect(html).toContain('Compared: the same task two ways');
     expect(html).toMatch(/Met a deadlock<\/th><td class="small">0% \(0 of 1\)<\/td><td class="small">100% \(2 of 2\)<\/td>/);
-    expect(html).toMatch(/Failed first<\/th><td class="small">bank\.overdraft \(1\)<\/td><td class="small">bank-locks\.model \(1\); bank-locks\.audit-consistent \(1\)|Failed first<\/th><td class="small">bank\.overdraft \(1\)<\/td><td class="small">bank-locks\.audit-consistent \(1\); bank-locks\.model \(1\)/);
+    expect(html).toMatch(
+      /Failed first<\/th><td class="small">bank\.overdraft \(1\)<\/td><td class="small">bank-locks\.model \(1\); bank-locks\.audit-consistent \(1\)|Failed first<\/th><td class="small">bank\.overdraft \(1\)<\/td><td class="small">bank-locks\.audit-consistent \(1\); bank-locks\.model \(1\)/,
+    );
     expect(renderClass(classResults, {}).indexHtml).not.toContain('Compared: the same task two ways');
   });
 });
@@ -88,21 +124,37 @@ describe('the pack and the two banks', () => {
     expect(includeFor(['run', 'bank'])).toEqual(['exercises/bank/tests/public/**/*.test.ts']);
     expect(includeFor(['run', 'bank', 'bank-locks'])).toEqual(['exercises/bank/tests/public/**/*.test.ts', 'exercises/bank-locks/tests/public/**/*.test.ts']);
     expect(includeFor(['run', '--config', 'x/vitest.config.ts', 'bank-locks'])).toEqual(['exercises/bank-locks/tests/public/**/*.test.ts']);
-    for (const argv of [['run'], ['run', 'ban'], ['run', 'bank', '-t', 'audit'], ['run', 'exercises/bank/']]) expect(includeFor(argv)).toEqual(['exercises/*/tests/public/**/*.test.ts']);
+    for (const argv of [['run'], ['run', 'ban'], ['run', 'bank', '-t', 'audit'], ['run', 'exercises/bank/']])
+      expect(includeFor(argv)).toEqual(['exercises/*/tests/public/**/*.test.ts']);
   });
 
   it('the pack holds both banks for a student: handouts, protocols, the kit server, public tests, starters; no solution, hidden test or mutant', async () => {
     const built = await buildPack({ out: join(work, 'pack'), exercises: ['bank', 'bank-locks'] });
     const files = new Set(built.files);
-    for (const f of ['exercises/bank-locks/README.md', 'exercises/bank-locks/protocol.ts', 'exercises/bank-locks/serve.ts', 'exercises/bank-locks/manifest.json',
-      'exercises/bank-locks/tests/public/bank-locks.test.ts', 'exercises/bank-locks/tests/public/bank-locks-kit.ts', 'bank-locks/bank.ts',
-      'exercises/bank/README.md', 'bank/bank.ts', 'runtime/shared/index.ts', 'runtime/shared/mutex.ts']) expect(files, f).toContain(f);
+    for (const f of [
+      'exercises/bank-locks/README.md',
+      'exercises/bank-locks/protocol.ts',
+      'exercises/bank-locks/serve.ts',
+      'exercises/bank-locks/manifest.json',
+      'exercises/bank-locks/tests/public/bank-locks.test.ts',
+      'exercises/bank-locks/tests/public/bank-locks-kit.ts',
+      'bank-locks/bank.ts',
+      'exercises/bank/README.md',
+      'bank/bank.ts',
+      'runtime/shared/index.ts',
+      'runtime/shared/mutex.ts',
+    ])
+      expect(files, f).toContain(f);
     for (const f of files) expect(f).not.toMatch(/^solutions\/|\/tests\/hidden\/|\/mutants\/|^exercises\/bank-locks\/test\//);
-    expect(readFileSync(join(work, 'pack', 'bank-locks', 'bank.ts'), 'utf8')).toBe(readFileSync(new URL('../../starter/bank-locks/bank-locks/bank.ts', import.meta.url), 'utf8'));
+    expect(readFileSync(join(work, 'pack', 'bank-locks', 'bank.ts'), 'utf8')).toBe(
+      readFileSync(new URL('../../starter/bank-locks/bank-locks/bank.ts', import.meta.url), 'utf8'),
+    );
     const info = JSON.parse(readFileSync(join(work, 'pack', 'pack.json'), 'utf8')) as { exercises: { id: string; starter: Record<string, string> }[] };
     expect(info.exercises.map((e) => e.id)).toEqual(['bank', 'bank-locks']);
     expect(Object.keys(info.exercises[1]!.starter)).toEqual(['bank-locks/bank.ts']);
     // REFLECTION.md asks for the comparison, with evidence from the student's own runs.
-    expect(readFileSync(join(work, 'pack', 'REFLECTION.md'), 'utf8')).toMatch(/## 6\. `bank` and `bank-locks`, side by side\n\nMessage passing or locks[^\n]*\n(.*\n)*.*progress\.jsonl/);
+    expect(readFileSync(join(work, 'pack', 'REFLECTION.md'), 'utf8')).toMatch(
+      /## 6\. `bank` and `bank-locks`, side by side\n\nMessage passing or locks[^\n]*\n(.*\n)*.*progress\.jsonl/,
+    );
   });
 });

@@ -67,7 +67,10 @@ function sh(file: string, args: string[], options: { cwd: string; env?: Record<s
 async function validate(name: string, content: string): Promise<string[]> {
   const file = join(mkdtempSync(join(work, 'validate-')), name);
   writeFileSync(file, content);
-  const ran = await sh(process.execPath, ['--import', 'tsx', join(kitRoot, 'grader', 'test', 'validate-workflows.ts'), file], { cwd: kitRoot, timeout: 60_000 });
+  const ran = await sh(process.execPath, ['--import', 'tsx', join(kitRoot, 'grader', 'test', 'validate-workflows.ts'), file], {
+    cwd: kitRoot,
+    timeout: 60_000,
+  });
   expect(ran.code, ran.out).toBe(0);
   return (JSON.parse(ran.out) as Record<string, string[]>)[file]!;
 }
@@ -84,7 +87,12 @@ function evaluate(text: string, ctx: Record<string, unknown>): string {
 }
 
 /** Runs a `run:` step as the runner does (bash, -e, pipefail) with its env, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY. */
-async function runStep(step: Step, ctx: Record<string, unknown>, cwd: string, extraEnv: Record<string, string>): Promise<Ran & { outputs: Record<string, string> }> {
+async function runStep(
+  step: Step,
+  ctx: Record<string, unknown>,
+  cwd: string,
+  extraEnv: Record<string, string>,
+): Promise<Ran & { outputs: Record<string, string> }> {
   const dir = mkdtempSync(join(work, 'step-'));
   const script = join(dir, 'script.sh');
   writeFileSync(script, step.run!);
@@ -109,21 +117,25 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-describe('both workflows pass GitHub\'s workflow schema', () => {
+describe("both workflows pass GitHub's workflow schema", () => {
   it('the validator refuses a broken workflow (so its silence means something)', async () => {
     const broken = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n        uses: actions/checkout@v4\n      - bogus: 1\n';
     expect((await validate('broken.yml', broken)).length).toBeGreaterThan(0);
   });
 
-  it('the lecturer\'s grade-class.yml', async () => {
+  it("the lecturer's grade-class.yml", async () => {
     expect(await validate('grade-class.yml', readFileSync(LECTURER, 'utf8'))).toEqual([]);
   });
 
-  it('the student pack\'s classroom.yml, for every exercise of the kit', async () => {
+  it("the student pack's classroom.yml, for every exercise of the kit", async () => {
     const exercises = listExercises().map((id) => {
       const m = loadManifest(exerciseDir(id));
       const names = testNames(id, 'public');
-      return { id, title: m.title, tests: packManifest(m, publicTestIds(m)).groups.flatMap((g) => Object.entries(g.tests).map(([t, points]) => ({ id: t, name: names[t] ?? t, points }))) };
+      return {
+        id,
+        title: m.title,
+        tests: packManifest(m, publicTestIds(m)).groups.flatMap((g) => Object.entries(g.tests).map(([t, points]) => ({ id: t, name: names[t] ?? t, points }))),
+      };
     });
     const text = studentWorkflow(exercises);
     expect(await validate('classroom.yml', text)).toEqual([]);
@@ -170,7 +182,11 @@ describe('the student workflow, run in a built pack', () => {
       ids.push(step.id ?? step.name ?? '?');
       if (step.uses?.startsWith('education/autograding-command-grader@')) {
         // The grader action runs the command with PATH and HOME only, and passes on exit 0.
-        const ran = await sh('bash', ['-c', String(step.with!.command)], { cwd: pack, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/', FORCE_COLOR: 'true' }, replaceEnv: true });
+        const ran = await sh('bash', ['-c', String(step.with!.command)], {
+          cwd: pack,
+          env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/', FORCE_COLOR: 'true' },
+          replaceEnv: true,
+        });
         max += Number(step.with!['max-score']);
         if (ran.code === 0) points += Number(step.with!['max-score']);
       } else if (step.run !== undefined && step.id !== 'install') {
@@ -212,7 +228,18 @@ describe('the lecturer workflow, run on the demo class', () => {
     // A checkout of the kit: its top-level entries, linked.
     workspace = join(work, 'checkout');
     mkdirSync(workspace);
-    for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'node_modules', 'runtime', 'kernels', 'exercises', 'solutions', 'grader', 'examples']) {
+    for (const entry of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'node_modules',
+      'runtime',
+      'kernels',
+      'exercises',
+      'solutions',
+      'grader',
+      'examples',
+    ]) {
       symlinkSync(join(kitRoot, entry), join(workspace, entry));
     }
     // A runner's sudo (this test may run as root already, or not).
@@ -263,7 +290,8 @@ describe('the lecturer workflow, run on the demo class', () => {
       if (setup.has(step.id!)) continue;
       if (step.uses?.startsWith('actions/download-artifact@')) {
         const pattern = new RegExp(`^${String(step.with!.pattern).replace('*', '.*')}$`);
-        for (const name of readdirSync(artifacts).filter((n) => pattern.test(n))) cpSync(join(artifacts, name), join(workspace, String(step.with!.path), name), { recursive: true });
+        for (const name of readdirSync(artifacts).filter((n) => pattern.test(n)))
+          cpSync(join(artifacts, name), join(workspace, String(step.with!.path), name), { recursive: true });
         continue;
       }
       if (step.uses?.startsWith('actions/upload-artifact@')) {
@@ -282,10 +310,13 @@ describe('the lecturer workflow, run on the demo class', () => {
     expect(merged.split('\r\n').filter(Boolean).length).toBe(1 + readdirSync(join(kitRoot, 'examples', 'class')).length);
     expect(readFileSync(summaryFile, 'utf8')).toContain(merged.split('\r\n')[1]!);
     // Test by test, not only totals.
-    const outcomes = (dir: string) => readdirSync(join(workspace, dir, 'students')).sort().map((s) => {
-      const r = Result.parse(JSON.parse(readFileSync(join(workspace, dir, 'students', s, 'result.json'), 'utf8')));
-      return [r.student, r.total.score, r.exercises.map((e) => [e.status, e.tests.map((t) => `${t.id}:${t.status}`)])];
-    });
+    const outcomes = (dir: string) =>
+      readdirSync(join(workspace, dir, 'students'))
+        .sort()
+        .map((s) => {
+          const r = Result.parse(JSON.parse(readFileSync(join(workspace, dir, 'students', s, 'result.json'), 'utf8')));
+          return [r.student, r.total.score, r.exercises.map((e) => [e.status, e.tests.map((t) => `${t.id}:${t.status}`)])];
+        });
     expect(outcomes('reports')).toEqual(outcomes('single'));
     expect(existsSync(join(workspace, 'reports', 'index.html'))).toBe(true);
   }, 900_000);

@@ -22,102 +22,123 @@ const relPath = z.string().regex(/^(?!\/)(?!.*\.\.)[\w./-]+$/, 'a relative path 
 export const Visibility = z.enum(['visible', 'name-only', 'hidden']);
 export type Visibility = z.infer<typeof Visibility>;
 
-export const Group = z.object({
-  id,
-  name: z.string().min(1),
-  visibility: Visibility,
-  /** Test id → points. A test earns its points only if it passes under every seed. */
-  tests: z.record(testId, z.number().positive()).refine((t) => Object.keys(t).length > 0, 'a group needs at least one test'),
-}).strict();
+export const Group = z
+  .object({
+    id,
+    name: z.string().min(1),
+    visibility: Visibility,
+    /** Test id → points. A test earns its points only if it passes under every seed. */
+    tests: z.record(testId, z.number().positive()).refine((t) => Object.keys(t).length > 0, 'a group needs at least one test'),
+  })
+  .strict();
 export type Group = z.infer<typeof Group>;
 
-export const Mutant = z.object({
-  id,
-  description: z.string().min(1),
-  /** Gone: a mutant is `mutants/<id>.patch`, which names its files (kept here to say so to an old manifest). */
-  files: z.never({ error: 'a mutant no longer lists files: it is the patch mutants/<id>.patch against the solution (exercises/AUTHORING.md, "Mutants")' }).optional(),
-  /** Rubric groups this mutant must lose marks in: exactly these, no others. */
-  loses: z.array(id).min(1),
-  /**
-   * The test written for the property this mutant breaks (in one of `loses`): it must fail
-   * under every manifest seed, not by luck and not only through a neighbouring test.
-   */
-  test: testId,
-}).strict();
+export const Mutant = z
+  .object({
+    id,
+    description: z.string().min(1),
+    /** Gone: a mutant is `mutants/<id>.patch`, which names its files (kept here to say so to an old manifest). */
+    files: z
+      .never({ error: 'a mutant no longer lists files: it is the patch mutants/<id>.patch against the solution (exercises/AUTHORING.md, "Mutants")' })
+      .optional(),
+    /** Rubric groups this mutant must lose marks in: exactly these, no others. */
+    loses: z.array(id).min(1),
+    /**
+     * The test written for the property this mutant breaks (in one of `loses`): it must fail
+     * under every manifest seed, not by luck and not only through a neighbouring test.
+     */
+    test: testId,
+  })
+  .strict();
 export type Mutant = z.infer<typeof Mutant>;
 
 export const ManualItem = z.object({ id, title: z.string().min(1), points: z.number().positive() }).strict();
 
-export const Manifest = z.object({
-  id,
-  title: z.string().min(1),
-  /** Files a student submits for this exercise (paths as in the submission). */
-  files: z.array(relPath).min(1),
-  /** The file whose exports are the entry points (one of `files`). */
-  entry: relPath,
-  /** Simulated kernels each test's system gets unless the test asks for more. */
-  kernels: z.number().int().min(1).max(16).default(1),
-  /**
-   * Fixed seeds: every test runs under each; it earns its points only if all pass. Choose
-   * them with `npx grader selftest --explore N`; more seeds cost grading time.
-   */
-  seeds: z.array(z.number().int().nonnegative()).min(1).max(100).refine((s) => new Set(s).size === s.length, 'each seed once'),
-  /**
-   * More seeds for a student's own run of the public tests (`npm test`, `npm run check` in the
-   * pack), after `seeds`. A local run is cheap, so a bug that shows under one seed in three
-   * shows there too (10 seeds miss it with odds of 1 in 58). Grading uses `seeds` only.
-   */
-  localSeeds: z.array(z.number().int().nonnegative()).max(100).default([]),
-  budgets: z.object({
-    /** Real-time ms the kernel may take to answer one harness command before it is declared stuck. */
-    commandMs: z.number().int().positive().default(2000),
-    /** Real-time ms for one test under all seeds (a backstop; the command budget catches hangs first). */
-    testMs: z.number().int().positive().default(60_000),
+export const Manifest = z
+  .object({
+    id,
+    title: z.string().min(1),
+    /** Files a student submits for this exercise (paths as in the submission). */
+    files: z.array(relPath).min(1),
+    /** The file whose exports are the entry points (one of `files`). */
+    entry: relPath,
+    /** Simulated kernels each test's system gets unless the test asks for more. */
+    kernels: z.number().int().min(1).max(16).default(1),
     /**
-     * The grader stops testing a submission whose kernel failed (hung, crashed) in this many
-     * tests in a row: the tests left score 0, and the report says why. 0: run every test.
+     * Fixed seeds: every test runs under each; it earns its points only if all pass. Choose
+     * them with `npx grader selftest --explore N`; more seeds cost grading time.
      */
-    stopAfter: z.number().int().min(0).default(3),
-  }).strict().default({ commandMs: 2000, testMs: 60_000, stopAfter: 3 }),
-  /**
-   * What a type error costs. `report` (default): it is shown at the top of the report and the
-   * tests run as usual (the code is bundled without types). `fail`: code with type errors
-   * counts as not compiling, and the exercise scores 0.
-   */
-  typeErrors: z.enum(['report', 'fail']).default('report'),
-  groups: z.array(Group).min(1),
-  mutants: z.array(Mutant).default([]),
-  manual: z.array(ManualItem).default([]),
-  /**
-   * A study pair: this exercise is compared with exercise `with` (the same task done another
-   * way). The class dashboard shows the two side by side and `grader study` exports them.
-   */
-  compare: z.object({ with: id, question: z.string().min(1) }).strict().optional(),
-}).strict().superRefine((m, ctx) => {
-  if (!m.files.includes(m.entry)) ctx.addIssue({ code: 'custom', path: ['entry'], message: `must be one of "files" (${m.files.join(', ')})` });
-  const seen = new Map<string, string>();
-  m.groups.forEach((g, gi) => {
-    for (const t of Object.keys(g.tests)) {
-      if (!t.startsWith(`${m.id}.`)) ctx.addIssue({ code: 'custom', path: ['groups', gi, 'tests', t], message: `test ids start with the exercise id: "${m.id}.…"` });
-      if (seen.has(t)) ctx.addIssue({ code: 'custom', path: ['groups', gi, 'tests', t], message: `test "${t}" is already in group "${seen.get(t)}"` });
-      seen.set(t, g.id);
-    }
-  });
-  const everySeed = [...m.seeds, ...m.localSeeds];
-  if (new Set(everySeed).size !== everySeed.length) ctx.addIssue({ code: 'custom', path: ['localSeeds'], message: 'each seed once, none of "seeds" again' });
-  const groups = new Set(m.groups.map((g) => g.id));
-  const mutantIds = new Set<string>();
-  m.mutants.forEach((mu, i) => {
-    if (mutantIds.has(mu.id)) ctx.addIssue({ code: 'custom', path: ['mutants', i, 'id'], message: `mutant "${mu.id}" is listed twice` });
-    mutantIds.add(mu.id);
-    mu.loses.forEach((g, j) => {
-      if (!groups.has(g)) ctx.addIssue({ code: 'custom', path: ['mutants', i, 'loses', j], message: `no rubric group "${g}"` });
+    seeds: z
+      .array(z.number().int().nonnegative())
+      .min(1)
+      .max(100)
+      .refine((s) => new Set(s).size === s.length, 'each seed once'),
+    /**
+     * More seeds for a student's own run of the public tests (`npm test`, `npm run check` in the
+     * pack), after `seeds`. A local run is cheap, so a bug that shows under one seed in three
+     * shows there too (10 seeds miss it with odds of 1 in 58). Grading uses `seeds` only.
+     */
+    localSeeds: z.array(z.number().int().nonnegative()).max(100).default([]),
+    budgets: z
+      .object({
+        /** Real-time ms the kernel may take to answer one harness command before it is declared stuck. */
+        commandMs: z.number().int().positive().default(2000),
+        /** Real-time ms for one test under all seeds (a backstop; the command budget catches hangs first). */
+        testMs: z.number().int().positive().default(60_000),
+        /**
+         * The grader stops testing a submission whose kernel failed (hung, crashed) in this many
+         * tests in a row: the tests left score 0, and the report says why. 0: run every test.
+         */
+        stopAfter: z.number().int().min(0).default(3),
+      })
+      .strict()
+      .default({ commandMs: 2000, testMs: 60_000, stopAfter: 3 }),
+    /**
+     * What a type error costs. `report` (default): it is shown at the top of the report and the
+     * tests run as usual (the code is bundled without types). `fail`: code with type errors
+     * counts as not compiling, and the exercise scores 0.
+     */
+    typeErrors: z.enum(['report', 'fail']).default('report'),
+    groups: z.array(Group).min(1),
+    mutants: z.array(Mutant).default([]),
+    manual: z.array(ManualItem).default([]),
+    /**
+     * A study pair: this exercise is compared with exercise `with` (the same task done another
+     * way). The class dashboard shows the two side by side and `grader study` exports them.
+     */
+    compare: z
+      .object({ with: id, question: z.string().min(1) })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (!m.files.includes(m.entry)) ctx.addIssue({ code: 'custom', path: ['entry'], message: `must be one of "files" (${m.files.join(', ')})` });
+    const seen = new Map<string, string>();
+    m.groups.forEach((g, gi) => {
+      for (const t of Object.keys(g.tests)) {
+        if (!t.startsWith(`${m.id}.`))
+          ctx.addIssue({ code: 'custom', path: ['groups', gi, 'tests', t], message: `test ids start with the exercise id: "${m.id}.…"` });
+        if (seen.has(t)) ctx.addIssue({ code: 'custom', path: ['groups', gi, 'tests', t], message: `test "${t}" is already in group "${seen.get(t)}"` });
+        seen.set(t, g.id);
+      }
     });
-    const home = seen.get(mu.test);
-    if (home === undefined) ctx.addIssue({ code: 'custom', path: ['mutants', i, 'test'], message: `no test "${mu.test}" in the rubric` });
-    else if (!mu.loses.includes(home)) ctx.addIssue({ code: 'custom', path: ['mutants', i, 'test'], message: `"${mu.test}" is in group "${home}", which "loses" does not name` });
+    const everySeed = [...m.seeds, ...m.localSeeds];
+    if (new Set(everySeed).size !== everySeed.length) ctx.addIssue({ code: 'custom', path: ['localSeeds'], message: 'each seed once, none of "seeds" again' });
+    const groups = new Set(m.groups.map((g) => g.id));
+    const mutantIds = new Set<string>();
+    m.mutants.forEach((mu, i) => {
+      if (mutantIds.has(mu.id)) ctx.addIssue({ code: 'custom', path: ['mutants', i, 'id'], message: `mutant "${mu.id}" is listed twice` });
+      mutantIds.add(mu.id);
+      mu.loses.forEach((g, j) => {
+        if (!groups.has(g)) ctx.addIssue({ code: 'custom', path: ['mutants', i, 'loses', j], message: `no rubric group "${g}"` });
+      });
+      const home = seen.get(mu.test);
+      if (home === undefined) ctx.addIssue({ code: 'custom', path: ['mutants', i, 'test'], message: `no test "${mu.test}" in the rubric` });
+      else if (!mu.loses.includes(home))
+        ctx.addIssue({ code: 'custom', path: ['mutants', i, 'test'], message: `"${mu.test}" is in group "${home}", which "loses" does not name` });
+    });
   });
-});
 export type Manifest = z.infer<typeof Manifest>;
 
 export class ManifestError extends Error {

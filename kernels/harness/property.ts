@@ -142,19 +142,20 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
   const transportFor = (sub: PlannedSubmission, bundle: string): Transport => {
     let transport = transports.get(sub.id);
     if (!transport) {
-      transport = plan.kernel === 'process'
-        ? new ProcessTransport({
-          readOnly: [dirname(bundle)],
-          budgetMs: manifest.budgets.commandMs,
-          uid: sub.uid,
-          prefer: plan.prefer,
-          script: plan.kernelScript,
-          node: plan.node,
-          echo: plan.bundleFor !== undefined, // a local run: the student sees what their code prints
-        })
-        : plan.kernel === 'thread'
-          ? new ThreadTransport({ budgetMs: manifest.budgets.commandMs })
-          : new InProcessTransport();
+      transport =
+        plan.kernel === 'process'
+          ? new ProcessTransport({
+              readOnly: [dirname(bundle)],
+              budgetMs: manifest.budgets.commandMs,
+              uid: sub.uid,
+              prefer: plan.prefer,
+              script: plan.kernelScript,
+              node: plan.node,
+              echo: plan.bundleFor !== undefined, // a local run: the student sees what their code prints
+            })
+          : plan.kernel === 'thread'
+            ? new ThreadTransport({ budgetMs: manifest.budgets.commandMs })
+            : new InProcessTransport();
       transports.set(sub.id, transport);
     }
     return transport;
@@ -180,7 +181,13 @@ export function exerciseTests(testFileUrl: string, protocol: Protocol = {}): Exe
         });
       }
 
-      async function runProperty(sub: PlannedSubmission, test: string, title: string, fn: (t: PropertyContext) => Promise<void>, opts: PropertyOptions): Promise<PropertyOutcome> {
+      async function runProperty(
+        sub: PlannedSubmission,
+        test: string,
+        title: string,
+        fn: (t: PropertyContext) => Promise<void>,
+        opts: PropertyOptions,
+      ): Promise<PropertyOutcome> {
         const base = { submission: sub.id, exercise: manifest.id, test, name: title };
         let bundle = sub.bundle;
         try {
@@ -265,7 +272,13 @@ function observedText(err: unknown): string {
   if (err instanceof PropertyFailure || err instanceof HarnessError || err instanceof KernelFailure) return err.message;
   if (err instanceof Error) {
     // An assertion or an unexpected error: its message without a stack trace.
-    return err.message.split('\n').filter((l) => !/^\s+at /.test(l)).join('\n').trim() || err.name;
+    return (
+      err.message
+        .split('\n')
+        .filter((l) => !/^\s+at /.test(l))
+        .join('\n')
+        .trim() || err.name
+    );
   }
   return String(err);
 }
@@ -275,7 +288,8 @@ function observedText(err: unknown): string {
  * the `planned` seeds were not run (a replay plans one: nothing was left out).
  */
 function seedsSummary(o: PropertyOutcome, planned: number): string {
-  if (o.kernelFailure && o.seeds.run.length === 1) return planned > 1 ? 'the kernel failed at this seed, so the other seeds were not run' : 'the kernel failed at this seed';
+  if (o.kernelFailure && o.seeds.run.length === 1)
+    return planned > 1 ? 'the kernel failed at this seed, so the other seeds were not run' : 'the kernel failed at this seed';
   return `failed on ${o.seeds.failed.length} of ${o.seeds.run.length} seeds`;
 }
 
@@ -335,7 +349,10 @@ function currentPlan(manifest: Manifest, exerciseDir: string): Plan {
         const out = mkdtempSync(join(tmpdir(), `mp-${manifest.id}-`));
         const prepared = await prepareBundle(entry, root, out, manifest.files);
         if (!prepared.ok) {
-          const first = prepared.errors.slice(0, 3).map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join('\n');
+          const first = prepared.errors
+            .slice(0, 3)
+            .map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`)
+            .join('\n');
           throw new HarnessError(`your code does not compile:\n${first}`);
         }
         return prepared.bundle;

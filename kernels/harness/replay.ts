@@ -13,9 +13,13 @@ export function replayCommand(exercise: string, seed: number, testId: string, mo
 export function replayPowerShell(posix: string): string {
   const m = /^((?:[A-Z_]+=\S+ )*)npm (.*)$/.exec(posix);
   if (!m) return posix;
-  const envs = m[1]!.trim().split(' ').filter(Boolean).map((kv) => {
-    const [k, v] = kv.split('=');
-    return `$env:${k}='${v}'; `;
-  });
+  const envs = m[1]!
+    .trim()
+    .split(' ')
+    .filter(Boolean)
+    .map((kv) => {
+      const [k, v] = kv.split('=');
+      return `$env:${k}='${v}'; `;
+    });
   return `${envs.join('')}npm ${m[2]}`;
 }

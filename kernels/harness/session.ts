@@ -69,13 +69,16 @@ export class Session {
   ) {}
 
   static async open(options: SessionOptions): Promise<Session> {
-    const reply = await options.transport.request({
-      op: 'boot',
-      bundle: options.bundle,
-      seed: options.seed,
-      kernels: options.kernels,
-      network: options.network,
-    }, 'start-up (loading your module)');
+    const reply = await options.transport.request(
+      {
+        op: 'boot',
+        bundle: options.bundle,
+        seed: options.seed,
+        kernels: options.kernels,
+        network: options.network,
+      },
+      'start-up (loading your module)',
+    );
     if (!reply.ok) throw new HarnessError(reply.error.message);
     const { tester } = reply.value as { tester: Ref };
     return new Session(options.transport, options.protocol ?? {}, tester);
@@ -161,7 +164,9 @@ export class Session {
         case 'condition':
           continue; // something arrived: look at it
         case 'max-steps':
-          throw new HarnessError(`while waiting (${what}), the system kept running for ${result.report.steps} steps without going idle (a message loop that never ends?)`);
+          throw new HarnessError(
+            `while waiting (${what}), the system kept running for ${result.report.steps} steps without going idle (a message loop that never ends?)`,
+          );
         default:
           // idle: nothing more can ever arrive; max-time: the deadline passed.
           if (this.buffered.findIndex(test) < 0) return undefined;
@@ -257,7 +262,9 @@ export class Session {
     if (result.success) return;
     const issues = describeIssues(result.error?.issues ?? [], msg).join('; ');
     const type = messageType(msg);
-    throw new ProtocolError(`${who} a message${type === undefined ? '' : ` of type "${type}"`} that does not follow the protocol: ${issues || 'it does not match any message type'}. The message was ${preview(msg)}`);
+    throw new ProtocolError(
+      `${who} a message${type === undefined ? '' : ` of type "${type}"`} that does not follow the protocol: ${issues || 'it does not match any message type'}. The message was ${preview(msg)}`,
+    );
   }
 }
 

@@ -107,7 +107,8 @@ export function stillRunning(trace: TraceJson): string[] {
 
 /** Restarts recorded by supervisors, in order: which child, the old and the new process, when. */
 export function restarts(trace: TraceJson): { t: number; supervisor: number; child: string; old: number; new: number }[] {
-  return trace.events.filter((e) => e.kind === 'restart')
+  return trace.events
+    .filter((e) => e.kind === 'restart')
     .map((e) => ({ t: e.t, supervisor: e.supervisor as number, child: e.child as string, old: e.old as number, new: e.new as number }));
 }
 

@@ -36,7 +36,10 @@ export interface Transport {
  */
 export class KernelFailure extends Error {
   override name = 'KernelFailure';
-  constructor(message: string, readonly cause_: 'timeout' | 'crash' | 'memory' | 'cpu' | 'tamper' | 'oversize' | 'infrastructure') {
+  constructor(
+    message: string,
+    readonly cause_: 'timeout' | 'crash' | 'memory' | 'cpu' | 'tamper' | 'oversize' | 'infrastructure',
+  ) {
     super(message);
   }
 }
@@ -244,7 +247,7 @@ export class ProcessTransport implements Transport {
   }
 
   private async spawn(): Promise<Kernel> {
-    const script = this.options.script ?? await kernelChildScript();
+    const script = this.options.script ?? (await kernelChildScript());
     if (this.options.uid === undefined) this.lease ??= leaseUid();
     const sandbox = await spawnSandboxed({
       script,
@@ -257,10 +260,14 @@ export class ProcessTransport implements Transport {
       node: this.options.node,
       channel: 'pipe',
       nodeArgs: [
-        '--enable-source-maps', '--stack-size=2000', '--v8-pool-size=2',
+        '--enable-source-maps',
+        '--stack-size=2000',
+        '--v8-pool-size=2',
         // The realm student code shares with the host: built-ins frozen, no code from strings
         // (see kernels/host/lockdown.ts).
-        '--frozen-intrinsics', '--disallow-code-generation-from-strings', '--disable-warning=ExperimentalWarning',
+        '--frozen-intrinsics',
+        '--disallow-code-generation-from-strings',
+        '--disable-warning=ExperimentalWarning',
       ],
       env: { NODE_ENV: 'production', UV_THREADPOOL_SIZE: '2' },
     });
@@ -310,7 +317,13 @@ export class ProcessTransport implements Transport {
       if (waiter === undefined) {
         // Replies are authenticated, so this one came from the host, answering a command
         // nobody sent: the submission wrote to the host's side of the channel.
-        this.fail(kernel, new KernelFailure('the submission tampered with the channel between the kernel and the tests (a reply nobody asked for); the kernel was stopped', 'tamper'));
+        this.fail(
+          kernel,
+          new KernelFailure(
+            'the submission tampered with the channel between the kernel and the tests (a reply nobody asked for); the kernel was stopped',
+            'tamper',
+          ),
+        );
         return;
       }
       this.pending.delete(id as string);
@@ -420,11 +433,12 @@ function watchdog(o: { budget: number; cpu: (fresh: boolean) => number | undefin
       timer = setTimeout(watch, Math.max(50, o.budget - used));
       return;
     }
-    const why = used === undefined
-      ? `gave no answer within ${formatMs(o.budget)} (a busy loop, or a handler that never returns?)`
-      : used >= o.budget * 0.9
-        ? `used ${formatMs(o.budget)} of CPU time without answering (a busy loop, or a handler that never returns?)`
-        : `gave no answer within ${formatMs(cap)} of real time, using little CPU (is it blocked waiting for something?)`;
+    const why =
+      used === undefined
+        ? `gave no answer within ${formatMs(o.budget)} (a busy loop, or a handler that never returns?)`
+        : used >= o.budget * 0.9
+          ? `used ${formatMs(o.budget)} of CPU time without answering (a busy loop, or a handler that never returns?)`
+          : `gave no answer within ${formatMs(cap)} of real time, using little CPU (is it blocked waiting for something?)`;
     o.expire(new KernelFailure(`the submission stopped responding while handling ${o.what}: it ${why}; the kernel was stopped`, 'timeout'));
   };
   let timer = setTimeout(watch, o.budget);

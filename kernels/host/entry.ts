@@ -10,15 +10,19 @@ export type EntryOutcome = { readonly value: unknown } | { readonly error: unkno
  * 'main' stays alive afterwards, so that processes it linked to are not told it ended.
  */
 export function spawnEntry(kernel: Kernel, fn: Function, args: readonly unknown[], done: (outcome: EntryOutcome) => void): Ref {
-  return kernel.spawn(undefined, async (self) => {
-    try {
-      done({ value: await fn(self, ...args) });
-    } catch (err) {
-      done({ error: err });
-      return;
-    }
-    await self.receive(() => false); // wait for ever, inside the runtime (not outside the seed)
-  }, { name: 'main' });
+  return kernel.spawn(
+    undefined,
+    async (self) => {
+      try {
+        done({ value: await fn(self, ...args) });
+      } catch (err) {
+        done({ error: err });
+        return;
+      }
+      await self.receive(() => false); // wait for ever, inside the runtime (not outside the seed)
+    },
+    { name: 'main' },
+  );
 }
 
 /** An error as one line for a report: its name and message (a thrown non-Error as an exit reason). */

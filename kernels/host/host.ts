@@ -23,7 +23,14 @@ export type Fault =
   | { readonly kind: 'network'; readonly options: NetworkOptions };
 
 export type Command =
-  | { readonly op: 'boot'; readonly bundle: string; readonly seed: number; readonly kernels?: number; readonly network?: NetworkOptions; readonly traceLimit?: number }
+  | {
+      readonly op: 'boot';
+      readonly bundle: string;
+      readonly seed: number;
+      readonly kernels?: number;
+      readonly network?: NetworkOptions;
+      readonly traceLimit?: number;
+    }
   | { readonly op: 'start'; readonly entry: string; readonly args: readonly unknown[]; readonly kernel?: number }
   | { readonly op: 'send'; readonly to: Ref | string; readonly msg: unknown; readonly kernel?: number }
   | { readonly op: 'alias'; readonly kernel?: number }
@@ -53,9 +60,7 @@ export interface RunResult {
   readonly pendingTimers: number;
 }
 
-export type Reply =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly error: HostError };
+export type Reply = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: HostError };
 
 /** What went wrong on the kernel side, in words meant for a student. */
 export interface HostError {
@@ -154,7 +159,7 @@ export class KernelHost {
     const g = globalThis as Record<symbol, unknown>;
     g[LOADING_KERNEL] = virtualGlobals(kernel);
     try {
-      return await import(/* @vite-ignore */ `${this.bundleUrl}?instance=${++KernelHost.instances}`) as Record<string, unknown>;
+      return (await import(/* @vite-ignore */ `${this.bundleUrl}?instance=${++KernelHost.instances}`)) as Record<string, unknown>;
     } catch (err) {
       throw new HostFailure({ kind: 'load', message: `your code failed while loading: ${describeError(err)}` });
     } finally {

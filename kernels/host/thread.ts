@@ -19,7 +19,10 @@ parentPort!.on('message', (message: { id: string; cmd: Command }) => {
     try {
       parentPort!.postMessage({ id: message.id, reply });
     } catch {
-      parentPort!.postMessage({ id: message.id, reply: { ok: false, error: { kind: 'usage', message: 'the reply could not be sent back (it is not plain data)' } } });
+      parentPort!.postMessage({
+        id: message.id,
+        reply: { ok: false, error: { kind: 'usage', message: 'the reply could not be sent back (it is not plain data)' } },
+      });
     }
   });
 });

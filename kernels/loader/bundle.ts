@@ -79,8 +79,9 @@ export function computedImports(file: string, text: string): PartialMessage[] {
     if (ts.isCallExpression(n)) {
       const callee = n.expression;
       const isImport = callee.kind === ts.SyntaxKind.ImportKeyword;
-      const isRequire = (ts.isIdentifier(callee) && callee.text === 'require')
-        || (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'require');
+      const isRequire =
+        (ts.isIdentifier(callee) && callee.text === 'require') ||
+        (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'require');
       if ((isImport || isRequire) && !(n.arguments.length >= 1 && literal(n.arguments[0]))) {
         const pos = sf.getLineAndCharacterOfPosition(n.getStart(sf));
         found.push({
@@ -133,11 +134,14 @@ function resolverPlugin(read: BundleOptions['read']): Plugin {
         if (computed.length > 0) return { errors: computed };
         return { contents: text, loader: LOADERS[posix.extname(args.path) as keyof typeof LOADERS] ?? 'ts' };
       });
-      b.onLoad({ filter: /.*/, namespace: KIT }, (args): OnLoadResult => ({
-        contents: readFileSync(args.path, 'utf8'),
-        loader: 'ts',
-        resolveDir: posix.dirname(args.path),
-      }));
+      b.onLoad(
+        { filter: /.*/, namespace: KIT },
+        (args): OnLoadResult => ({
+          contents: readFileSync(args.path, 'utf8'),
+          loader: 'ts',
+          resolveDir: posix.dirname(args.path),
+        }),
+      );
       b.onLoad({ filter: /.*/, namespace: SHARED }, (args) => {
         const exportsOf = Object.keys(shared[args.path] ?? {}).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
         const lines = [`const m = globalThis[Symbol.for(${JSON.stringify(SHARED_MODULES.description)})][${JSON.stringify(args.path)}];`];
@@ -170,7 +174,10 @@ export async function bundleSubmission(options: BundleOptions): Promise<BundleRe
     // A second line of defence: every input came through the resolver above.
     const strays = Object.keys(result.metafile.inputs).filter((i) => !/^(student|kit|shared):/.test(i));
     if (strays.length > 0) {
-      return { ok: false, errors: [{ file: options.entry, line: 0, column: 0, message: `the bundle would include files outside your submission (${strays.length}); refused` }] };
+      return {
+        ok: false,
+        errors: [{ file: options.entry, line: 0, column: 0, message: `the bundle would include files outside your submission (${strays.length}); refused` }],
+      };
     }
     return { ok: true, code: result.outputFiles[0]!.text };
   } catch (err) {

@@ -74,12 +74,17 @@ export function virtualGlobals(kernel: Kernel): VirtualGlobals {
   // of kernel: interleaved output of many processes is otherwise unreadable.
   const who = (): string => {
     const p = kernel.current;
-    return p ? kernel.trace?.nameOf(p.pid) ?? p.name ?? `<${p.pid}>` : 'module';
+    return p ? (kernel.trace?.nameOf(p.pid) ?? p.name ?? `<${p.pid}>`) : 'module';
   };
-  const printer = (stream: 'stdout' | 'stderr') => (...data: unknown[]): void => {
-    const text = format(...data).split('\n').map((l) => `[${who()} t=${kernel.scheduler.now()}] ${l}`).join('\n');
-    process[stream].write(`${text}\n`);
-  };
+  const printer =
+    (stream: 'stdout' | 'stderr') =>
+    (...data: unknown[]): void => {
+      const text = format(...data)
+        .split('\n')
+        .map((l) => `[${who()} t=${kernel.scheduler.now()}] ${l}`)
+        .join('\n');
+      process[stream].write(`${text}\n`);
+    };
   const log = printer('stdout');
   const warn = printer('stderr');
 

@@ -33,7 +33,10 @@ function tag(key: Buffer, seq: number, payload: Uint8Array): Buffer {
 /** Why the trusted side gave up on a kernel's channel, in words for a report. */
 export class ChannelViolation extends Error {
   override name = 'ChannelViolation';
-  constructor(message: string, readonly kind: 'tamper' | 'oversize') {
+  constructor(
+    message: string,
+    readonly kind: 'tamper' | 'oversize',
+  ) {
     super(message);
   }
 }
@@ -93,7 +96,9 @@ export class TrustedEnd {
       if (this.frameLength < 0) {
         const length = bytes.readUInt32LE(0);
         if (length > this.max) {
-          return this.violate(new ChannelViolation(`the kernel sent a message of ${formatBytes(length)}, over the limit of ${formatBytes(this.max)} for one reply`, 'oversize'));
+          return this.violate(
+            new ChannelViolation(`the kernel sent a message of ${formatBytes(length)}, over the limit of ${formatBytes(this.max)} for one reply`, 'oversize'),
+          );
         }
         if (length < TAG) return this.violate(new ChannelViolation('the kernel sent a malformed message (shorter than its tag)', 'tamper'));
         this.frameLength = length;
@@ -175,7 +180,7 @@ export function kernelEnd(fd = 3): { receive(): unknown; reply(value: unknown): 
       const header = Buffer.alloc(HEADER);
       header.writeUInt32LE(TAG + payload.length);
       const frame = Buffer.concat([header, mac, payload]);
-      for (let off = 0; off < frame.length;) {
+      for (let off = 0; off < frame.length; ) {
         try {
           off += writeSync(fd, frame, off);
         } catch (err) {

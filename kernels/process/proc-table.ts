@@ -21,7 +21,11 @@ export function readStat(pid: number): ProcInfo | null {
     const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
     // rest[0]=state, [1]=ppid, [2]=pgrp, [11]=utime, [12]=stime, [13]=cutime, [14]=cstime, [19]=starttime (field 22 overall)
     return {
-      pid, state: rest[0]!, ppid: Number(rest[1]), pgrp: Number(rest[2]), start: rest[19]!,
+      pid,
+      state: rest[0]!,
+      ppid: Number(rest[1]),
+      pgrp: Number(rest[2]),
+      start: rest[19]!,
       ticks: Number(rest[11]) + Number(rest[12]),
       childTicks: Number(rest[13]) + Number(rest[14]),
     };

@@ -177,7 +177,9 @@ async function probe(): Promise<{ level: SandboxLevel; reason: string }> {
   } catch (e) {
     // Say what failed in a few words: the first line bwrap (or a wrapper) printed, else how it ended.
     const err = e as { stderr?: string; code?: number | string; signal?: string; killed?: boolean };
-    const said = String(err.stderr ?? '').trim().split('\n')[0];
+    const said = String(err.stderr ?? '')
+      .trim()
+      .split('\n')[0];
     const how = err.killed ? 'it did not finish within 10 s' : err.signal ? `it ended with ${err.signal}` : `it exited with code ${err.code}`;
     return { level: 'fallback', reason: `${version} installed but unusable here: a probe of node inside it failed (${said || how})` };
   }
@@ -359,13 +361,19 @@ function planBwrap(
   const paths = exposedPaths(o.readOnly, o.script);
   if (id.ownUid) assertReadableBy(id.uid, paths);
   const a: string[] = [
-    '--unshare-all', '--unshare-user', '--disable-userns',
+    '--unshare-all',
+    '--unshare-user',
+    '--disable-userns',
     // node is PID 1 of the namespace and bwrap's direct child: bwrap reaps it only after the kernel
     // has killed and reaped everything else in the namespace, so "bwrap exited" means "all gone".
     // (With bwrap's own init, bwrap exits as soon as init reports, while init is still dying.)
     '--as-pid-1',
-    '--die-with-parent', '--new-session', '--cap-drop', 'ALL',
-    '--hostname', 'kernel',
+    '--die-with-parent',
+    '--new-session',
+    '--cap-drop',
+    'ALL',
+    '--hostname',
+    'kernel',
     '--clearenv',
     ...(o.channel === 'pipe' ? [] : ['--setenv', 'NODE_CHANNEL_FD', '3', '--setenv', 'NODE_CHANNEL_SERIALIZATION_MODE', 'advanced']),
   ];
@@ -445,7 +453,8 @@ function planFallback(
     permissionFlag(),
     '--disable-warning=ExperimentalWarning',
     ...paths.map((p) => `--allow-fs-read=${p}`),
-    '--import', GUARD_URL,
+    '--import',
+    GUARD_URL,
     ...nodeFlags(l),
   ];
   const chain = [...(netns ?? []), ...id.prefix, ...prlimitArgs(l, t, withNproc, true), node, ...flags, ...(o.nodeArgs ?? []), ...tail];
@@ -470,7 +479,10 @@ class BoundedCapture implements CapturedOutput {
   private readonly chunks: Buffer[] = [];
   private kept = 0;
   totalBytes = 0;
-  constructor(stream: Readable | null, private readonly limit: number) {
+  constructor(
+    stream: Readable | null,
+    private readonly limit: number,
+  ) {
     // Flowing mode forever: the child never blocks on a full pipe, and we keep at most `limit` bytes.
     stream?.on('data', (b: Buffer) => {
       this.totalBytes += b.length;
@@ -513,9 +525,7 @@ function signalQuietly(pid: number, sig: NodeJS.Signals): void {
 // spawnSandboxed
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 
-const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
-  Object.entries(osConstants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
-);
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(osConstants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 
 export async function spawnSandboxed(opts: SandboxOptions): Promise<SandboxedChild> {
   checkAbsolute(opts.script, 'script');
@@ -530,7 +540,12 @@ export async function spawnSandboxed(opts: SandboxOptions): Promise<SandboxedChi
   const netns = level === 'fallback' ? await fallbackNetworkPrefix() : null;
   const plan =
     level === 'bwrap'
-      ? planBwrap({ script: opts.script, readOnly: opts.readOnly, uid, env: opts.env, nodeArgs: opts.nodeArgs, channel: opts.channel, node: opts.node }, limits, t, tail)
+      ? planBwrap(
+          { script: opts.script, readOnly: opts.readOnly, uid, env: opts.env, nodeArgs: opts.nodeArgs, channel: opts.channel, node: opts.node },
+          limits,
+          t,
+          tail,
+        )
       : planFallback(
           { script: opts.script, readOnly: opts.readOnly, uid, nodeArgs: opts.nodeArgs, node: opts.node },
           limits,

@@ -7,7 +7,20 @@
 // sits between the last uid `useradd` gives (UID_MAX, 60000 by default) and systemd's
 // dynamic users (61184–65519); a uid that /etc/passwd names or that a running process uses
 // is skipped.
-import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { readStat } from './proc-table.ts';

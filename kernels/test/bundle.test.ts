@@ -8,9 +8,10 @@ const files = (map: Record<string, string>) => (path: string) => (Object.hasOwn(
 const bundle = (map: Record<string, string>, entry = 'ring/ring.ts') => bundleSubmission({ entry, read: files(map) });
 
 describe('bundling a submission', () => {
-  it('inlines the submission\'s own files and the exercise protocol; shares #runtime and zod', async () => {
+  it("inlines the submission's own files and the exercise protocol; shares #runtime and zod", async () => {
     const r = await bundle({
-      'ring/ring.ts': "import { helper } from './helper.ts';\nimport { z } from 'zod';\nimport { behavior } from '#runtime';\nimport { RingConfig } from '#exercises/ring/protocol';\nexport const x = [helper, z, behavior, RingConfig];",
+      'ring/ring.ts':
+        "import { helper } from './helper.ts';\nimport { z } from 'zod';\nimport { behavior } from '#runtime';\nimport { RingConfig } from '#exercises/ring/protocol';\nexport const x = [helper, z, behavior, RingConfig];",
       'ring/helper.ts': 'export const helper = 42;',
     });
     expect(r.ok).toBe(true);
@@ -21,7 +22,9 @@ describe('bundling a submission', () => {
   });
 
   it('refuses a computed import() or require() before esbuild can scan the disk for it', async () => {
-    const r = await bundle({ 'ring/ring.ts': 'const p = "solutions";\nexport const f = () => import(`../../${p}/ring/ring/ring.ts`);\nexport const g = (x: string) => require(x);' });
+    const r = await bundle({
+      'ring/ring.ts': 'const p = "solutions";\nexport const f = () => import(`../../${p}/ring/ring/ring.ts`);\nexport const g = (x: string) => require(x);',
+    });
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.errors.map((e) => [e.file, e.line, e.message])).toEqual([
@@ -50,7 +53,7 @@ describe('bundling a submission', () => {
     }
   });
 
-  it('reports a syntax error with the student\'s own file and line', async () => {
+  it("reports a syntax error with the student's own file and line", async () => {
     const r = await bundle({ 'ring/ring.ts': 'export const x = 1;\nexport function (' });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors[0]).toMatchObject({ file: 'ring/ring.ts', line: 2 });

@@ -36,12 +36,13 @@ function start(attack: string, maxFrameBytes?: number) {
       wake();
     },
   });
-  const next = (test: () => boolean) => new Promise<void>((resolve) => {
-    wake = () => {
-      if (test()) resolve();
-    };
-    wake();
-  });
+  const next = (test: () => boolean) =>
+    new Promise<void>((resolve) => {
+      wake = () => {
+        if (test()) resolve();
+      };
+      wake();
+    });
   return { end, values, violation: () => violation, next };
 }
 
@@ -54,10 +55,7 @@ describe('kernel channel', () => {
     k.end.send({ id: 'a', cmd: { op: 'x', buf, map: new Map([['k', 1]]) } });
     k.end.send({ id: 'b', cmd: { op: 'y' } });
     await k.next(() => k.values.length === 3);
-    expect(k.values.slice(1)).toEqual([
-      { echo: { id: 'a', cmd: { op: 'x', buf, map: new Map([['k', 1]]) } } },
-      { echo: { id: 'b', cmd: { op: 'y' } } },
-    ]);
+    expect(k.values.slice(1)).toEqual([{ echo: { id: 'a', cmd: { op: 'x', buf, map: new Map([['k', 1]]) } } }, { echo: { id: 'b', cmd: { op: 'y' } } }]);
     expect(k.violation()).toBeUndefined();
   });
 
@@ -79,7 +77,7 @@ describe('kernel channel', () => {
     expect(process.memoryUsage().rss - rss).toBeLessThan(96 * 1024 * 1024);
   });
 
-  it('the limit is the caller\'s: a small one stops an ordinary reply too', async () => {
+  it("the limit is the caller's: a small one stops an ordinary reply too", async () => {
     const k = start('none', 64);
     await k.next(() => k.values.length === 1);
     k.end.send({ id: 'big', cmd: { text: 'x'.repeat(1000) } });

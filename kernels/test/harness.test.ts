@@ -57,7 +57,7 @@ describe.each(transports)('harness over a %s kernel', (_name, makeTransport) => 
       process.stdout.write = write;
     }
     const text = seen.join('');
-    expect(text).toContain("[main t=0] hello from the entry { n: 1 }");
+    expect(text).toContain('[main t=0] hello from the entry { n: 1 }');
     expect(text).toContain('[printer t=0] two\n[printer t=0] lines');
   });
 
@@ -66,7 +66,9 @@ describe.each(transports)('harness over a %s kernel', (_name, makeTransport) => 
     const echo = await s.start('startEcho');
     const reply = await s.ask<{ text: string; starts: number }>(echo, (replyTo) => ({ type: 'echo', text: 'hi', replyTo }));
     expect(reply.text).toBe('HI');
-    await expect(s.ask(echo, (replyTo) => ({ type: 'bad-reply', replyTo }))).rejects.toThrow(/sent the test a message of type "echoed" that does not follow the protocol: field "text": expected a string, got 42 \(a number\); field "starts" is missing \(expected a number\)\. The message was \{"type":"echoed","text":42\}/);
+    await expect(s.ask(echo, (replyTo) => ({ type: 'bad-reply', replyTo }))).rejects.toThrow(
+      /sent the test a message of type "echoed" that does not follow the protocol: field "text": expected a string, got 42 \(a number\); field "starts" is missing \(expected a number\)\. The message was \{"type":"echoed","text":42\}/,
+    );
   });
 
   it('gives every system a fresh module instance (no state leaks between sessions)', async () => {

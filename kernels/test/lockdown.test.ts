@@ -11,7 +11,8 @@ const lockdown = readFileSync(join(here, '..', 'host', 'lockdown.ts'), 'utf8');
 
 describe('lockdown', () => {
   it('freezes every module of the runtime', () => {
-    const modules = readdirSync(runtime, { recursive: true }).map(String)
+    const modules = readdirSync(runtime, { recursive: true })
+      .map(String)
       .filter((f) => f.endsWith('.ts') && !f.startsWith('test') && f !== 'demo.ts')
       .map((f) => relative(runtime, join(runtime, f)).split('\\').join('/'));
     expect(modules.length).toBeGreaterThan(10);

@@ -14,7 +14,7 @@ const tsx = join(here, '..', '..', 'node_modules', 'tsx', 'dist', 'loader.mjs');
 const privateDirModule = join(here, '..', 'process', 'private-dir.ts');
 
 describe('private folders', () => {
-  it('are ours, closed to others, and refuse a link or someone else\'s folder in their place', () => {
+  it("are ours, closed to others, and refuse a link or someone else's folder in their place", () => {
     const dir = privateDir('mp-test-private-');
     const st = lstatSync(dir);
     expect(st.isDirectory()).toBe(true);

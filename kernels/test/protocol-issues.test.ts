@@ -22,15 +22,22 @@ describe('why a message does not follow the protocol', () => {
     expect(why(pipeline.fromSystem, { type: 'item', seq: 0, payload: 'bytes' })).toEqual(['field "payload": expected an ArrayBuffer, got "bytes" (a string)']);
   });
 
-  it('says when the type is not one of the protocol\'s, and which ones it has', () => {
-    expect(why(ring.fromSystem, { type: 'reply', id: 1 })).toEqual(['"reply" is not a message type here (expected one of "done", "answer", "unavailable", "lookup")']);
+  it("says when the type is not one of the protocol's, and which ones it has", () => {
+    expect(why(ring.fromSystem, { type: 'reply', id: 1 })).toEqual([
+      '"reply" is not a message type here (expected one of "done", "answer", "unavailable", "lookup")',
+    ]);
     expect(why(ring.fromSystem, { id: 1 })).toEqual(['no "type" field saying which message it is (expected one of "done", "answer", "unavailable", "lookup")']);
     expect(why(ring.fromSystem, 7)).toEqual(['the message: expected an object, got 7 (a number)']);
   });
 
   it('finds the field inside a nested message', () => {
-    const schema = z.object({ type: z.literal('batch'), reply: z.discriminatedUnion('type', [z.object({ type: z.literal('ok'), n: z.number() }), z.object({ type: z.literal('no') })]) });
+    const schema = z.object({
+      type: z.literal('batch'),
+      reply: z.discriminatedUnion('type', [z.object({ type: z.literal('ok'), n: z.number() }), z.object({ type: z.literal('no') })]),
+    });
     expect(why(schema, { type: 'batch', reply: { type: 'ok', n: 'x' } })).toEqual(['field "reply.n": expected a number, got "x" (a string)']);
-    expect(why(schema, { type: 'batch', reply: { type: 'maybe' } })).toEqual(['field "reply": "maybe" is not a message type here (expected one of "ok", "no")']);
+    expect(why(schema, { type: 'batch', reply: { type: 'maybe' } })).toEqual([
+      'field "reply": "maybe" is not a message type here (expected one of "ok", "no")',
+    ]);
   });
 });

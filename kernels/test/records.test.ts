@@ -30,17 +30,20 @@ const record = fc.dictionary(fc.constantFrom('type', 'key', 'value', 'n', 'reply
 
 describe('flat records across a thread', () => {
   it('arrive exactly as structured clone would carry them, keys in order, over many batches', () => {
-    fc.assert(fc.property(fc.array(fc.array(record, { maxLength: 20 }), { maxLength: 6 }), (batches) => {
-      const enc = new RecordEncoder(), dec = new RecordDecoder(); // one sender and receiver: shapes are learnt once
-      for (const batch of batches) {
-        const got = roundTrip(batch, enc, dec);
-        got.forEach((g, i) => {
-          expect(g).toStrictEqual(structuredClone(batch[i]));
-          expect(Object.keys(g as object)).toEqual(Object.keys(batch[i]!));
-          expect(Object.isFrozen(g)).toBe(true);
-        });
-      }
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.array(record, { maxLength: 20 }), { maxLength: 6 }), (batches) => {
+        const enc = new RecordEncoder(),
+          dec = new RecordDecoder(); // one sender and receiver: shapes are learnt once
+        for (const batch of batches) {
+          const got = roundTrip(batch, enc, dec);
+          got.forEach((g, i) => {
+            expect(g).toStrictEqual(structuredClone(batch[i]));
+            expect(Object.keys(g as object)).toEqual(Object.keys(batch[i]!));
+            expect(Object.isFrozen(g)).toBe(true);
+          });
+        }
+      }),
+    );
   });
 
   it('carries NaN, -0 and the infinities exactly, and refs as refs', () => {
@@ -55,13 +58,23 @@ describe('flat records across a thread', () => {
   });
 
   it('refuses what is not a flat record, leaving the streams as they were', () => {
-    const enc = new RecordEncoder(), dec = new RecordDecoder();
+    const enc = new RecordEncoder(),
+      dec = new RecordDecoder();
     const before = { type: 'before', n: 1, s: 'a string too long to be taken for an enum value' };
     const after = { type: 'after', n: 11, s: 'another string too long to be an enum value' };
     const first = enc.encode(before);
-    class Point { x = 1; }
+    class Point {
+      x = 1;
+    }
     const long = 'a string long enough to be data, not part of a shape';
-    const throwing = { type: 'x', n: 5, s: long, get bad(): number { throw new Error('getter'); } };
+    const throwing = {
+      type: 'x',
+      n: 5,
+      s: long,
+      get bad(): number {
+        throw new Error('getter');
+      },
+    };
     const refused: unknown[] = [
       { n: 2, s: long, nested: { a: 1 } }, // written in part before the nested object: undone
       { n: 3, list: [1, 2] },
@@ -88,13 +101,18 @@ describe('flat records across a thread', () => {
   });
 
   it('reads a message once before writing: a getter that sends meanwhile leaves both records whole', () => {
-    const enc = new RecordEncoder(), dec = new RecordDecoder();
-    let inner = -1, reads = 0;
-    const outer = { a: 111, get b(): number {
-      reads++;
-      inner = enc.encode({ x: 999 }); // what a send from inside the getter does
-      return 222;
-    } };
+    const enc = new RecordEncoder(),
+      dec = new RecordDecoder();
+    let inner = -1,
+      reads = 0;
+    const outer = {
+      a: 111,
+      get b(): number {
+        reads++;
+        inner = enc.encode({ x: 999 }); // what a send from inside the getter does
+        return 222;
+      },
+    };
     const shape = enc.encode(outer);
     const { nums, strs, shapes } = enc.take();
     dec.begin(nums, strs, shapes);
@@ -107,7 +125,12 @@ describe('flat records across a thread', () => {
     const enc = new RecordEncoder();
     let reads = 0;
     const list = [1, 2];
-    const m = { get n(): number { return ++reads; }, list };
+    const m = {
+      get n(): number {
+        return ++reads;
+      },
+      list,
+    };
     expect(enc.encode(m)).toBe(-1);
     expect(enc.readBack()).toEqual({ n: 1, list });
     expect(reads).toBe(1);
@@ -116,7 +139,8 @@ describe('flat records across a thread', () => {
   });
 
   it('learns each shape once: later batches carry only ids and data', () => {
-    const enc = new RecordEncoder(), dec = new RecordDecoder();
+    const enc = new RecordEncoder(),
+      dec = new RecordDecoder();
     roundTrip([{ type: 'hit', n: 1 }], enc, dec);
     expect(enc.encode({ type: 'hit', n: 2 })).toBe(0);
     const second = enc.take();
@@ -127,7 +151,8 @@ describe('flat records across a thread', () => {
   });
 
   it('stays bounded when sent endless shapes and string values, and keeps carrying them correctly', () => {
-    const enc = new RecordEncoder(), dec = new RecordDecoder();
+    const enc = new RecordEncoder(),
+      dec = new RecordDecoder();
     let refusals = 0;
     for (let i = 0; i < 40_000; i++) {
       // An object used as a dictionary (a new key each time) and a string field with endless values.

@@ -248,19 +248,16 @@ describe.each(paths)('$name', ({ prefer, expected, skip }) => {
       }
     });
 
-    it(
-      expected === 'bwrap' ? 'a TypeScript entry runs through the tsx loader' : 'loader hooks (tsx) are refused: they need a worker thread',
-      async () => {
-        const job = await start('ts-entry.ts', { nodeArgs: ['--import', tsxLoader], readOnly: [attacks, nodeModules] });
-        if (expected === 'bwrap') {
-          expect((await nextMessage(job, 'ready', 10_000)).greeting).toBe('typed');
-        } else {
-          const exit = await withTimeout(job.sc.exited, 10_000, 'exit');
-          expect(exit.code).not.toBe(0);
-          expect(job.sc.stderr.text()).toContain('ERR_ACCESS_DENIED');
-        }
-      },
-    );
+    it(expected === 'bwrap' ? 'a TypeScript entry runs through the tsx loader' : 'loader hooks (tsx) are refused: they need a worker thread', async () => {
+      const job = await start('ts-entry.ts', { nodeArgs: ['--import', tsxLoader], readOnly: [attacks, nodeModules] });
+      if (expected === 'bwrap') {
+        expect((await nextMessage(job, 'ready', 10_000)).greeting).toBe('typed');
+      } else {
+        const exit = await withTimeout(job.sc.exited, 10_000, 'exit');
+        expect(exit.code).not.toBe(0);
+        expect(job.sc.stderr.text()).toContain('ERR_ACCESS_DENIED');
+      }
+    });
 
     it('a .js entry is ESM because of a package.json above the allowed folder (same on both levels)', async () => {
       const src = join(attacks, 'scoped', 'src');
@@ -372,7 +369,8 @@ describe.each(paths)('$name', ({ prefer, expected, skip }) => {
       // The kernel kills them as the namespace ends and they go as they are scheduled: a generous
       // 10 s for that on a loaded machine (they would otherwise live on for good).
       if (ownUids) {
-        for (const until = Date.now() + 10_000; Date.now() < until && processesMatching(job.marker, job.uid).length > 0;) await new Promise((res) => setTimeout(res, 50));
+        for (const until = Date.now() + 10_000; Date.now() < until && processesMatching(job.marker, job.uid).length > 0; )
+          await new Promise((res) => setTimeout(res, 50));
         expect(processesMatching(job.marker, job.uid)).toEqual([]);
       }
     });

@@ -8,11 +8,19 @@ type Msg = { type: 'n'; from: number; n: number };
 async function exchange(options: ClusterOptions, senders = 3, count = 30) {
   const cluster = createCluster({ kernels: 2, ...options });
   const got: Msg[] = [];
-  const collector = cluster.kernels[1]!.spawn(behavior<Msg>((_self, msg) => { got.push(msg); }), { name: 'collector' });
+  const collector = cluster.kernels[1]!.spawn(
+    behavior<Msg>((_self, msg) => {
+      got.push(msg);
+    }),
+    { name: 'collector' },
+  );
   for (let s = 0; s < senders; s++) {
-    cluster.kernels[0]!.spawn(async (self) => {
-      for (let n = 0; n < count; n++) self.send(collector, { type: 'n', from: s, n });
-    }, { name: `sender-${s}` });
+    cluster.kernels[0]!.spawn(
+      async (self) => {
+        for (let n = 0; n < count; n++) self.send(collector, { type: 'n', from: s, n });
+      },
+      { name: `sender-${s}` },
+    );
   }
   await cluster.runUntilIdle();
   return { cluster, got };
@@ -66,10 +74,20 @@ describe('simulated kernels', () => {
   it('partition drops traffic between the sides until healed', async () => {
     const cluster = createCluster({ seed: 1, kernels: 3 });
     const got: string[] = [];
-    const sink = (k: number) => cluster.kernels[k]!.spawn(behavior<string>((_s, m) => { got.push(`${k}:${m}`); }));
-    const s1 = sink(1), s2 = sink(2);
+    const sink = (k: number) =>
+      cluster.kernels[k]!.spawn(
+        behavior<string>((_s, m) => {
+          got.push(`${k}:${m}`);
+        }),
+      );
+    const s1 = sink(1),
+      s2 = sink(2);
     cluster.partition([0], [1]);
-    const sender = (text: string) => cluster.kernels[0]!.spawn(async (self) => { self.send(s1, text); self.send(s2, text); });
+    const sender = (text: string) =>
+      cluster.kernels[0]!.spawn(async (self) => {
+        self.send(s1, text);
+        self.send(s2, text);
+      });
     sender('a');
     await cluster.runUntilIdle();
     expect(got.sort()).toEqual(['2:a']);
@@ -82,12 +100,18 @@ describe('simulated kernels', () => {
 
   it('a kernel crash ends its processes; monitors elsewhere see noconnection; a restarted kernel starts empty', async () => {
     const cluster = createCluster({ seed: 2, kernels: 2 });
-    const worker = cluster.kernels[1]!.spawn(behavior<string>(() => undefined), { name: 'worker' });
+    const worker = cluster.kernels[1]!.spawn(
+      behavior<string>(() => undefined),
+      { name: 'worker' },
+    );
     const downs: DownMessage[] = [];
-    cluster.kernels[0]!.spawn(async (self) => {
-      self.monitor(worker);
-      downs.push(await self.receive() as DownMessage);
-    }, { name: 'watcher' });
+    cluster.kernels[0]!.spawn(
+      async (self) => {
+        self.monitor(worker);
+        downs.push((await self.receive()) as DownMessage);
+      },
+      { name: 'watcher' },
+    );
     await cluster.runUntilIdle();
     cluster.crash(1);
     await cluster.runUntilIdle();
@@ -115,7 +139,11 @@ describe('simulated kernels', () => {
   it('asks across kernels like local ones (location transparency)', async () => {
     const cluster = createCluster({ seed: 4, kernels: 2 });
     type Q = { type: 'double'; n: number; replyTo: Ref<number> };
-    const doubler = cluster.kernels[1]!.spawn(behavior<Q>((self, m) => { self.send(m.replyTo, m.n * 2); }));
+    const doubler = cluster.kernels[1]!.spawn(
+      behavior<Q>((self, m) => {
+        self.send(m.replyTo, m.n * 2);
+      }),
+    );
     const answer = cluster.kernels[0]!.ask<number, Q>(doubler, (replyTo) => ({ type: 'double', n: 21, replyTo }));
     await cluster.runUntilIdle();
     await expect(answer).resolves.toBe(42);

@@ -40,7 +40,7 @@ describe('worker kernels', () => {
       cluster.main.spawn(async (self) => {
         for (let i = 0; i < 10_000; i++) self.send(counter, { type: 'hit' });
         self.send(counter, { type: 'total', replyTo: self.ref });
-        resolve(await self.receive() as number);
+        resolve((await self.receive()) as number);
       });
     });
     expect(await total).toBe(10_000);
@@ -63,7 +63,7 @@ describe('worker kernels', () => {
         // One burst: the batches mix both kinds of message.
         for (const value of values) self.send(mirror, { type: 'mirror', value, replyTo: self.ref });
         const got: { value: unknown; frozen: boolean }[] = [];
-        for (let i = 0; i < values.length; i++) got.push(await self.receive() as { value: unknown; frozen: boolean });
+        for (let i = 0; i < values.length; i++) got.push((await self.receive()) as { value: unknown; frozen: boolean });
         resolve(got);
       });
     });
@@ -111,7 +111,13 @@ describe('worker kernels', () => {
     const result = await new Promise<{ reads: number; first: unknown; down: unknown; last: unknown }>((resolve) => {
       cluster.main.spawn(async (self) => {
         let reads = 0;
-        self.send(reflector, { get n(): number { return ++reads; }, list: [1], replyTo: self.ref }); // not a record
+        self.send(reflector, {
+          get n(): number {
+            return ++reads;
+          },
+          list: [1],
+          replyTo: self.ref,
+        }); // not a record
         const first = await self.receive();
         const target = self.spawn(async (t) => {
           await t.receive();
@@ -142,7 +148,7 @@ describe('worker kernels', () => {
     const movedReply = new Promise<{ bytes: number }>((resolve) => {
       cluster.main.spawn(async (self) => {
         self.send(echo, { type: 'bytes', data: moved, replyTo: self.ref }, { transfer: [moved] });
-        resolve(await self.receive() as { bytes: number });
+        resolve((await self.receive()) as { bytes: number });
       });
     });
     expect((await movedReply).bytes).toBe(10);
@@ -156,7 +162,7 @@ describe('worker kernels', () => {
       cluster.main.spawn(async (self) => {
         self.monitor(echo);
         self.send(echo, { type: 'crash' });
-        resolve(await self.receive() as DownMessage);
+        resolve((await self.receive()) as DownMessage);
       });
     });
     const msg = await down;
@@ -170,7 +176,12 @@ describe('worker kernels', () => {
     const fresh = await startWorkerCluster({ workers: 2, module: bundle });
     try {
       let stop!: () => void;
-      const target = fresh.main.spawn(async () => new Promise<void>((r) => { stop = r; }));
+      const target = fresh.main.spawn(
+        async () =>
+          new Promise<void>((r) => {
+            stop = r;
+          }),
+      );
       const seen = new Promise<unknown[]>((resolve) => {
         fresh.main.spawn(async (self) => {
           await Promise.all([fresh.start(1, 'startWatcher', target, self.ref), fresh.start(2, 'startWatcher', target, self.ref)]);

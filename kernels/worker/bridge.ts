@@ -27,7 +27,10 @@ const FIELDS = 9;
 const KINDS: readonly Envelope['kind'][] = ['msg', 'exit', 'down', 'link', 'unlink', 'monitor', 'demonitor'];
 const VIAS: readonly (Envelope['via'] | undefined)[] = [undefined, 'link', 'exit', 'kill'];
 /** How a message travels: a flat record (see records.ts), JSON text, or an object by structured clone (holding moved buffers or not). */
-const RECORD = 0, TEXT = 1, OBJECT = 2, MOVED = 3;
+const RECORD = 0,
+  TEXT = 1,
+  OBJECT = 2,
+  MOVED = 3;
 
 /** What one postMessage carries. `msgs` (messages that are not records; none: undefined) is one JSON array when all of them are JSON text. */
 interface Batch {
@@ -50,7 +53,8 @@ class Outgoing {
   moved = false;
 
   add(kind: number, id: number, from: number, fromKernel: number, to: number, tag: number | undefined, via: number, form: number, shape: number): number {
-    const o = this.count * FIELDS, head = this.head;
+    const o = this.count * FIELDS,
+      head = this.head;
     head[o] = kind;
     head[o + 1] = id;
     head[o + 2] = from;
@@ -87,7 +91,10 @@ export class Bridge implements Router {
   private readonly outbox: (Outgoing | undefined)[] = [];
   private flushing = false;
 
-  constructor(private readonly kernel: Kernel, private readonly ports: ReadonlyMap<number, MessagePort>) {
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly ports: ReadonlyMap<number, MessagePort>,
+  ) {
     kernel.attach(this);
     for (const [peer, port] of ports) {
       this.outbox[peer] = new Outgoing();
@@ -96,13 +103,13 @@ export class Bridge implements Router {
         if (this.outbox[peer] === undefined) return; // the peer is down: drop its traffic
         const { head, count } = batch;
         const joined = typeof batch.msgs === 'string';
-        const msgs = joined ? JSON.parse(batch.msgs as string) as unknown[] : batch.msgs ?? [];
+        const msgs = joined ? (JSON.parse(batch.msgs as string) as unknown[]) : (batch.msgs ?? []);
         records.begin(batch.nums, batch.strs, batch.shapes);
         for (let i = 0, j = 0; i < count; i++) {
           const o = i * FIELDS;
-          const tag = head[o + 5]!, form = head[o + 7]!;
-          const msg = form === RECORD ? records.decode(head[o + 8]!)
-            : freezeArrived(form === TEXT && !joined ? JSON.parse(msgs[j++] as string) : msgs[j++]);
+          const tag = head[o + 5]!,
+            form = head[o + 7]!;
+          const msg = form === RECORD ? records.decode(head[o + 8]!) : freezeArrived(form === TEXT && !joined ? JSON.parse(msgs[j++] as string) : msgs[j++]);
           kernel.enqueue({
             kind: KINDS[head[o]!]!,
             id: head[o + 1]!,
@@ -130,7 +137,8 @@ export class Bridge implements Router {
     const out = this.outbox[target.kernel];
     if (out === undefined) return false;
     const shape = out.records.encode(message);
-    let form = RECORD, msg: unknown;
+    let form = RECORD,
+      msg: unknown;
     if (shape < 0) {
       const copy = seal(out.records.readBack() ?? message);
       form = jsonSafe(copy, 0) ? TEXT : OBJECT;

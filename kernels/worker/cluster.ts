@@ -64,10 +64,14 @@ export async function startWorkerCluster(options: WorkerClusterOptions): Promise
     worker.unref();
     workers.push(worker);
     alive.add(k);
-    ready.push(new Promise((resolve, reject) => {
-      worker.once('message', (m: { ready: boolean; error?: string }) => (m.ready ? resolve() : reject(new Error(`worker kernel ${k} could not load its module: ${m.error}`))));
-      worker.once('error', reject);
-    }));
+    ready.push(
+      new Promise((resolve, reject) => {
+        worker.once('message', (m: { ready: boolean; error?: string }) =>
+          m.ready ? resolve() : reject(new Error(`worker kernel ${k} could not load its module: ${m.error}`)),
+        );
+        worker.once('error', reject);
+      }),
+    );
     worker.on('message', (m: ControlReply & { ready?: boolean }) => {
       if (m.ready !== undefined) return;
       pending.get(m.id)?.(m);

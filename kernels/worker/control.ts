@@ -16,6 +16,7 @@ export function runEntry(kernel: Kernel, module: Record<string, unknown>, entry:
   if (typeof fn !== 'function') return Promise.resolve({ id: 0, ok: false, error: `the module does not export a function named "${entry}"` });
   return new Promise((resolve) => {
     spawnEntry(kernel, fn, args, (outcome) =>
-      resolve('value' in outcome ? { id: 0, ok: true, value: outcome.value } : { id: 0, ok: false, error: describeError(outcome.error) }));
+      resolve('value' in outcome ? { id: 0, ok: true, value: outcome.value } : { id: 0, ok: false, error: describeError(outcome.error) }),
+    );
   });
 }

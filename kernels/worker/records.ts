@@ -26,7 +26,15 @@ export const LIMITS = { shapes: 4096, entries: 16384, keys: 64, tags: 16, tagLen
 
 // The kind of a value: NUM and STR carry data; REF carries kernel, pid and alias as numbers;
 // the rest are known from the shape alone. NONE: not a record's value.
-const NUM = 0, STR = 1, REF = 2, TRUE = 3, FALSE = 4, NULL = 5, UNDEFINED = 6, TAG = 7, NONE = -1;
+const NUM = 0,
+  STR = 1,
+  REF = 2,
+  TRUE = 3,
+  FALSE = 4,
+  NULL = 5,
+  UNDEFINED = 6,
+  TAG = 7,
+  NONE = -1;
 const CONSTANTS: readonly unknown[] = [undefined, undefined, undefined, true, false, null, undefined]; // by kind; 0–2 are not constants
 
 /** A shape as the receiver learns it: field names, kinds, and the string of each TAG field. */
@@ -42,7 +50,12 @@ class Node {
   id = -1;
   /** Next field: by name, then by kind (and by value, for tags). */
   readonly next = new Map<string, Field>();
-  constructor(readonly parent: Node | undefined, readonly key: string, readonly kind: number, readonly tag: string | undefined) {}
+  constructor(
+    readonly parent: Node | undefined,
+    readonly key: string,
+    readonly kind: number,
+    readonly tag: string | undefined,
+  ) {}
 }
 
 class Field {
@@ -77,7 +90,7 @@ export class RecordEncoder {
 
   /** Appends `message` and returns its shape id; or -1, appending nothing, if it is not a flat record. */
   encode(message: unknown): number {
-    const reading = this.readings[this.depth] ??= new Reading();
+    const reading = (this.readings[this.depth] ??= new Reading());
     reading.count = 0;
     if (typeof message !== 'object' || message === null || Object.getPrototypeOf(message) !== Object.prototype) return -1;
     if (isSealed(message)) return -1; // a bare Ref: rare, leave it to the general path
@@ -134,7 +147,8 @@ export class RecordEncoder {
 
   /** Walks the tree of shapes with what was read, appending the data; no code of the message runs here. */
   private write(reading: Reading): number {
-    const n0 = this.n, s0 = this.strs.length;
+    const n0 = this.n,
+      s0 = this.strs.length;
     const { keys, kinds, values, refs } = reading;
     let node = this.root;
     for (let i = 0, r = 0; i < reading.count; i++) {
@@ -212,15 +226,25 @@ export class RecordEncoder {
  * `readBack` has the whole message.
  */
 function read(message: Record<string, unknown>, reading: Reading): boolean {
-  let flat = true, i = 0, r = 0;
+  let flat = true,
+    i = 0,
+    r = 0;
   for (const key in message) {
     const value = message[key];
     let kind: number;
     switch (typeof value) {
-      case 'number': kind = NUM; break;
-      case 'string': kind = STR; break;
-      case 'boolean': kind = value ? TRUE : FALSE; break;
-      case 'undefined': kind = UNDEFINED; break;
+      case 'number':
+        kind = NUM;
+        break;
+      case 'string':
+        kind = STR;
+        break;
+      case 'boolean':
+        kind = value ? TRUE : FALSE;
+        break;
+      case 'undefined':
+        kind = UNDEFINED;
+        break;
       case 'object':
         kind = value === null ? NULL : NONE;
         if (value !== null && isSealed(value)) {
@@ -233,7 +257,8 @@ function read(message: Record<string, unknown>, reading: Reading): boolean {
           }
         }
         break;
-      default: kind = NONE; // function, symbol, bigint
+      default:
+        kind = NONE; // function, symbol, bigint
     }
     if (kind === NONE || key === '__proto__') flat = false; // a __proto__ key would set the rebuilt record's prototype
     reading.keys[i] = key;
@@ -246,7 +271,9 @@ function read(message: Record<string, unknown>, reading: Reading): boolean {
 }
 
 function shapeOf(node: Node): Shape {
-  const keys: string[] = [], kinds: number[] = [], tags: (string | undefined)[] = [];
+  const keys: string[] = [],
+    kinds: number[] = [],
+    tags: (string | undefined)[] = [];
   for (let at: Node | undefined = node; at?.parent !== undefined; at = at.parent) {
     keys.push(at.key);
     kinds.push(at.kind);
@@ -278,18 +305,17 @@ export class RecordDecoder {
     const record: Record<string, unknown> = {};
     for (let i = 0; i < keys.length; i++) {
       const kind = kinds[i]!;
-      record[keys[i]!] = kind === NUM ? this.nums![this.n++]
-        : kind === TAG ? tags[i]
-        : kind === STR ? this.strs![this.s++]
-        : kind === REF ? this.ref()
-        : CONSTANTS[kind];
+      record[keys[i]!] =
+        kind === NUM ? this.nums![this.n++] : kind === TAG ? tags[i] : kind === STR ? this.strs![this.s++] : kind === REF ? this.ref() : CONSTANTS[kind];
     }
     return Object.freeze(record);
   }
 
   private ref(): unknown {
     const nums = this.nums!;
-    const kernel = nums[this.n]!, pid = nums[this.n + 1]!, alias = nums[this.n + 2]!;
+    const kernel = nums[this.n]!,
+      pid = nums[this.n + 1]!,
+      alias = nums[this.n + 2]!;
     this.n += 3;
     return makeRef(kernel, pid, alias < 0 ? undefined : alias);
   }

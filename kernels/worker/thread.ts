@@ -22,7 +22,7 @@ const kernel = createKernel(setup.id, new Scheduler('realtime', setup.seed + set
 const bridge = new Bridge(kernel, new Map(Object.entries(setup.ports).map(([k, p]) => [Number(k), p])));
 publishSharedModules();
 const loaded: Promise<Record<string, unknown>> = setup.module
-  ? import(pathToFileURL(setup.module).href) as Promise<Record<string, unknown>>
+  ? (import(pathToFileURL(setup.module).href) as Promise<Record<string, unknown>>)
   : Promise.resolve({});
 
 parentPort!.on('message', async (req: ControlRequest) => {

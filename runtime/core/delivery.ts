@@ -18,8 +18,7 @@ export function send(k: Engine, from: Proc | undefined, to: Ref | string, messag
   if (sender.exited) throw new ProcessEndedError();
   const target = resolve(k, to); // an unknown name fails before anything is copied or moved
   // Across a thread the encoding is the snapshot, so no copy is needed (unless the trace records the message).
-  if (target.kernel !== k.id && k.trace === undefined && options?.transfer === undefined &&
-    k.router?.sendFar?.(k, sender.pid, target, message)) return;
+  if (target.kernel !== k.id && k.trace === undefined && options?.transfer === undefined && k.router?.sendFar?.(k, sender.pid, target, message)) return;
   const msg = seal(message, options?.transfer);
   transmit(k, sender.pid, target, 'msg', msg, target.alias, undefined, k.id, options?.transfer !== undefined && options.transfer.length > 0);
 }
@@ -37,7 +36,17 @@ export function resolve(k: Engine, to: Ref | string): Ref {
 }
 
 /** Puts an envelope on its way: into the channel from `from` to the target. */
-export function transmit(k: Engine, from: number, target: Ref, kind: Envelope['kind'], msg: unknown, tag?: number, via?: Envelope['via'], fromKernel = k.id, moved = false): void {
+export function transmit(
+  k: Engine,
+  from: number,
+  target: Ref,
+  kind: Envelope['kind'],
+  msg: unknown,
+  tag?: number,
+  via?: Envelope['via'],
+  fromKernel = k.id,
+  moved = false,
+): void {
   const env: Envelope = { id: k.scheduler.nextId(), from, fromKernel, to: target.pid, kind, msg, tag, via, moved };
   if (kind === 'msg') k.trace?.sent(from, target.pid, env.id, msg);
   else if (kind === 'exit') k.trace?.record({ kind: 'signal', from, to: target.pid, reason: msg as ExitReason });
@@ -72,8 +81,14 @@ export function enqueue(k: Engine, env: Envelope): void {
   // way: hand the message over now (its code resumes as a microtask either way). Skips the run
   // queue and a turn of the scheduler's loop per message; the order per sender is kept, since
   // nothing from it is queued. Deterministic mode always goes through the scheduler's choice.
-  if (proc.waits.length > 0 && proc.code === 'loop' && env.kind === 'msg' && k.scheduler.mode === 'realtime' &&
-    (channel === undefined || (channel.queue.length === 0 && channel.readyIndex < 0)) && k.scheduler.handOver()) {
+  if (
+    proc.waits.length > 0 &&
+    proc.code === 'loop' &&
+    env.kind === 'msg' &&
+    k.scheduler.mode === 'realtime' &&
+    (channel === undefined || (channel.queue.length === 0 && channel.readyIndex < 0)) &&
+    k.scheduler.handOver()
+  ) {
     deliver(k, proc, env);
     return;
   }
@@ -125,7 +140,8 @@ export function deliver(k: Engine, proc: Proc, env: Envelope): void {
     undeliverable(k, env);
     return;
   }
-  if (env.kind === 'msg') { // the common case first
+  if (env.kind === 'msg') {
+    // the common case first
     if (env.tag !== undefined) {
       if (proc.aliasTable?.has(env.tag) !== true) {
         drop(k, env, 'late-reply');

@@ -54,7 +54,11 @@ export class Engine implements Kernel {
   /** What every channel of this kernel calls to deliver its next envelope. */
   readonly deliverer = (to: Proc, env: Envelope): void => deliver(this, to, env);
 
-  constructor(readonly id: number, readonly scheduler: Scheduler, readonly trace: Trace | undefined) {
+  constructor(
+    readonly id: number,
+    readonly scheduler: Scheduler,
+    readonly trace: Trace | undefined,
+  ) {
     this.userRandom = scheduler.random.fork(`user:${id}`);
     const outside = makeRef(id, 0);
     this.outside = new Proc(this, 0, outside, 'outside', outside);
@@ -174,10 +178,20 @@ export class Engine implements Kernel {
     const p = this.local(ref);
     if (p === undefined) {
       const ended = ref.kernel === this.id ? this.tombstones.get(ref.pid) : undefined;
-      return ended && {
-        pid: ref.pid, name: ended.name, alive: false, reason: ended.reason, mailbox: 0,
-        links: [], monitors: 0, trapExit: ended.trapExit, registered: [], timers: 0,
-      };
+      return (
+        ended && {
+          pid: ref.pid,
+          name: ended.name,
+          alive: false,
+          reason: ended.reason,
+          mailbox: 0,
+          links: [],
+          monitors: 0,
+          trapExit: ended.trapExit,
+          registered: [],
+          timers: 0,
+        }
+      );
     }
     return {
       pid: p.pid,

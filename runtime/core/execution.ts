@@ -203,9 +203,7 @@ function afterHandler(k: Engine, proc: Proc, next: unknown): void {
       resumeLater(k, proc);
     }
   } else {
-    exit(k, proc, errorReason(new TypeError(
-      'a behavior handler must return a behavior, stop(...), or nothing',
-    )));
+    exit(k, proc, errorReason(new TypeError('a behavior handler must return a behavior, stop(...), or nothing')));
   }
 }
 
@@ -268,4 +266,3 @@ export function taken(k: Engine, proc: Proc, env: Envelope): void {
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }
-

@@ -39,7 +39,10 @@ export class Channel implements Source {
   /** Used since the last sweep of its receiver's channels. */
   used = true;
   readonly queue = new Queue<Envelope>();
-  constructor(private readonly deliver: (to: Proc, env: Envelope) => void, readonly to: Proc) {}
+  constructor(
+    private readonly deliver: (to: Proc, env: Envelope) => void,
+    readonly to: Proc,
+  ) {}
   fire(): boolean {
     const env = this.queue.shift()!;
     this.deliver(this.to, env);

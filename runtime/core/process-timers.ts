@@ -20,13 +20,17 @@ const RECEIVE_TIMEOUT = Symbol('receive timeout');
 
 export function startTimer(k: Engine, proc: Proc, ms: number, fire: () => void): Timer {
   const id = k.scheduler.nextId();
-  const timer: Timer = k.scheduler.setTimer(ms, () => {
-    proc.timerTable?.delete(timer);
-    if (proc.exited) return; // a timer never outlives its process
-    k.trace?.record({ kind: 'timer', pid: proc.pid, op: 'fire', timer: id, due: timer.due });
-    k.current = proc;
-    fire();
-  }, id);
+  const timer: Timer = k.scheduler.setTimer(
+    ms,
+    () => {
+      proc.timerTable?.delete(timer);
+      if (proc.exited) return; // a timer never outlives its process
+      k.trace?.record({ kind: 'timer', pid: proc.pid, op: 'fire', timer: id, due: timer.due });
+      k.current = proc;
+      fire();
+    },
+    id,
+  );
   proc.timers.add(timer);
   k.trace?.record({ kind: 'timer', pid: proc.pid, op: 'set', timer: id, due: timer.due });
   return timer;
@@ -78,10 +82,11 @@ export function startKeyed(k: Engine, proc: Proc, key: string | symbol, ms: numb
   cancelKeyed(k, proc, key);
   const keyed = (proc.keyed ??= new Map());
   const ids = (proc.keyedIds ??= new Map());
-  const arm = (delay: number): Timer => startTimer(k, proc, delay, () => {
-    entry.timer = periodic ? arm(ms) : undefined;
-    transmitTimer(k, proc, msg, entry.id);
-  });
+  const arm = (delay: number): Timer =>
+    startTimer(k, proc, delay, () => {
+      entry.timer = periodic ? arm(ms) : undefined;
+      transmitTimer(k, proc, msg, entry.id);
+    });
   const first = arm(ms);
   const entry: KeyedTimer = { key, id: first.id, timer: first, interval: periodic ? ms : undefined, msg };
   keyed.set(key, entry);

@@ -104,10 +104,12 @@ export function peerDown(k: Engine, kernel: number): void {
   for (const proc of k.procs.values()) {
     if (proc.exited) continue;
     for (const [id, held] of proc.watchingTable ?? []) {
-      if (held.target.kernel === kernel) enqueue(k, { id: k.scheduler.nextId(), from: held.target.pid, fromKernel: kernel, to: proc.pid, kind: 'down', msg: 'noconnection', tag: id });
+      if (held.target.kernel === kernel)
+        enqueue(k, { id: k.scheduler.nextId(), from: held.target.pid, fromKernel: kernel, to: proc.pid, kind: 'down', msg: 'noconnection', tag: id });
     }
     for (const linked of proc.linkTable?.values() ?? []) {
-      if (linked.kernel === kernel) enqueue(k, { id: k.scheduler.nextId(), from: linked.pid, fromKernel: kernel, to: proc.pid, kind: 'exit', msg: 'noconnection', via: 'link' });
+      if (linked.kernel === kernel)
+        enqueue(k, { id: k.scheduler.nextId(), from: linked.pid, fromKernel: kernel, to: proc.pid, kind: 'exit', msg: 'noconnection', via: 'link' });
     }
   }
 }

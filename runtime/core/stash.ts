@@ -11,8 +11,10 @@ export const STASH_CAPACITY = 1000;
 export function stash(proc: Proc): void {
   const env = proc.handling;
   if (proc.code !== 'behavior' || env === undefined) {
-    throw new TypeError('stash() puts aside the message a behaviour is handling: call it inside a behavior handler ' +
-      '(an async loop leaves messages in the mailbox with a selective receive instead)');
+    throw new TypeError(
+      'stash() puts aside the message a behaviour is handling: call it inside a behavior handler ' +
+        '(an async loop leaves messages in the mailbox with a selective receive instead)',
+    );
   }
   const stashed = (proc.stash ??= []);
   if (stashed.includes(env)) return;

@@ -24,13 +24,18 @@ export function never<T>(): Promise<T> {
  * resolves to `take(message, clause)`; after `after` ms without one, to undefined. Each message
  * is tested once per wait: a pattern with side effects runs once per message.
  */
-export function receive<T>(k: Engine, proc: Proc, select: (msg: unknown) => number, after: number, take: (msg: unknown, clause: number) => T): Promise<T | undefined> {
+export function receive<T>(
+  k: Engine,
+  proc: Proc,
+  select: (msg: unknown) => number,
+  after: number,
+  take: (msg: unknown, clause: number) => T,
+): Promise<T | undefined> {
   if (proc.exited) return never();
   const mailbox = proc.mailbox;
   if (mailbox.length > 0) {
     let found = -1;
-    const i = select === anyClause ? mailbox.findIndex(isUserEnvelope)
-      : mailbox.findIndex((env) => env.ask === undefined && (found = select(env.msg)) >= 0);
+    const i = select === anyClause ? mailbox.findIndex(isUserEnvelope) : mailbox.findIndex((env) => env.ask === undefined && (found = select(env.msg)) >= 0);
     if (i >= 0) {
       const env = mailbox.removeAt(i);
       k.trace?.received(proc.pid, env.id);

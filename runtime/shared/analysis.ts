@@ -93,8 +93,13 @@ export function findLostUpdates(events: readonly SharedEvent[], limit = 5): Lost
       const lost = between.at(-1);
       if (lost && out.length < limit) {
         const pair = new Set([lost.task, e.task]);
-        const interleaving = events.filter((x) => x.seq >= read.seq && x.seq <= e.seq && pair.has(x.task)
-          && ((x.op === 'read' || x.op === 'write') ? `${x.target}.${x.field ?? ''}` === loc : LOCK_OPS.has(x.op)));
+        const interleaving = events.filter(
+          (x) =>
+            x.seq >= read.seq &&
+            x.seq <= e.seq &&
+            pair.has(x.task) &&
+            (x.op === 'read' || x.op === 'write' ? `${x.target}.${x.field ?? ''}` === loc : LOCK_OPS.has(x.op)),
+        );
         out.push({ location: loc, lost, staleRead: read, overwrite: e, interleaving });
       }
     }
@@ -110,17 +115,38 @@ export function describeEvent(e: SharedEvent, width = 18): string {
   const mode = e.mode ? ` (${e.mode})` : '';
   let what: string;
   switch (e.op) {
-    case 'lock': what = `locked ${e.target}${mode}`; break;
-    case 'wait-lock': what = `waits for ${e.target}${mode}${e.heldBy?.length ? `, held by ${e.heldBy.join(', ')}` : ''}`; break;
-    case 'unlock': what = `unlocked ${e.target}${mode}`; break;
-    case 'wait': what = `waits on condition ${e.target} (its mutex released)`; break;
-    case 'woken': what = `woken on ${e.target}${e.field === 'spurious' ? ' (spurious: no signal)' : ''}`; break;
-    case 'signal': what = `signals ${e.target}`; break;
-    case 'broadcast': what = `broadcasts ${e.target}`; break;
-    case 'read': what = `read  ${e.target}.${e.field} = ${JSON.stringify(e.value)}`; break;
-    case 'write': what = `wrote ${e.target}.${e.field} = ${JSON.stringify(e.value)}`; break;
-    case 'atomic': what = `${e.target}.${e.field} → ${JSON.stringify(e.value)}`; break;
-    default: what = e.op;
+    case 'lock':
+      what = `locked ${e.target}${mode}`;
+      break;
+    case 'wait-lock':
+      what = `waits for ${e.target}${mode}${e.heldBy?.length ? `, held by ${e.heldBy.join(', ')}` : ''}`;
+      break;
+    case 'unlock':
+      what = `unlocked ${e.target}${mode}`;
+      break;
+    case 'wait':
+      what = `waits on condition ${e.target} (its mutex released)`;
+      break;
+    case 'woken':
+      what = `woken on ${e.target}${e.field === 'spurious' ? ' (spurious: no signal)' : ''}`;
+      break;
+    case 'signal':
+      what = `signals ${e.target}`;
+      break;
+    case 'broadcast':
+      what = `broadcasts ${e.target}`;
+      break;
+    case 'read':
+      what = `read  ${e.target}.${e.field} = ${JSON.stringify(e.value)}`;
+      break;
+    case 'write':
+      what = `wrote ${e.target}.${e.field} = ${JSON.stringify(e.value)}`;
+      break;
+    case 'atomic':
+      what = `${e.target}.${e.field} → ${JSON.stringify(e.value)}`;
+      break;
+    default:
+      what = e.op;
   }
   return `t=${String(e.t).padEnd(5)} ${e.task.padEnd(width)} ${what}`;
 }
@@ -128,7 +154,9 @@ export function describeEvent(e: SharedEvent, width = 18): string {
 /** The deadlock as the report shows it: the cycle, then the sequence that led there (its last `lines`). */
 export function formatDeadlock(d: Deadlock, lines = 12): string {
   const width = Math.max(...d.cycle.map((s) => s.task.length));
-  const out = [`deadlock: ${d.cycle.length === 1 ? 'a task waits for a lock it holds itself' : `${d.cycle.length} tasks wait in a cycle, each for a lock the next one holds`}:`];
+  const out = [
+    `deadlock: ${d.cycle.length === 1 ? 'a task waits for a lock it holds itself' : `${d.cycle.length} tasks wait in a cycle, each for a lock the next one holds`}:`,
+  ];
   for (const s of d.cycle) {
     const holds = s.holds.length ? `holds ${s.holds.join(', ')}` : 'holds nothing';
     out.push(`  ${s.task.padEnd(width)}  ${holds}; waits for ${s.waitsFor}${s.mode ? ` (${s.mode})` : ''}, held by ${s.heldBy}`);
@@ -141,7 +169,8 @@ export function formatDeadlock(d: Deadlock, lines = 12): string {
 
 /** A lost update as the report shows it. */
 export function formatLostUpdate(u: LostUpdate, lines = 12): string {
-  const a = u.lost.task, b = u.overwrite.task;
+  const a = u.lost.task,
+    b = u.overwrite.task;
   const width = Math.max(a.length, b.length);
   const out = [
     `lost update on ${u.location}: ${b} read ${JSON.stringify(u.staleRead.value)}, then ${a} wrote ${JSON.stringify(u.lost.value)}, then ${b} wrote ${JSON.stringify(u.overwrite.value)} from its old read: ${a}'s change is lost.`,

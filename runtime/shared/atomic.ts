@@ -5,7 +5,10 @@ import type { Task } from './memory.ts';
 export class AtomicCounter {
   #value: number;
 
-  constructor(readonly name: string, initial = 0) {
+  constructor(
+    readonly name: string,
+    initial = 0,
+  ) {
     this.#value = initial;
   }
 

@@ -14,7 +14,10 @@ const SPURIOUS = 0.5;
 export class Condition {
   readonly #waiters: { task: Task; token: number }[] = [];
 
-  constructor(readonly name: string, readonly mutex: Mutex) {}
+  constructor(
+    readonly name: string,
+    readonly mutex: Mutex,
+  ) {}
 
   /** Tasks waiting now. */
   get waiting(): number {
@@ -23,7 +26,10 @@ export class Condition {
 
   /** Releases the mutex (which this task must hold), waits for a signal, and takes the mutex again. */
   async wait(t: Task): Promise<void> {
-    if (!t.held.has(this.mutex)) throw new LockError(`${t.name} waited on ${this.name} without holding its mutex ${this.mutex.name}: lock it first, and check the condition while you hold it`);
+    if (!t.held.has(this.mutex))
+      throw new LockError(
+        `${t.name} waited on ${this.name} without holding its mutex ${this.mutex.name}: lock it first, and check the condition while you hold it`,
+      );
     const token = t.token();
     const e = t.memory.record(t, { op: 'wait', target: this.name });
     this.#waiters.push({ task: t, token });

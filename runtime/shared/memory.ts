@@ -35,11 +35,7 @@ export interface SharedEvent {
   readonly heldBy?: readonly string[];
 }
 
-export type SharedOp =
-  | 'start' | 'end' | 'yield'
-  | 'wait-lock' | 'lock' | 'unlock'
-  | 'wait' | 'woken' | 'signal' | 'broadcast'
-  | 'read' | 'write' | 'atomic';
+export type SharedOp = 'start' | 'end' | 'yield' | 'wait-lock' | 'lock' | 'unlock' | 'wait' | 'woken' | 'signal' | 'broadcast' | 'read' | 'write' | 'atomic';
 
 /** What a task waits for now. */
 export interface Waiting {
@@ -173,7 +169,11 @@ export class SharedTask {
   ended = false;
   readonly #ctx: Context<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-  constructor(readonly memory: SharedMemory, ctx: TaskContext, readonly name: string) {
+  constructor(
+    readonly memory: SharedMemory,
+    ctx: TaskContext,
+    readonly name: string,
+  ) {
     this.#ctx = ctx as Context<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   }
 

@@ -51,7 +51,9 @@ export class Mutex implements Holdable {
   /** Releases the lock; the longest waiter (if any) gets it next. Only the holder may unlock. */
   unlock(t: Task): void {
     if (this.#holder !== t) {
-      throw new LockError(`${t.name} unlocked ${this.name}, which ${this.#holder ? `${this.#holder.name} holds` : 'nobody holds'}: only the task that locked a mutex may unlock it`);
+      throw new LockError(
+        `${t.name} unlocked ${this.name}, which ${this.#holder ? `${this.#holder.name} holds` : 'nobody holds'}: only the task that locked a mutex may unlock it`,
+      );
     }
     t.held.delete(this);
     t.memory.record(t, { op: 'unlock', target: this.name });

@@ -34,7 +34,10 @@ export class RwLock implements Holdable {
   }
 
   writeUnlock(t: Task): void {
-    if (this.#writer !== t) throw new LockError(`${t.name} write-unlocked ${this.name}, which ${this.#writer ? `${this.#writer.name} holds for writing` : 'no task holds for writing'}`);
+    if (this.#writer !== t)
+      throw new LockError(
+        `${t.name} write-unlocked ${this.name}, which ${this.#writer ? `${this.#writer.name} holds for writing` : 'no task holds for writing'}`,
+      );
     this.#writer = undefined;
     this.#released(t, 'write');
   }

@@ -2,9 +2,7 @@
 // (a 'late-reply' dead letter) and never lands in the mailbox later; a target that ends before
 // replying fails the ask with AskTargetExitedError.
 import { describe, expect, it } from 'vitest';
-import {
-  AskTargetExitedError, AskTimeoutError, NoSuchNameError, behavior, createSystem, type Context, type Ref,
-} from '../index.ts';
+import { AskTargetExitedError, AskTimeoutError, NoSuchNameError, behavior, createSystem, type Context, type Ref } from '../index.ts';
 
 type Req = { type: 'req'; n: number; replyTo: Ref<number> };
 
@@ -27,8 +25,7 @@ describe('ask', () => {
     const server = system.spawn<Req>(slowServer((n) => 100 - n * 10)); // later requests answer sooner
     let results: number[] = [];
     system.spawn(async (self) => {
-      results = await Promise.all([1, 2, 3].map((n) =>
-        self.ask<number>(server, (replyTo) => ({ type: 'req', n, replyTo }), { timeout: 1000 })));
+      results = await Promise.all([1, 2, 3].map((n) => self.ask<number>(server, (replyTo) => ({ type: 'req', n, replyTo }), { timeout: 1000 })));
     });
     await system.runUntilIdle();
     expect(results).toEqual([10, 20, 30]);
@@ -54,9 +51,11 @@ describe('ask', () => {
 
   it('works from outside the system (system.ask) against a behaviour, and leaves no timer behind', async () => {
     const system = createSystem({ seed: 1 });
-    const doubler = system.spawn<Req>(behavior((self, m) => {
-      self.send(m.replyTo, m.n * 2);
-    }));
+    const doubler = system.spawn<Req>(
+      behavior((self, m) => {
+        self.send(m.replyTo, m.n * 2);
+      }),
+    );
     const reply = system.ask<number, Req>(doubler, (replyTo) => ({ type: 'req', n: 21, replyTo }));
     await system.runUntilIdle();
     await expect(reply).resolves.toBe(42);
@@ -69,13 +68,15 @@ describe('ask', () => {
     const server = system.spawn<Req>(slowServer(() => 50));
     const log: unknown[] = [];
     type In = { type: 'calc'; n: number } | { type: 'note'; text: string };
-    const client = system.spawn<In>(behavior(async (self, m) => {
-      if (m.type === 'note') {
-        log.push(m.text);
-        return;
-      }
-      log.push(await self.ask<number>(server, (replyTo) => ({ type: 'req', n: m.n, replyTo })));
-    }));
+    const client = system.spawn<In>(
+      behavior(async (self, m) => {
+        if (m.type === 'note') {
+          log.push(m.text);
+          return;
+        }
+        log.push(await self.ask<number>(server, (replyTo) => ({ type: 'req', n: m.n, replyTo })));
+      }),
+    );
     system.spawn(async (self) => {
       self.send(client, { type: 'calc', n: 4 });
       self.send(client, { type: 'note', text: 'a' });
@@ -87,9 +88,12 @@ describe('ask', () => {
 
   it('no reply within the timeout rejects with AskTimeoutError at exactly that virtual time', async () => {
     const system = createSystem({ seed: 1 });
-    const silent = system.spawn<Req>(async (self) => {
-      for (;;) await self.receive();
-    }, { name: 'silent' });
+    const silent = system.spawn<Req>(
+      async (self) => {
+        for (;;) await self.receive();
+      },
+      { name: 'silent' },
+    );
     let error: unknown;
     let at = -1;
     system.spawn(async (self) => {
@@ -136,9 +140,7 @@ describe('ask', () => {
     });
     await system.runUntilIdle();
     expect(log).toEqual(['AskTimeoutError', undefined]);
-    expect(system.deadLetters).toEqual([
-      expect.objectContaining({ to: asker.pid, msg: 70, cause: 'late-reply', t: 300 }),
-    ]);
+    expect(system.deadLetters).toEqual([expect.objectContaining({ to: asker.pid, msg: 70, cause: 'late-reply', t: 300 })]);
     const drops = system.trace!.of('drop');
     expect(drops).toEqual([expect.objectContaining({ to: asker.pid, cause: 'late-reply', msg: 70 })]);
     expect(system.trace!.of('deliver').filter((e) => e.id === drops[0]!.id)).toEqual([]);
@@ -175,10 +177,13 @@ describe('ask', () => {
   // formatReason() threw a TypeError out of system.runUntilIdle().
   it('a target that ends before replying rejects the ask with AskTargetExitedError carrying its reason', async () => {
     const system = createSystem({ seed: 1 });
-    const doomed = system.spawn<Req>(async (self) => {
-      await self.receive();
-      throw new Error('no reply for you');
-    }, { name: 'doomed' });
+    const doomed = system.spawn<Req>(
+      async (self) => {
+        await self.receive();
+        throw new Error('no reply for you');
+      },
+      { name: 'doomed' },
+    );
     let error: unknown;
     let at = -1;
     system.spawn(async (self) => {

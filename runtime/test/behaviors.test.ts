@@ -10,22 +10,30 @@ type Msg = { type: 'stop' } | { type: 'crash' } | { type: 'ping' } | { type: 'ex
 function mortal(log: Ref<string>, hook: 'plain' | 'async' | 'throws' = 'plain', trap = false): Behavior<Msg> {
   return setup<Msg>((self) => {
     if (trap) self.trapExit(true);
-    return behavior<Msg>((me, m) => {
-      if (m.type === 'stop') return stop('done');
-      if (m.type === 'crash') throw new Error('handler failed');
-      if (m.type === 'exit') me.exit('by self.exit');
-    }, {
-      terminate: async (me, reason) => {
-        me.send(log, `terminate ${typeof reason === 'string' ? reason : errorOf(reason).message} at ${me.now()}`);
-        if (hook === 'async') await me.sleep(30);
-        if (hook === 'throws') throw new Error('cleanup failed');
+    return behavior<Msg>(
+      (me, m) => {
+        if (m.type === 'stop') return stop('done');
+        if (m.type === 'crash') throw new Error('handler failed');
+        if (m.type === 'exit') me.exit('by self.exit');
       },
-    });
+      {
+        terminate: async (me, reason) => {
+          me.send(log, `terminate ${typeof reason === 'string' ? reason : errorOf(reason).message} at ${me.now()}`);
+          if (hook === 'async') await me.sleep(30);
+          if (hook === 'throws') throw new Error('cleanup failed');
+        },
+      },
+    );
   });
 }
 
 function logger(system: ReturnType<typeof createSystem>, lines: string[]): Ref<string> {
-  return system.spawn<string>(behavior((_self, m) => { lines.push(m); }), { name: 'log' });
+  return system.spawn<string>(
+    behavior((_self, m) => {
+      lines.push(m);
+    }),
+    { name: 'log' },
+  );
 }
 
 describe('the terminate hook', () => {
@@ -103,9 +111,10 @@ describe('stash and unstash', () => {
   it('a behaviour stashes messages it cannot handle yet; unstashAll hands them back first, in their order', async () => {
     const system = createSystem({ seed: 1 });
     const answers: string[] = [];
-    const ready = (): Behavior<Db> => behavior<Db>((self, m) => {
-      if (m.type === 'query') self.send(m.replyTo, `result of ${m.q}`);
-    });
+    const ready = (): Behavior<Db> =>
+      behavior<Db>((self, m) => {
+        if (m.type === 'query') self.send(m.replyTo, `result of ${m.q}`);
+      });
     const connecting = behavior<Db>((self, m) => {
       if (m.type === 'connected') {
         self.unstashAll();
@@ -114,7 +123,12 @@ describe('stash and unstash', () => {
       self.stash();
     });
     const db = system.spawn(connecting, { name: 'db' });
-    const client = system.spawn<string>(behavior((_self, m) => { answers.push(m); }), { name: 'client' });
+    const client = system.spawn<string>(
+      behavior((_self, m) => {
+        answers.push(m);
+      }),
+      { name: 'client' },
+    );
     system.spawn(async (self) => {
       for (const q of ['q1', 'q2', 'q3']) self.send(db, { type: 'query', q, replyTo: client });
       await self.sleep(10);
@@ -127,9 +141,15 @@ describe('stash and unstash', () => {
 
   it('holds at most 1,000 messages (StashOverflowError), and works only inside a behaviour handler', async () => {
     const system = createSystem({ seed: 1 });
-    const p = system.spawn<number>(behavior((self) => { self.stash(); }));
+    const p = system.spawn<number>(
+      behavior((self) => {
+        self.stash();
+      }),
+    );
     for (let i = 0; i <= 1000; i++) system.send(p, i);
-    const loop = system.spawn(async (self) => { self.stash(); });
+    const loop = system.spawn(async (self) => {
+      self.stash();
+    });
     await system.runUntilIdle();
     expect(errorOf(fate(system, p)).name).toBe(new StashOverflowError().name);
     expect(errorOf(fate(system, loop)).message).toMatch(/inside a behavior handler/);

@@ -15,25 +15,36 @@ class Overdrawn extends Error {
 
 /** Ways for a process to crash with Overdrawn('balance below zero') once it gets a message. */
 const crashers: Record<string, (system: System) => Ref<string>> = {
-  'async body throws': (system) => system.spawn<string>(async (self) => {
-    await self.receive();
-    throw new Overdrawn('balance below zero');
-  }),
-  'awaited promise rejects': (system) => system.spawn<string>(async (self) => {
-    await self.receive();
-    await Promise.reject(new Overdrawn('balance below zero'));
-  }),
-  'behaviour handler throws': (system) => system.spawn<string>(behavior(() => {
-    throw new Overdrawn('balance below zero');
-  })),
-  'async behaviour handler rejects': (system) => system.spawn<string>(behavior(async (self) => {
-    await self.sleep(1);
-    throw new Overdrawn('balance below zero');
-  })),
-  'setup after a message throws': (system) => system.spawn<string>(setup(async (self) => {
-    await self.receive();
-    throw new Overdrawn('balance below zero');
-  })),
+  'async body throws': (system) =>
+    system.spawn<string>(async (self) => {
+      await self.receive();
+      throw new Overdrawn('balance below zero');
+    }),
+  'awaited promise rejects': (system) =>
+    system.spawn<string>(async (self) => {
+      await self.receive();
+      await Promise.reject(new Overdrawn('balance below zero'));
+    }),
+  'behaviour handler throws': (system) =>
+    system.spawn<string>(
+      behavior(() => {
+        throw new Overdrawn('balance below zero');
+      }),
+    ),
+  'async behaviour handler rejects': (system) =>
+    system.spawn<string>(
+      behavior(async (self) => {
+        await self.sleep(1);
+        throw new Overdrawn('balance below zero');
+      }),
+    ),
+  'setup after a message throws': (system) =>
+    system.spawn<string>(
+      setup(async (self) => {
+        await self.receive();
+        throw new Overdrawn('balance below zero');
+      }),
+    ),
 };
 
 describe('crashes', () => {
@@ -121,9 +132,11 @@ describe('crashes', () => {
   it('a crash does not disturb unrelated processes: they keep receiving and replying', async () => {
     const system = createSystem({ seed: 1 });
     const p = crashers['behaviour handler throws']!(system);
-    const counter = system.spawn<{ replyTo: Ref<number> }>(behavior((self, m) => {
-      self.send(m.replyTo, 1);
-    }));
+    const counter = system.spawn<{ replyTo: Ref<number> }>(
+      behavior((self, m) => {
+        self.send(m.replyTo, 1);
+      }),
+    );
     system.send(p, 'crash');
     await system.runUntilIdle();
     const reply = system.ask<number, { replyTo: Ref<number> }>(counter, (replyTo) => ({ replyTo }));
@@ -134,10 +147,12 @@ describe('crashes', () => {
   it('a process killed while its async handler is still running does not come back when the handler finishes', async () => {
     const system = createSystem({ seed: 1 });
     let resumed = false;
-    const p = system.spawn<string>(behavior(async (self) => {
-      await self.sleep(100);
-      resumed = true;
-    }));
+    const p = system.spawn<string>(
+      behavior(async (self) => {
+        await self.sleep(100);
+        resumed = true;
+      }),
+    );
     system.send(p, 'work');
     await system.advance(10);
     system.exit(p, 'kill');
@@ -159,10 +174,12 @@ describe('dead letters', () => {
     });
     system.send(gone, 'from outside');
     await system.runUntilIdle();
-    expect(system.deadLetters).toEqual(expect.arrayContaining([
-      { t: 5, from: sender.pid, to: gone.pid, msg: { type: 'hello?' }, cause: 'dead' },
-      { t: 5, from: 0, to: gone.pid, msg: 'from outside', cause: 'dead' },
-    ]));
+    expect(system.deadLetters).toEqual(
+      expect.arrayContaining([
+        { t: 5, from: sender.pid, to: gone.pid, msg: { type: 'hello?' }, cause: 'dead' },
+        { t: 5, from: 0, to: gone.pid, msg: 'from outside', cause: 'dead' },
+      ]),
+    );
     expect(system.deadLetters).toHaveLength(2);
   });
 

@@ -96,7 +96,10 @@ function checkPairFifo(events: readonly TraceEvent[]): void {
     // Delivered in send order, and they are exactly a prefix of the sends: once messages of a
     // pair start being dropped (the receiver ended), no later one is delivered.
     expect(got, `pair ${pair}: delivery order must be send order`).toEqual(order.slice(0, got.length));
-    expect([...lost].sort((a, b) => a - b), `pair ${pair}: the rest were dropped`).toEqual(order.slice(got.length));
+    expect(
+      [...lost].sort((a, b) => a - b),
+      `pair ${pair}: the rest were dropped`,
+    ).toEqual(order.slice(got.length));
   }
 }
 
@@ -141,9 +144,11 @@ describe('determinism', () => {
   it('a crash gives the same trace whatever drives the run and whatever else runs at the same time', async () => {
     const crashing = async (drive: 'runUntilIdle' | 'runUntil') => {
       const system = createSystem({ seed: 3 });
-      const p = system.spawn<string>(behavior(() => {
-        throw new Error('handler failed');
-      }));
+      const p = system.spawn<string>(
+        behavior(() => {
+          throw new Error('handler failed');
+        }),
+      );
       system.send(p, 'go');
       if (drive === 'runUntilIdle') await system.runUntilIdle();
       else await system.runUntil(() => false);

@@ -27,7 +27,9 @@ describe('exit reasons that travel', () => {
     system.send(dying, 'go');
     await system.runUntilIdle();
     const reason = fate(system, dying);
-    expect(errorOf(reason).message).toMatch(/^the process ended with a reason that cannot be sent to the processes linked to or monitoring it: cannot send a function \(at message\.callback\)/);
+    expect(errorOf(reason).message).toMatch(
+      /^the process ended with a reason that cannot be sent to the processes linked to or monitoring it: cannot send a function \(at message\.callback\)/,
+    );
     expect(got).toHaveLength(2);
     for (const m of got) expect((m as { reason: ExitReason }).reason).toEqual(reason);
     expect(fate(system, linked)).toBe('normal');

@@ -35,10 +35,35 @@ import * as trace from '../trace.ts';
 import type { Context, ExitMessage, Ref } from '../index.ts';
 
 const modules: Record<string, object> = {
-  behavior: behaviorModule, context: contextModule, 'core/delivery': delivery, 'core/engine': engine, 'core/envelope': envelope,
-  'core/execution': execution, 'core/proc': proc, 'core/process-timers': processTimers, 'core/registry': registry,
-  'core/signals': signals, 'core/stash': stashModule, 'core/waits': waits, errors, exit, index, kernel, message, pattern,
-  prng, process: processModule, queue, ref, scheduler, 'sequence-chart': sequenceChart, statem, supervisor: supervisorModule, system, timers, trace,
+  behavior: behaviorModule,
+  context: contextModule,
+  'core/delivery': delivery,
+  'core/engine': engine,
+  'core/envelope': envelope,
+  'core/execution': execution,
+  'core/proc': proc,
+  'core/process-timers': processTimers,
+  'core/registry': registry,
+  'core/signals': signals,
+  'core/stash': stashModule,
+  'core/waits': waits,
+  errors,
+  exit,
+  index,
+  kernel,
+  message,
+  pattern,
+  prng,
+  process: processModule,
+  queue,
+  ref,
+  scheduler,
+  'sequence-chart': sequenceChart,
+  statem,
+  supervisor: supervisorModule,
+  system,
+  timers,
+  trace,
 };
 
 /** Freezes `value`, everything reachable from its properties, and (for a class) its prototype. */
@@ -80,13 +105,29 @@ const sys = createSystem({ seed: 7 });
 
 // A supervisor restarting a crashed child.
 type Job = { type: 'job'; n: number };
-const sup = sys.spawn(supervisor({
-  strategy: 'one_for_all',
-  children: [
-    { id: 'a', start: () => behavior<Job>((_self, m) => { if (m.n === 13) throw new Error('unlucky'); }) },
-    { id: 'b', start: () => setup<Job>((self) => { self.trapExit(true); return behavior<Job>(() => undefined, { terminate: () => undefined }); }) },
-  ],
-}), { name: 'sup' });
+const sup = sys.spawn(
+  supervisor({
+    strategy: 'one_for_all',
+    children: [
+      {
+        id: 'a',
+        start: () =>
+          behavior<Job>((_self, m) => {
+            if (m.n === 13) throw new Error('unlucky');
+          }),
+      },
+      {
+        id: 'b',
+        start: () =>
+          setup<Job>((self) => {
+            self.trapExit(true);
+            return behavior<Job>(() => undefined, { terminate: () => undefined });
+          }),
+      },
+    ],
+  }),
+  { name: 'sup' },
+);
 await sys.runUntilIdle();
 const before = whichChildren(sys, sup);
 await sys.runUntilIdle();
@@ -98,38 +139,58 @@ facts.restarts = (await after).restarts;
 facts.supervisorAlive = sys.isAlive(sup);
 
 // An ask with a timeout, a selective receive, a select, keyed timers, a state machine.
-const silent = sys.spawn<{ replyTo: Ref<string> }>(async (self) => { await self.receive(() => false); }, { name: 'silent' });
-type M = { type: 'x' | 'y'; n: number };
-const picker = sys.spawn<M>(async (self: Context<M, ExitMessage>) => {
-  try {
-    await self.ask<string>(silent, (replyTo) => ({ replyTo }), { timeout: 100 });
-  } catch (err) {
-    facts.askTimedOut = err instanceof AskTimeoutError && self.now() === 100;
-  }
-  const y = await self.receive({ type: 'y' });
-  const x = await self.select([[{ type: 'x', n: 2 }, (m) => `x${m.n}`], [{ type: 'x' }, (m) => `first x${m.n}`]]);
-  self.timers.start('t', 10, { type: 'y', n: 9 });
-  self.timers.start('t', 20, { type: 'y', n: 10 });
-  const timed = await self.receive({ type: 'y' });
-  facts.received = [y.n, x, timed.n, self.now()];
-}, { name: 'picker' });
-for (const m of [{ type: 'x', n: 1 }, { type: 'x', n: 2 }, { type: 'y', n: 3 }] as const) sys.send(picker, m);
-const lock = sys.spawn(stateMachine<string, 'closed' | 'open', number>({
-  initial: 'closed',
-  data: 0,
-  states: {
-    closed: { on: (_self, e, n) => (e === 'open' ? nextState('open', n + 1) : undefined) },
-    open: { enter: () => keepState(undefined, { stateTimeout: 50 }), on: (_self, e) => (typeof e === 'object' ? nextState('closed') : undefined) },
+const silent = sys.spawn<{ replyTo: Ref<string> }>(
+  async (self) => {
+    await self.receive(() => false);
   },
-}));
+  { name: 'silent' },
+);
+type M = { type: 'x' | 'y'; n: number };
+const picker = sys.spawn<M>(
+  async (self: Context<M, ExitMessage>) => {
+    try {
+      await self.ask<string>(silent, (replyTo) => ({ replyTo }), { timeout: 100 });
+    } catch (err) {
+      facts.askTimedOut = err instanceof AskTimeoutError && self.now() === 100;
+    }
+    const y = await self.receive({ type: 'y' });
+    const x = await self.select([
+      [{ type: 'x', n: 2 }, (m) => `x${m.n}`],
+      [{ type: 'x' }, (m) => `first x${m.n}`],
+    ]);
+    self.timers.start('t', 10, { type: 'y', n: 9 });
+    self.timers.start('t', 20, { type: 'y', n: 10 });
+    const timed = await self.receive({ type: 'y' });
+    facts.received = [y.n, x, timed.n, self.now()];
+  },
+  { name: 'picker' },
+);
+for (const m of [
+  { type: 'x', n: 1 },
+  { type: 'x', n: 2 },
+  { type: 'y', n: 3 },
+] as const)
+  sys.send(picker, m);
+const lock = sys.spawn(
+  stateMachine<string, 'closed' | 'open', number>({
+    initial: 'closed',
+    data: 0,
+    states: {
+      closed: { on: (_self, e, n) => (e === 'open' ? nextState('open', n + 1) : undefined) },
+      open: { enter: () => keepState(undefined, { stateTimeout: 50 }), on: (_self, e) => (typeof e === 'object' ? nextState('closed') : undefined) },
+    },
+  }),
+);
 sys.send(lock, 'open');
 const report = await sys.runUntilIdle();
 facts.idle = report.idle;
 facts.now = sys.now();
 const json = JSON.stringify(sys.trace!.toJSON());
-console.log(JSON.stringify({
-  facts,
-  frozenClasses: [...frozenClasses].sort(),
-  trace: createHash('sha256').update(json).digest('hex'),
-  events: sys.trace!.length,
-}));
+console.log(
+  JSON.stringify({
+    facts,
+    frozenClasses: [...frozenClasses].sort(),
+    trace: createHash('sha256').update(json).digest('hex'),
+    events: sys.trace!.length,
+  }),
+);

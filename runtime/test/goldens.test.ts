@@ -14,8 +14,18 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createCluster } from '../../kernels/simulated/cluster.ts';
 import {
-  behavior, createSystem, keepState, nextState, postpone, setup, stateMachine, supervisor, whichChildren,
-  type Context, type ExitMessage, type Ref,
+  behavior,
+  createSystem,
+  keepState,
+  nextState,
+  postpone,
+  setup,
+  stateMachine,
+  supervisor,
+  whichChildren,
+  type Context,
+  type ExitMessage,
+  type Ref,
 } from '../index.ts';
 import { createRandom } from '../prng.ts';
 
@@ -52,14 +62,19 @@ const programs: Record<string, (seed: number) => Promise<unknown>> = {
     type Token = { type: 'token'; hops: number } | { type: 'next'; next: Ref };
     const members: Ref<Token>[] = [];
     for (let i = 0; i < 5; i++) {
-      members.push(system.spawn<Token>(async (self) => {
-        const { next } = await self.receive({ type: 'next' }) as { next: Ref<Token> };
-        for (;;) {
-          const t = await self.receive({ type: 'token' }) as { hops: number };
-          if (i === 2) await self.sleep(1 + (t.hops % 3));
-          if (t.hops < 40) self.send(next, { type: 'token', hops: t.hops + 1 });
-        }
-      }, { name: `ring-${i}` }));
+      members.push(
+        system.spawn<Token>(
+          async (self) => {
+            const { next } = (await self.receive({ type: 'next' })) as { next: Ref<Token> };
+            for (;;) {
+              const t = (await self.receive({ type: 'token' })) as { hops: number };
+              if (i === 2) await self.sleep(1 + (t.hops % 3));
+              if (t.hops < 40) self.send(next, { type: 'token', hops: t.hops + 1 });
+            }
+          },
+          { name: `ring-${i}` },
+        ),
+      );
     }
     members.forEach((m, i) => system.send(m, { type: 'next', next: members[(i + 1) % 5]! }));
     system.send(members[0]!, { type: 'token', hops: 0 });
@@ -72,24 +87,30 @@ const programs: Record<string, (seed: number) => Promise<unknown>> = {
   async services(seed) {
     const system = createSystem({ seed });
     type Req = { n: number; replyTo: Ref<number> };
-    const server = system.spawn<Req>(behavior<Req>(async (self, m) => {
-      if (m.n % 4 === 3) await self.sleep(20);
-      if (m.n === 9) throw new Error('nine');
-      self.send(m.replyTo, m.n * 2);
-    }), { name: 'server' });
+    const server = system.spawn<Req>(
+      behavior<Req>(async (self, m) => {
+        if (m.n % 4 === 3) await self.sleep(20);
+        if (m.n === 9) throw new Error('nine');
+        self.send(m.replyTo, m.n * 2);
+      }),
+      { name: 'server' },
+    );
     for (let c = 0; c < 3; c++) {
-      system.spawn(async (self: Context<unknown, ExitMessage>) => {
-        self.trapExit(true);
-        self.monitor(server);
-        for (let n = c; n < 12; n += 3) {
-          try {
-            await self.ask<number>(server, (replyTo) => ({ n, replyTo }), { timeout: 10 });
-          } catch {
-            // timed out, or the server is gone
+      system.spawn(
+        async (self: Context<unknown, ExitMessage>) => {
+          self.trapExit(true);
+          self.monitor(server);
+          for (let n = c; n < 12; n += 3) {
+            try {
+              await self.ask<number>(server, (replyTo) => ({ n, replyTo }), { timeout: 10 });
+            } catch {
+              // timed out, or the server is gone
+            }
           }
-        }
-        await self.receive(undefined, { after: 50 });
-      }, { name: `client-${c}` });
+          await self.receive(undefined, { after: 50 });
+        },
+        { name: `client-${c}` },
+      );
     }
     await system.runUntilIdle();
     return system.trace!.toJSON();
@@ -106,10 +127,14 @@ const programs: Record<string, (seed: number) => Promise<unknown>> = {
         throw new Error('crash');
       }
     };
-    const sup = system.spawn(supervisor({
-      strategy: 'one_for_all', intensity: 3,
-      children: ['a', 'b', 'c'].map((id) => ({ id, start: worker })),
-    }), { name: 'sup' });
+    const sup = system.spawn(
+      supervisor({
+        strategy: 'one_for_all',
+        intensity: 3,
+        children: ['a', 'b', 'c'].map((id) => ({ id, start: worker })),
+      }),
+      { name: 'sup' },
+    );
     await system.runUntilIdle();
     const report = whichChildren(system, sup);
     await system.runUntilIdle();
@@ -125,30 +150,45 @@ const programs: Record<string, (seed: number) => Promise<unknown>> = {
   // A state machine with state timeouts and postponing, keyed timers, select.
   async machines(seed) {
     const system = createSystem({ seed });
-    const lock = system.spawn(stateMachine<string, 'locked' | 'open', number>({
-      initial: 'locked',
-      data: 0,
-      states: {
-        locked: { on: (_self, e, n) => (e === 'open' ? nextState('open', n + 1) : undefined) },
-        open: {
-          enter: () => keepState(undefined, { stateTimeout: 30 }),
-          on: (_self, e) => (typeof e === 'object' ? nextState('locked') : e === 'knock' ? postpone() : undefined),
+    const lock = system.spawn(
+      stateMachine<string, 'locked' | 'open', number>({
+        initial: 'locked',
+        data: 0,
+        states: {
+          locked: { on: (_self, e, n) => (e === 'open' ? nextState('open', n + 1) : undefined) },
+          open: {
+            enter: () => keepState(undefined, { stateTimeout: 30 }),
+            on: (_self, e) => (typeof e === 'object' ? nextState('locked') : e === 'knock' ? postpone() : undefined),
+          },
         },
+      }),
+      { name: 'lock' },
+    );
+    system.spawn(
+      setup<string>((self) => {
+        self.timers.startPeriodic('tick', 7, 'tick');
+        let ticks = 0;
+        return behavior<string>((me) => {
+          me.send(lock, ++ticks % 3 === 0 ? 'open' : 'knock');
+          if (ticks === 12) me.timers.cancelAll();
+        });
+      }),
+      { name: 'ticker' },
+    );
+    system.spawn(
+      async (self: Context<string>) => {
+        for (let i = 0; i < 4; i++) {
+          await self.select(
+            [
+              [(m: string) => m === 'x', () => 1],
+              [(m: string) => m === 'y', () => 2],
+            ],
+            { after: 11 },
+          );
+        }
       },
-    }), { name: 'lock' });
-    system.spawn(setup<string>((self) => {
-      self.timers.startPeriodic('tick', 7, 'tick');
-      let ticks = 0;
-      return behavior<string>((me) => {
-        me.send(lock, ++ticks % 3 === 0 ? 'open' : 'knock');
-        if (ticks === 12) me.timers.cancelAll();
-      });
-    }), { name: 'ticker' });
-    system.spawn(async (self: Context<string>) => {
-      for (let i = 0; i < 4; i++) {
-        await self.select([[(m: string) => m === 'x', () => 1], [(m: string) => m === 'y', () => 2]], { after: 11 });
-      }
-    }, { name: 'selector' });
+      { name: 'selector' },
+    );
     await system.runUntilIdle();
     return system.trace!.toJSON();
   },
@@ -156,16 +196,22 @@ const programs: Record<string, (seed: number) => Promise<unknown>> = {
   // Simulated kernels with latency, drops, duplicates and a kernel crash.
   async cluster(seed) {
     const cluster = createCluster({ seed, kernels: 3, network: { latency: { min: 1, max: 9 }, drop: 0.1, duplicate: 0.1 } });
-    const sink = cluster.kernels[2]!.spawn(behavior<number>(() => undefined), { name: 'sink' });
+    const sink = cluster.kernels[2]!.spawn(
+      behavior<number>(() => undefined),
+      { name: 'sink' },
+    );
     for (let k = 0; k < 2; k++) {
-      cluster.kernels[k]!.spawn(async (self) => {
-        self.monitor(sink);
-        for (let i = 0; i < 15; i++) {
-          self.send(sink, i);
-          if (i % 5 === 4) await self.sleep(3);
-        }
-        await self.receive();
-      }, { name: `sender-${k}` });
+      cluster.kernels[k]!.spawn(
+        async (self) => {
+          self.monitor(sink);
+          for (let i = 0; i < 15; i++) {
+            self.send(sink, i);
+            if (i % 5 === 4) await self.sleep(3);
+          }
+          await self.receive();
+        },
+        { name: `sender-${k}` },
+      );
     }
     await cluster.advance(12);
     cluster.crash(2);
@@ -183,10 +229,11 @@ async function traceHashes(): Promise<Record<string, string>> {
 }
 
 function current(): Goldens | undefined {
-  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as Goldens : undefined;
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Goldens) : undefined;
 }
 
-const STALE = 'the goldens do not match: scheduling changed, so the same seed no longer gives the same run (and the same marks). ' +
+const STALE =
+  'the goldens do not match: scheduling changed, so the same seed no longer gives the same run (and the same marks). ' +
   'If that is deliberate, bump "version" in package.json and run UPDATE_GOLDENS=1 npx vitest run runtime/test/goldens.test.ts';
 
 describe('determinism goldens', () => {
@@ -194,14 +241,19 @@ describe('determinism goldens', () => {
     const recorded = current();
     if (process.env.UPDATE_GOLDENS === '1') {
       if (recorded !== undefined && recorded.kitVersion === kitVersion) {
-        throw new Error(`goldens.json already records kit version ${kitVersion}: bump "version" in package.json first, so that old and new runs cannot be mistaken for each other`);
+        throw new Error(
+          `goldens.json already records kit version ${kitVersion}: bump "version" in package.json first, so that old and new runs cannot be mistaken for each other`,
+        );
       }
       const goldens: Goldens = { kitVersion, prng: prngOutputs(), traces: await traceHashes() };
       writeFileSync(file, `${JSON.stringify(goldens, null, 2)}\n`);
       return;
     }
     expect(recorded, 'runtime/test/goldens.json is missing').toBeDefined();
-    expect(recorded!.kitVersion, `goldens.json records kit version ${recorded!.kitVersion}, package.json says ${kitVersion}: a new kit version needs its goldens (UPDATE_GOLDENS=1)`).toBe(kitVersion);
+    expect(
+      recorded!.kitVersion,
+      `goldens.json records kit version ${recorded!.kitVersion}, package.json says ${kitVersion}: a new kit version needs its goldens (UPDATE_GOLDENS=1)`,
+    ).toBe(kitVersion);
   });
 
   it("pin the PRNG's outputs", () => {
@@ -216,7 +268,7 @@ describe('determinism goldens', () => {
 
   it('the programs are deterministic within one run too, and do something (so a golden mismatch is a real change)', async () => {
     for (const [name, run] of Object.entries(programs)) {
-      const trace = await run(7) as { events: unknown[] };
+      const trace = (await run(7)) as { events: unknown[] };
       expect(trace.events.length, name).toBeGreaterThan(40);
       expect(hash(await run(7)), name).toBe(hash(trace));
     }
@@ -230,4 +282,3 @@ describe('determinism goldens', () => {
     }
   });
 });
-

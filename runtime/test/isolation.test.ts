@@ -12,12 +12,31 @@ import { Scheduler } from '../scheduler.ts';
 import { TimerHeap } from '../timers.ts';
 import { Trace } from '../trace.ts';
 import {
-  behavior, countChildren, createSystem, keepState, nextState, postpone, setup, stateMachine, stop, supervisor, whichChildren,
-  type Context, type DownMessage, type ExitMessage, type Ref, type TimeoutMessage,
+  behavior,
+  countChildren,
+  createSystem,
+  keepState,
+  nextState,
+  postpone,
+  setup,
+  stateMachine,
+  stop,
+  supervisor,
+  whichChildren,
+  type Context,
+  type DownMessage,
+  type ExitMessage,
+  type Ref,
+  type TimeoutMessage,
 } from '../index.ts';
 
 const forbidden: [string, abstract new (...args: never[]) => unknown][] = [
-  ['Kernel', Engine], ['Proc', Proc], ['Scheduler', Scheduler], ['Trace', Trace], ['Channel', Channel], ['TimerHeap', TimerHeap],
+  ['Kernel', Engine],
+  ['Proc', Proc],
+  ['Scheduler', Scheduler],
+  ['Trace', Trace],
+  ['Channel', Channel],
+  ['TimerHeap', TimerHeap],
 ];
 
 /**
@@ -69,11 +88,16 @@ describe('what process code can reach', () => {
     type Msg = { type: 'job'; n: number } | { type: 'ask'; replyTo: Ref<string> };
 
     const sup = system.spawn(supervisor({ children: [{ id: 'w', start: () => behavior<Msg>(() => undefined) }] }), { name: 'sup' });
-    const server = system.spawn<Msg>(behavior<Msg>((self, m) => {
-      handed.behaviourSelf = self;
-      handed.behaviourTimers = self.timers;
-      if (m.type === 'ask') self.send(m.replyTo, 'answer');
-    }, { terminate: () => undefined }));
+    const server = system.spawn<Msg>(
+      behavior<Msg>(
+        (self, m) => {
+          handed.behaviourSelf = self;
+          handed.behaviourTimers = self.timers;
+          if (m.type === 'ask') self.send(m.replyTo, 'answer');
+        },
+        { terminate: () => undefined },
+      ),
+    );
 
     system.spawn(async (self: Context<Msg, ExitMessage | DownMessage | TimeoutMessage<string>>) => {
       handed.self = self;
@@ -94,10 +118,15 @@ describe('what process code can reach', () => {
       handed.receivePromise = self.receive({ type: 'job', n: 1 });
       handed.job = await handed.receivePromise;
       handed.timeout = await self.receive({ type: 'timeout' });
-      handed.selected = await self.select([[{ type: 'job' }, (m) => m], [{ type: 'DOWN' }, (m) => m]]);
+      handed.selected = await self.select([
+        [{ type: 'job' }, (m) => m],
+        [{ type: 'DOWN' }, (m) => m],
+      ]);
       handed.askPromise = self.ask<string>(server, (replyTo) => ({ type: 'ask', replyTo }));
       handed.reply = await handed.askPromise;
-      const child = await self.startLink(async (c) => { await c.receive(); });
+      const child = await self.startLink(async (c) => {
+        await c.receive();
+      });
       handed.child = child;
       self.exit(child, 'bye');
       handed.exit = await self.receive({ type: 'EXIT' });
@@ -105,7 +134,10 @@ describe('what process code can reach', () => {
         () => self.ask('nobody', () => 'x'),
         () => self.ask(server, () => 'late' as never, { timeout: 1 }),
         () => self.send(server, { type: 'job', n: () => 1 } as never),
-        () => self.startLink(async () => { throw new Error('no'); }),
+        () =>
+          self.startLink(async () => {
+            throw new Error('no');
+          }),
       ]) {
         try {
           await attempt();
@@ -119,16 +151,26 @@ describe('what process code can reach', () => {
     });
 
     handed.behaviours = [
-      behavior(() => undefined), setup(() => behavior(() => undefined)), stop('x'), supervisor({ children: [] }),
+      behavior(() => undefined),
+      setup(() => behavior(() => undefined)),
+      stop('x'),
+      supervisor({ children: [] }),
       stateMachine<string, 'a', null>({ initial: 'a', data: null, states: { a: { on: () => postpone() } } }),
-      nextState('a', 1, { stateTimeout: 1 }), keepState(2),
+      nextState('a', 1, { stateTimeout: 1 }),
+      keepState(2),
     ];
     await system.runUntilIdle();
 
     // The walk saw what it was meant to: a context, a ref, messages, errors.
     expect(handed.self).toBeDefined();
     expect(handed.behaviourSelf).toBeDefined();
-    expect((handed.errors as unknown[]).map((e) => (e as Error).name)).toEqual(['NoProcError', 'NoSuchNameError', 'AskTimeoutError', 'MessageError', 'StartError']);
+    expect((handed.errors as unknown[]).map((e) => (e as Error).name)).toEqual([
+      'NoProcError',
+      'NoSuchNameError',
+      'AskTimeoutError',
+      'MessageError',
+      'StartError',
+    ]);
     const { leaks, seen } = walk(handed);
     expect(leaks).toEqual([]);
     expect(seen.size).toBeGreaterThan(200);

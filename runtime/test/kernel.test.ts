@@ -23,7 +23,11 @@ function farPair(seed = 1) {
 describe('the kernel interface', () => {
   it('routes sends and asks between kernels through the router a host attaches', async () => {
     const { scheduler, systems } = farPair();
-    const doubler = systems[1]!.spawn<{ n: number; replyTo: Ref<number> }>(behavior((self, m) => { self.send(m.replyTo, m.n * 2); }));
+    const doubler = systems[1]!.spawn<{ n: number; replyTo: Ref<number> }>(
+      behavior((self, m) => {
+        self.send(m.replyTo, m.n * 2);
+      }),
+    );
     const answer = systems[0]!.ask<number>(doubler, (replyTo) => ({ n: 21, replyTo }));
     await scheduler.runUntilIdle();
     expect(await answer).toBe(42);
@@ -53,7 +57,10 @@ describe('the kernel interface', () => {
     const { scheduler, trace, kernels, systems } = farPair();
     const got: unknown[] = [];
     const sink = kernels[0]!.spawnSink('test', (env) => got.push(env.msg));
-    const worker = systems[1]!.spawn(async (self) => { self.send(sink.ref, 'hello'); await self.receive(); });
+    const worker = systems[1]!.spawn(async (self) => {
+      self.send(sink.ref, 'hello');
+      await self.receive();
+    });
     await scheduler.runUntilIdle();
     expect(got).toEqual(['hello']);
     kernels[1]!.halt('noconnection');
@@ -63,7 +70,9 @@ describe('the kernel interface', () => {
     await scheduler.runUntilIdle();
     expect(trace.of('drop').at(-1)!.cause).toBe('kernel-down');
     kernels[1]!.resume();
-    const fresh = systems[1]!.spawn(async (self) => { await self.receive(); });
+    const fresh = systems[1]!.spawn(async (self) => {
+      await self.receive();
+    });
     await scheduler.runUntilIdle();
     expect(kernels[1]!.isAlive(fresh)).toBe(true);
   });

@@ -314,16 +314,22 @@ describe('links', () => {
     const top = system.spawn(async (self) => {
       self.trapExit(true);
       // top - p1 - p2 - p3, each linked to the one before it
-      refs.push(self.spawnLink(async (p1) => {
-        refs.push(p1.spawnLink(async (p2) => {
-          refs.push(p2.spawnLink(async (p3) => {
-            await p3.receive();
-            p3.exit('chain broke');
-          }));
-          await idle(p2);
-        }));
-        await idle(p1);
-      }));
+      refs.push(
+        self.spawnLink(async (p1) => {
+          refs.push(
+            p1.spawnLink(async (p2) => {
+              refs.push(
+                p2.spawnLink(async (p3) => {
+                  await p3.receive();
+                  p3.exit('chain broke');
+                }),
+              );
+              await idle(p2);
+            }),
+          );
+          await idle(p1);
+        }),
+      );
       for (;;) log.push(await self.receive());
     });
     await system.runUntilIdle();

@@ -40,10 +40,12 @@ describe('Mutex edges', () => {
     const got: string[] = [];
     const { memory, idle } = await runTasks({
       a: async (t) => {
-        await m.withLock(t, async () => {
-          await t.yield();
-          throw new Error('work failed');
-        }).catch((err: Error) => got.push(`a: ${err.message}`));
+        await m
+          .withLock(t, async () => {
+            await t.yield();
+            throw new Error('work failed');
+          })
+          .catch((err: Error) => got.push(`a: ${err.message}`));
       },
       b: async (t) => {
         got.push(`b: ${await m.withLock(t, () => 'done')}`);
@@ -83,16 +85,20 @@ describe('RwLock edges', () => {
     const got: string[] = [];
     const { memory, idle } = await runTasks({
       reader: async (t) => {
-        await rw.withReadLock(t, () => {
-          throw new Error('read failed');
-        }).catch((err: Error) => got.push(err.message));
+        await rw
+          .withReadLock(t, () => {
+            throw new Error('read failed');
+          })
+          .catch((err: Error) => got.push(err.message));
         got.push(`read ${await rw.withReadLock(t, () => 1)}`);
       },
       writer: async (t) => {
-        await rw.withWriteLock(t, async () => {
-          await t.yield();
-          throw new Error('write failed');
-        }).catch((err: Error) => got.push(err.message));
+        await rw
+          .withWriteLock(t, async () => {
+            await t.yield();
+            throw new Error('write failed');
+          })
+          .catch((err: Error) => got.push(err.message));
         got.push(`wrote ${await rw.withWriteLock(t, () => 2)}`);
       },
     });

@@ -21,10 +21,13 @@ describe('spawn, send, self', () => {
     const system = createSystem({ seed: 1 });
     let seenSelf: Ref | undefined;
     let got: unknown;
-    const ref = system.spawn<{ type: 'hello'; n: number }>(async (self) => {
-      seenSelf = self.ref;
-      got = await self.receive();
-    }, { name: 'greeter' });
+    const ref = system.spawn<{ type: 'hello'; n: number }>(
+      async (self) => {
+        seenSelf = self.ref;
+        got = await self.receive();
+      },
+      { name: 'greeter' },
+    );
     system.send(ref, { type: 'hello', n: 1 });
     await system.runUntilIdle();
     expect(seenSelf).toEqual(ref);
@@ -79,7 +82,10 @@ describe('ordering', () => {
         for (let i = 0; i < 30; i++) self.send(receiver, `noise${i}`);
       });
       await system.runUntilIdle();
-      expect(got.filter((m) => typeof m === 'number'), `seed ${seed}`).toEqual([...Array(30).keys()]);
+      expect(
+        got.filter((m) => typeof m === 'number'),
+        `seed ${seed}`,
+      ).toEqual([...Array(30).keys()]);
     }
   });
 
@@ -92,7 +98,8 @@ describe('ordering', () => {
       for (let i = 0; i < 200; i++) {
         const m = await self.receive();
         got.push(`${m.from}${m.i}`);
-        if (i === 100) { // a selective receive that skips b's messages; they wait in order
+        if (i === 100) {
+          // a selective receive that skips b's messages; they wait in order
           const a = await self.receive({ from: 'a' });
           got.push(`${a.from}${a.i}`);
           i++;
@@ -127,8 +134,14 @@ describe('ordering', () => {
       }
       await system.runUntilIdle();
       // Each sender's own messages stay in order...
-      expect(got.filter((m) => m.startsWith('a')), `seed ${seed}`).toEqual(['a0', 'a1', 'a2', 'a3', 'a4']);
-      expect(got.filter((m) => m.startsWith('b')), `seed ${seed}`).toEqual(['b0', 'b1', 'b2', 'b3', 'b4']);
+      expect(
+        got.filter((m) => m.startsWith('a')),
+        `seed ${seed}`,
+      ).toEqual(['a0', 'a1', 'a2', 'a3', 'a4']);
+      expect(
+        got.filter((m) => m.startsWith('b')),
+        `seed ${seed}`,
+      ).toEqual(['b0', 'b1', 'b2', 'b3', 'b4']);
       orders.add(got.join(','));
     }
     // ...but how the two streams interleave is up to the scheduler.

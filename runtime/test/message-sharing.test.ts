@@ -34,7 +34,11 @@ function thrownBy(fn: () => unknown): MessageError {
 
 describe('frozen data is shared, not copied', () => {
   it('a forwarded message reaches the next process as the very same frozen value', async () => {
-    const { atA, atB } = await forwarded(() => ({ type: 'job', items: [{ id: 1 }, { id: 2, tags: ['x'] }], meta: Object.assign(Object.create(null), { k: 'v' }) }));
+    const { atA, atB } = await forwarded(() => ({
+      type: 'job',
+      items: [{ id: 1 }, { id: 2, tags: ['x'] }],
+      meta: Object.assign(Object.create(null), { k: 'v' }),
+    }));
     expect(atB).toBe(atA);
     expect(atB).toEqual({ type: 'job', items: [{ id: 1 }, { id: 2, tags: ['x'] }], meta: expect.anything() });
   });
@@ -173,7 +177,15 @@ describe('arrival from another thread', () => {
   it('buffersIn lists each ArrayBuffer once, found directly or through views, and never a shared one', () => {
     const a = new ArrayBuffer(4);
     const b = new ArrayBuffer(8);
-    const found = buffersIn({ a, again: a, view: new Uint16Array(b), dv: new DataView(b), shared: new Int8Array(new SharedArrayBuffer(4)), nested: [{ deep: [a] }], n: 1 });
+    const found = buffersIn({
+      a,
+      again: a,
+      view: new Uint16Array(b),
+      dv: new DataView(b),
+      shared: new Int8Array(new SharedArrayBuffer(4)),
+      nested: [{ deep: [a] }],
+      n: 1,
+    });
     expect(found).toEqual([a, b]);
     expect(buffersIn('text')).toEqual([]);
   });

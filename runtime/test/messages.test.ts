@@ -115,9 +115,13 @@ describe('message copying', () => {
 
 describe('binary data', () => {
   it("without transfer, bytes are copied: the sender's later writes do not reach the receiver", async () => {
-    const { sent, got } = await roundTrip(() => ({ data: new Uint8Array([1, 2, 3]) }), undefined, (m) => {
-      m.data[0] = 99;
-    });
+    const { sent, got } = await roundTrip(
+      () => ({ data: new Uint8Array([1, 2, 3]) }),
+      undefined,
+      (m) => {
+        m.data[0] = 99;
+      },
+    );
     expect([...(got as { data: Uint8Array }).data]).toEqual([1, 2, 3]);
     expect(sent.data.byteLength).toBe(3); // the sender keeps its buffer
   });
@@ -126,9 +130,13 @@ describe('binary data', () => {
     const buf = new ArrayBuffer(4);
     new Uint8Array(buf).set([10, 20, 30, 40]);
     let detachedRightAfterSend = -1;
-    const { sent, got } = await roundTrip(() => ({ buf }), { transfer: [buf] }, () => {
-      detachedRightAfterSend = buf.byteLength;
-    });
+    const { sent, got } = await roundTrip(
+      () => ({ buf }),
+      { transfer: [buf] },
+      () => {
+        detachedRightAfterSend = buf.byteLength;
+      },
+    );
     expect(detachedRightAfterSend).toBe(0);
     expect(sent.buf.byteLength).toBe(0);
     expect(() => new Uint8Array(sent.buf)).toThrow(TypeError);
@@ -214,13 +222,16 @@ describe('a message is read once', () => {
     for (const transfer of [false, true]) {
       let reads = 0;
       const buf = new ArrayBuffer(4);
-      const { got } = await roundTrip(() => ({
-        get n() {
-          reads++;
-          return 7;
-        },
-        buf,
-      }), transfer ? { transfer: [buf] } : undefined);
+      const { got } = await roundTrip(
+        () => ({
+          get n() {
+            reads++;
+            return 7;
+          },
+          buf,
+        }),
+        transfer ? { transfer: [buf] } : undefined,
+      );
       expect(reads, `transfer: ${transfer}`).toBe(1);
       expect((got as { n: number }).n).toBe(7);
     }
@@ -259,7 +270,9 @@ describe('a message is read once', () => {
 
   it('a transfer through a view over a moved buffer rebuilds the view over the moved bytes (offset and length kept)', async () => {
     const buf = new ArrayBuffer(16);
-    new Uint8Array(buf).forEach((_, i, a) => { a[i] = i; });
+    new Uint8Array(buf).forEach((_, i, a) => {
+      a[i] = i;
+    });
     const { got } = await roundTrip(() => ({ view: new Uint16Array(buf, 4, 3), nested: [{ bytes: new Uint8Array(buf, 10, 2) }] }), { transfer: [buf] });
     const m = got as { view: Uint16Array; nested: [{ bytes: Uint8Array }] };
     expect(buf.byteLength).toBe(0);
@@ -272,7 +285,10 @@ describe('a message is read once', () => {
 
 describe('what cannot be sent is a MessageError at the send site, naming the path', () => {
   class Point {
-    constructor(readonly x: number, readonly y: number) {}
+    constructor(
+      readonly x: number,
+      readonly y: number,
+    ) {}
     norm() {
       return Math.hypot(this.x, this.y);
     }

@@ -15,30 +15,33 @@ describe('Queue', () => {
       { weight: 2, arbitrary: fc.record({ op: fc.constant('removeAt' as const), at: fc.nat(40) }) },
       { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
     );
-    fc.assert(fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
-      const q = new Queue<number>();
-      const model: number[] = [];
-      for (const o of ops) {
-        if (o.op === 'push') {
-          q.push(o.n);
-          model.push(o.n);
-        } else if (o.op === 'shift') {
-          expect(q.shift()).toBe(model.shift());
-        } else if (o.op === 'removeAt') {
-          if (model.length === 0) continue;
-          const at = o.at % model.length;
-          expect(q.removeAt(at)).toBe(model.splice(at, 1)[0]);
-        } else {
-          q.clear();
-          model.length = 0;
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
+        const q = new Queue<number>();
+        const model: number[] = [];
+        for (const o of ops) {
+          if (o.op === 'push') {
+            q.push(o.n);
+            model.push(o.n);
+          } else if (o.op === 'shift') {
+            expect(q.shift()).toBe(model.shift());
+          } else if (o.op === 'removeAt') {
+            if (model.length === 0) continue;
+            const at = o.at % model.length;
+            expect(q.removeAt(at)).toBe(model.splice(at, 1)[0]);
+          } else {
+            q.clear();
+            model.length = 0;
+          }
+          expect(q.length).toBe(model.length);
+          expect(q.peek()).toBe(model[0]);
+          expect([...q]).toEqual(model);
+          const odd = model.findIndex((n) => n % 2 !== 0);
+          expect(q.findIndex((n) => n % 2 !== 0)).toBe(odd);
         }
-        expect(q.length).toBe(model.length);
-        expect(q.peek()).toBe(model[0]);
-        expect([...q]).toEqual(model);
-        const odd = model.findIndex((n) => n % 2 !== 0);
-        expect(q.findIndex((n) => n % 2 !== 0)).toBe(odd);
-      }
-    }), { numRuns: 300 });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('gives back the memory of a burst once it has drained', () => {

@@ -7,11 +7,7 @@ import { z } from 'zod';
 import { createSystem, type Context, type DownMessage, type ExitMessage, type ExitReason, type Ref } from '../index.ts';
 import { errorOf, fate } from './helpers.ts';
 
-type Msg =
-  | { type: 'a'; n: number }
-  | { type: 'b'; n: number }
-  | { type: 'c'; n: number }
-  | { type: 'pt'; at: { x: number; y: number } };
+type Msg = { type: 'a'; n: number } | { type: 'b'; n: number } | { type: 'c'; n: number } | { type: 'pt'; at: { x: number; y: number } };
 
 /**
  * Fills a process's mailbox with `queued` (from one sender, so in this order), then runs `body`
@@ -241,7 +237,10 @@ describe('select: one receive, several clauses', () => {
         [{ type: 'c' }, (m) => `c${m.n}`],
         [(m: Msg) => m.type !== 'a', () => 'not a'], // matches c1 too, but the clause above comes first
       ]);
-      const second = await self.select([[{ type: 'b' }, async (m) => `b${m.n}`], [{ type: 'c' }, (m) => `c${m.n}`]]);
+      const second = await self.select([
+        [{ type: 'b' }, async (m) => `b${m.n}`],
+        [{ type: 'c' }, (m) => `c${m.n}`],
+      ]);
       return [first, second, await self.receive()];
     });
     expect(got).toEqual(['c1', 'b1', a1]);
@@ -252,9 +251,17 @@ describe('select: one receive, several clauses', () => {
     const tried: string[] = [];
     const log: unknown[] = [];
     const p = system.spawn<Msg>(async (self) => {
-      log.push(await self.select([
-        [(m: Msg) => { tried.push(`${m.type}${(m as { n: number }).n}?`); return m.type === 'c'; }, (m) => m],
-      ]));
+      log.push(
+        await self.select([
+          [
+            (m: Msg) => {
+              tried.push(`${m.type}${(m as { n: number }).n}?`);
+              return m.type === 'c';
+            },
+            (m) => m,
+          ],
+        ]),
+      );
     });
     system.spawn(async (self) => {
       self.send(p, a1);
@@ -278,7 +285,14 @@ describe('select: one receive, several clauses', () => {
   it('a handler that throws makes select reject: uncaught, the process crashes', async () => {
     const system = createSystem({ seed: 1 });
     const p = system.spawn<Msg>(async (self) => {
-      await self.select([[{ type: 'a' }, () => { throw new Error('clause failed'); }]]);
+      await self.select([
+        [
+          { type: 'a' },
+          () => {
+            throw new Error('clause failed');
+          },
+        ],
+      ]);
     });
     system.send(p, a1);
     await system.runUntilIdle();
@@ -302,7 +316,10 @@ describe('system messages in the message type', () => {
       expectTypeOf<Awaited<ReturnType<typeof next>>>().toEqualTypeOf<Job | ExitMessage | DownMessage>();
       const down = await self.receive({ type: 'DOWN' });
       log.push(down.reason);
-      const job = await self.select([[{ type: 'job' }, (m) => m.n], [{ type: 'DOWN' }, (m) => m.reason]]);
+      const job = await self.select([
+        [{ type: 'job' }, (m) => m.n],
+        [{ type: 'DOWN' }, (m) => m.reason],
+      ]);
       expectTypeOf(job).toEqualTypeOf<number | ExitReason>();
       log.push(job);
     });

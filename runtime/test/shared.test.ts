@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AtomicCounter, Condition, LockError, Mutex, RwLock, SharedMemory, createSystem, findDeadlock, findLostUpdates, formatDeadlock,
-  formatLostUpdate, shared, type Context, type System, type Task,
+  AtomicCounter,
+  Condition,
+  LockError,
+  Mutex,
+  RwLock,
+  SharedMemory,
+  createSystem,
+  findDeadlock,
+  findLostUpdates,
+  formatDeadlock,
+  formatLostUpdate,
+  shared,
+  type Context,
+  type System,
+  type Task,
 } from '../index.ts';
 import { seeds } from './helpers.ts';
 
@@ -82,7 +95,8 @@ describe('shared memory on the seeded scheduler', () => {
   it('a deadlock report names the cycle: who holds what and waits for what, and the sequence that led there', async () => {
     let deadlocks = 0;
     for (const seed of seeds(10)) {
-      const a = new Mutex('lock(A)'), b = new Mutex('lock(B)');
+      const a = new Mutex('lock(A)'),
+        b = new Mutex('lock(B)');
       const cross = (first: Mutex, second: Mutex) => async (t: Task) => {
         await first.lock(t);
         await t.yield();
@@ -109,7 +123,8 @@ describe('shared memory on the seeded scheduler', () => {
       expect(text).toMatch(/t1 A→B +holds lock\(A\); waits for lock\(B\), held by t2 B→A/);
       expect(text).toMatch(/how it came to this[^\n]*:\n(.*\n)*.*locked lock\(A\)(.*\n)*.*waits for lock\(B\), held by t2 B→A/);
       // and it replays: the same seed gives the same report
-      const a2 = new Mutex('lock(A)'), b2 = new Mutex('lock(B)');
+      const a2 = new Mutex('lock(A)'),
+        b2 = new Mutex('lock(B)');
       const again = await runTasks(seed, { 't1 A→B': cross(a2, b2), 't2 B→A': cross(b2, a2) });
       expect(formatDeadlock(findDeadlock(again.memory.snapshot())!)).toBe(text);
       expect(JSON.stringify(again.memory.events())).toBe(JSON.stringify(memory.events()));
@@ -119,7 +134,12 @@ describe('shared memory on the seeded scheduler', () => {
 
   it('a task that locks a mutex it holds waits for itself, and the report says so', async () => {
     const m = new Mutex('lock(A)');
-    const { memory } = await runTasks(1, { again: async (t) => { await m.lock(t); await m.lock(t); } });
+    const { memory } = await runTasks(1, {
+      again: async (t) => {
+        await m.lock(t);
+        await m.lock(t);
+      },
+    });
     const d = findDeadlock(memory.snapshot());
     expect(d?.cycle).toEqual([{ task: 'again', holds: ['lock(A)'], waitsFor: 'lock(A)', heldBy: 'again' }]);
     expect(formatDeadlock(d!)).toContain('a task waits for a lock it holds itself');
@@ -128,7 +148,15 @@ describe('shared memory on the seeded scheduler', () => {
   it('unlocking a mutex the task does not hold is a LockError that ends the task', async () => {
     const m = new Mutex('lock(A)');
     let error: unknown;
-    await runTasks(1, { wrong: async (t) => { try { m.unlock(t); } catch (err) { error = err; } } });
+    await runTasks(1, {
+      wrong: async (t) => {
+        try {
+          m.unlock(t);
+        } catch (err) {
+          error = err;
+        }
+      },
+    });
     expect(error).toBeInstanceOf(LockError);
     expect(String(error)).toContain('wrong unlocked lock(A), which nobody holds');
   });
@@ -136,12 +164,17 @@ describe('shared memory on the seeded scheduler', () => {
   it('a read-write lock lets readers share and keeps a writer alone; a waiting writer is not overtaken', async () => {
     for (const seed of seeds(8)) {
       const rw = new RwLock('rw');
-      let readers = 0, writers = 0, maxReaders = 0, bad = 0;
+      let readers = 0,
+        writers = 0,
+        maxReaders = 0,
+        bad = 0;
       const reader = async (t: Task) => {
         await rw.readLock(t);
-        readers++; maxReaders = Math.max(maxReaders, readers);
+        readers++;
+        maxReaders = Math.max(maxReaders, readers);
         if (writers > 0) bad++;
-        await t.yield(); await t.yield();
+        await t.yield();
+        await t.yield();
         readers--;
         rw.readUnlock(t);
       };
@@ -178,7 +211,8 @@ describe('shared memory on the seeded scheduler', () => {
         for (let i = 1; i <= 4; i++) {
           await m.lock(t);
           queue.push(i);
-          if (i % 2 === 0) nonEmpty.broadcast(t); else nonEmpty.signal(t);
+          if (i % 2 === 0) nonEmpty.broadcast(t);
+          else nonEmpty.signal(t);
           m.unlock(t);
         }
       };
@@ -192,18 +226,40 @@ describe('shared memory on the seeded scheduler', () => {
   it('waiting on a condition without its mutex is a LockError', async () => {
     const c = new Condition('c', new Mutex('m'));
     let error: unknown;
-    await runTasks(1, { w: async (t) => { try { await c.wait(t); } catch (err) { error = err; } } });
+    await runTasks(1, {
+      w: async (t) => {
+        try {
+          await c.wait(t);
+        } catch (err) {
+          error = err;
+        }
+      },
+    });
     expect(error).toBeInstanceOf(LockError);
   });
 
   it('an atomic counter never loses an update', async () => {
     for (const seed of seeds(5)) {
       const c = new AtomicCounter('hits');
-      const body = async (t: Task) => { for (let k = 0; k < 5; k++) { c.incrementAndGet(t); await t.yield(); } };
+      const body = async (t: Task) => {
+        for (let k = 0; k < 5; k++) {
+          c.incrementAndGet(t);
+          await t.yield();
+        }
+      };
       const { memory } = await runTasks(seed, { a: body, b: body, c: body });
-      expect(memory.events().filter((e) => e.op === 'atomic').at(-1)?.value).toBe(15);
+      expect(
+        memory
+          .events()
+          .filter((e) => e.op === 'atomic')
+          .at(-1)?.value,
+      ).toBe(15);
       let cas = false;
-      await runTasks(seed, { x: async (t) => { cas = c.compareAndSet(t, 15, 0) && c.get(t) === 0; } });
+      await runTasks(seed, {
+        x: async (t) => {
+          cas = c.compareAndSet(t, 15, 0) && c.get(t) === 0;
+        },
+      });
       expect(cas).toBe(true);
     }
   });

@@ -69,7 +69,7 @@ async function status(system: ReturnType<typeof createSystem>, lock: Ref<LockMsg
 }
 
 describe('state machines (gen_statem)', () => {
-  it('runs the current state\'s handler; a change of state runs the enter call, which may set a state timeout', async () => {
+  it("runs the current state's handler; a change of state runs the enter call, which may set a state timeout", async () => {
     const system = createSystem({ seed: 1 });
     const log: string[] = [];
     const lock = system.spawn(codeLock('123', log), { name: 'lock' });
@@ -110,12 +110,7 @@ describe('state machines (gen_statem)', () => {
     // While open, buttons are postponed; after the relock they are typed, in order: '1' opens again.
     system.send(lock, { type: 'button', digit: '1' });
     await system.advance(10_000);
-    expect(log).toEqual([
-      'enter locked from locked at 0',
-      'enter open from locked at 0',
-      'enter locked from open at 10000',
-      'enter open from locked at 10000',
-    ]);
+    expect(log).toEqual(['enter locked from locked at 0', 'enter open from locked at 0', 'enter locked from open at 10000', 'enter open from locked at 10000']);
   });
 
   it('stop ends it after its terminate call, which sees the last state', async () => {
@@ -131,19 +126,23 @@ describe('state machines (gen_statem)', () => {
 
   it('an enter call that tries to change state, or a transition to an unknown state, crashes the machine with a plain error', async () => {
     const system = createSystem({ seed: 1 });
-    const bad = system.spawn(stateMachine<string, 'a' | 'b', null>({
-      initial: 'a',
-      data: null,
-      states: {
-        a: { enter: () => nextState('b') as never, on: () => undefined },
-        b: { on: () => undefined },
-      },
-    }));
-    const lost = system.spawn(stateMachine<string, 'a', null>({
-      initial: 'a',
-      data: null,
-      states: { a: { on: () => nextState('nowhere' as 'a') } },
-    }));
+    const bad = system.spawn(
+      stateMachine<string, 'a' | 'b', null>({
+        initial: 'a',
+        data: null,
+        states: {
+          a: { enter: () => nextState('b') as never, on: () => undefined },
+          b: { on: () => undefined },
+        },
+      }),
+    );
+    const lost = system.spawn(
+      stateMachine<string, 'a', null>({
+        initial: 'a',
+        data: null,
+        states: { a: { on: () => nextState('nowhere' as 'a') } },
+      }),
+    );
     system.send(lost, 'go');
     await system.runUntilIdle();
     expect(errorOf(fate(system, bad)).message).toMatch(/may only return keepState/);

@@ -1,7 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import {
-  behavior, countChildren, createSystem, deleteChild, formatReason, restartChild, setup, startChild, supervisor, terminateChild, whichChildren,
-  type ChildSpec, type Context, type ExitMessage, type Ref, type StartError, type System,
+  behavior,
+  countChildren,
+  createSystem,
+  deleteChild,
+  formatReason,
+  restartChild,
+  setup,
+  startChild,
+  supervisor,
+  terminateChild,
+  whichChildren,
+  type ChildSpec,
+  type Context,
+  type ExitMessage,
+  type Ref,
+  type StartError,
+  type System,
 } from '../index.ts';
 import { fate, seeds } from './helpers.ts';
 
@@ -9,10 +24,11 @@ type WorkerMsg = { type: 'crash' } | { type: 'quit' } | { type: 'hi' };
 
 /** A worker that records its start and stop in `log`, crashes or quits on request. */
 function worker(id: string, log: string[]) {
-  return () => behavior<WorkerMsg>((self, msg) => {
-    if (msg.type === 'crash') throw new Error(`${id} crashed`);
-    if (msg.type === 'quit') self.exit('normal');
-  });
+  return () =>
+    behavior<WorkerMsg>((self, msg) => {
+      if (msg.type === 'crash') throw new Error(`${id} crashed`);
+      if (msg.type === 'quit') self.exit('normal');
+    });
 }
 
 function spec(id: string, log: string[], extra: Partial<ChildSpec> = {}): ChildSpec {
@@ -33,7 +49,10 @@ async function children(system: System, sup: Ref) {
 }
 
 function stops(system: System): string[] {
-  return system.trace!.of('exit').filter((e) => e.reason === 'shutdown').map((e) => system.trace!.nameOf(e.pid).replace(/#\d+$/, ''));
+  return system
+    .trace!.of('exit')
+    .filter((e) => e.reason === 'shutdown')
+    .map((e) => system.trace!.nameOf(e.pid).replace(/#\d+$/, ''));
 }
 
 describe('supervisors', () => {
@@ -90,10 +109,20 @@ describe('supervisors', () => {
   it('simple_one_for_one starts children from a template at run time and restarts them with the same argument', async () => {
     const system = createSystem({ seed: 5 });
     const args: unknown[] = [];
-    const sup = system.spawn(supervisor({
-      strategy: 'simple_one_for_one',
-      children: [{ id: 'conn', start: (arg: unknown) => { args.push(arg); return worker('conn', [])(); } }],
-    }));
+    const sup = system.spawn(
+      supervisor({
+        strategy: 'simple_one_for_one',
+        children: [
+          {
+            id: 'conn',
+            start: (arg: unknown) => {
+              args.push(arg);
+              return worker('conn', [])();
+            },
+          },
+        ],
+      }),
+    );
     const started = startChild(system, sup, { port: 7 });
     await system.runUntilIdle();
     const ref = await started;
@@ -106,10 +135,12 @@ describe('supervisors', () => {
   it('restart types: permanent always, transient only after an abnormal exit, temporary never', async () => {
     const system = createSystem({ seed: 6 });
     const log: string[] = [];
-    const sup = system.spawn(supervisor({
-      intensity: 10,
-      children: [spec('p', log, { restart: 'permanent' }), spec('t', log, { restart: 'transient' }), spec('x', log, { restart: 'temporary' })],
-    }));
+    const sup = system.spawn(
+      supervisor({
+        intensity: 10,
+        children: [spec('p', log, { restart: 'permanent' }), spec('t', log, { restart: 'transient' }), spec('x', log, { restart: 'temporary' })],
+      }),
+    );
     const c = (await children(system, sup)).children;
     for (const child of c) system.send(child.ref!, { type: 'quit' }); // all exit 'normal'
     await system.runUntilIdle();
@@ -141,10 +172,10 @@ describe('supervisors', () => {
       const sup = self.spawnLink(inner(), { name: 'inner' });
       self.register('watcher');
       void sup;
-      seen.push(await self.receive() as ExitMessage);
+      seen.push((await self.receive()) as ExitMessage);
     });
     await system.runUntilIdle();
-    const sup = (system.info(watcher)!.links[0])!;
+    const sup = system.info(watcher)!.links[0]!;
     const supRef = { kernel: 0, pid: sup } as Ref;
     for (let i = 0; i < 2; i++) {
       const c = (await children(system, supRef)).children;
@@ -192,8 +223,20 @@ describe('supervisors', () => {
   it('starts a child only after the previous one has started (start_link): a later child can use a name an earlier one registered', async () => {
     for (let seed = 1; seed <= 20; seed++) {
       const system = createSystem({ seed });
-      const registry: ChildSpec = { id: 'registry', start: () => async (self) => { self.register('registry'); await self.receive(() => false); } };
-      const user: ChildSpec = { id: 'user', start: () => async (self) => { self.send('registry', 'hello'); await self.receive(() => false); } };
+      const registry: ChildSpec = {
+        id: 'registry',
+        start: () => async (self) => {
+          self.register('registry');
+          await self.receive(() => false);
+        },
+      };
+      const user: ChildSpec = {
+        id: 'user',
+        start: () => async (self) => {
+          self.send('registry', 'hello');
+          await self.receive(() => false);
+        },
+      };
       const sup = system.spawn(supervisor({ children: [registry, user] }));
       await system.runUntilIdle();
       expect((await children(system, sup)).restarts, `seed ${seed}`).toBe(0);
@@ -207,7 +250,12 @@ describe('supervisors', () => {
       let outcome: string | undefined;
       system.spawn(async (self) => {
         try {
-          await self.startLink(async (child) => { await child.receive(); }, { name: 'child' });
+          await self.startLink(
+            async (child) => {
+              await child.receive();
+            },
+            { name: 'child' },
+          );
           outcome = 'started';
         } catch (err) {
           outcome = `${(err as StartError).name}: ${String((err as StartError).reason)}`;
@@ -298,15 +346,21 @@ describe('supervisors behave as OTP where it shows', () => {
   it("a behaviour that traps exits stops on its supervisor's shutdown at once, and its terminate hook runs", async () => {
     const system = createSystem({ seed: 1 });
     const cleaned: unknown[] = [];
-    const audit = system.spawn<string>(behavior((_self, m) => { cleaned.push(m); }), { name: 'audit' });
+    const audit = system.spawn<string>(
+      behavior((_self, m) => {
+        cleaned.push(m);
+      }),
+      { name: 'audit' },
+    );
     const careful: ChildSpec = {
       id: 'careful',
-      start: () => setup<WorkerMsg>((self) => {
-        self.trapExit(true);
-        return behavior<WorkerMsg>(() => undefined, {
-          terminate: (me, reason) => me.send(audit, `careful terminated: ${formatReason(reason)}`),
-        });
-      }),
+      start: () =>
+        setup<WorkerMsg>((self) => {
+          self.trapExit(true);
+          return behavior<WorkerMsg>(() => undefined, {
+            terminate: (me, reason) => me.send(audit, `careful terminated: ${formatReason(reason)}`),
+          });
+        }),
     };
     const sup = system.spawn(supervisor({ children: [careful] }));
     await system.runUntilIdle();
@@ -332,14 +386,20 @@ describe('supervisors behave as OTP where it shows', () => {
     });
     await system.runUntilIdle();
     // A stranger links to the supervisor, then crashes.
-    system.spawn<string>(async (self) => {
-      self.link(sup!);
-      throw new Error('stranger crashed');
-    }, { name: 'stranger' });
+    system.spawn<string>(
+      async (self) => {
+        self.link(sup!);
+        throw new Error('stranger crashed');
+      },
+      { name: 'stranger' },
+    );
     // A sibling tells it to shut down.
-    system.spawn(async (self) => {
-      self.exit(sup!, 'shutdown');
-    }, { name: 'sibling' });
+    system.spawn(
+      async (self) => {
+        self.exit(sup!, 'shutdown');
+      },
+      { name: 'sibling' },
+    );
     await system.runUntilIdle();
     expect(system.isAlive(sup!)).toBe(true);
     expect((await children(system, sup!)).children[0]!.ref).toBeDefined();
@@ -371,7 +431,11 @@ describe('supervisors behave as OTP where it shows', () => {
     system.exit(outer, 'shutdown');
     await system.runUntilIdle();
     const exits = system.trace!.of('exit').map((e) => [system.trace!.nameOf(e.pid), e.reason, e.t]);
-    expect(exits.slice(-3)).toEqual([['slow', 'shutdown', 6000], ['inner', 'shutdown', 6000], ['outer', 'shutdown', 6000]]);
+    expect(exits.slice(-3)).toEqual([
+      ['slow', 'shutdown', 6000],
+      ['inner', 'shutdown', 6000],
+      ['outer', 'shutdown', 6000],
+    ]);
   });
 
   it('a child that fails to start fails the supervisor: later children are not started, earlier ones are stopped', async () => {
@@ -383,8 +447,13 @@ describe('supervisors behave as OTP where it shows', () => {
         start: () => {
           log.push('start bad');
           if (failure === 'start() throws') throw new Error('no config');
-          if (failure === 'setup throws') return setup(() => { throw new Error('no config'); });
-          return async () => { throw new Error('no config'); };
+          if (failure === 'setup throws')
+            return setup(() => {
+              throw new Error('no config');
+            });
+          return async () => {
+            throw new Error('no config');
+          };
         },
       };
       const sup = system.spawn(supervisor({ children: [spec('a', log), bad, spec('c', log)] }));
@@ -404,7 +473,9 @@ describe('supervisors behave as OTP where it shows', () => {
       start: () => {
         starts++;
         if (starts === 1) return worker('flaky', [])();
-        return async () => { throw new Error(`start ${starts} failed`); };
+        return async () => {
+          throw new Error(`start ${starts} failed`);
+        };
       },
     };
     const sup = system.spawn(supervisor({ intensity: 3, period: 1000, children: [flaky] }));
@@ -421,7 +492,10 @@ describe('supervisors behave as OTP where it shows', () => {
     const sup = system.spawn(supervisor({ children: [spec('p', log), spec('x', log, { restart: 'temporary' })] }));
     await system.runUntilIdle();
     const ask = async <T>(make: () => Promise<T>): Promise<T> => {
-      const settled = make().then((value) => ({ value }), (error: unknown) => ({ error }));
+      const settled = make().then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
       await system.runUntilIdle();
       const outcome = await settled;
       if ('error' in outcome) throw outcome.error;
@@ -447,7 +521,10 @@ describe('supervisors behave as OTP where it shows', () => {
   });
 
   it('counts a restart exactly `period` ms ago towards the intensity (OTP), one a millisecond earlier not', async () => {
-    for (const [gap, survives] of [[1000, false], [1001, true]] as const) {
+    for (const [gap, survives] of [
+      [1000, false],
+      [1001, true],
+    ] as const) {
       const system = createSystem({ seed: 1 });
       const sup = system.spawn(supervisor({ intensity: 1, period: 1000, children: [spec('w', [])] }));
       await system.runUntilIdle();
@@ -464,7 +541,12 @@ describe('supervisors behave as OTP where it shows', () => {
     let error: unknown;
     const caller = system.spawn(async (self) => {
       try {
-        await self.startLink(async () => { throw new Error('bad config'); }, { name: 'child' });
+        await self.startLink(
+          async () => {
+            throw new Error('bad config');
+          },
+          { name: 'child' },
+        );
       } catch (err) {
         error = err;
       }
@@ -480,7 +562,17 @@ describe('supervisors behave as OTP where it shows', () => {
   it('a child supervisor counts as started once its own first step has run: if one of its children fails to start, it exits { shutdown } and its supervisor restarts it (OTP would fail its start)', async () => {
     const system = createSystem({ seed: 1 });
     const log: string[] = [];
-    const broken = () => supervisor({ children: [{ id: 'bad', start: () => async () => { throw new Error('no config'); } }] });
+    const broken = () =>
+      supervisor({
+        children: [
+          {
+            id: 'bad',
+            start: () => async () => {
+              throw new Error('no config');
+            },
+          },
+        ],
+      });
     const top = system.spawn(supervisor({ intensity: 1, children: [spec('a', log), { id: 'inner', start: broken }, spec('c', log)] }), { name: 'top' });
     await system.runUntilIdle();
     expect(log[0]).toBe('start a');
@@ -500,9 +592,11 @@ describe('supervisors behave as OTP where it shows', () => {
 
   it('countChildren counts specs, running children, supervisors and workers', async () => {
     const system = createSystem({ seed: 1 });
-    const sup = system.spawn(supervisor({
-      children: [spec('a', []), spec('t', [], { restart: 'transient' }), { id: 'sub', start: () => supervisor({ children: [] }) }],
-    }));
+    const sup = system.spawn(
+      supervisor({
+        children: [spec('a', []), spec('t', [], { restart: 'transient' }), { id: 'sub', start: () => supervisor({ children: [] }) }],
+      }),
+    );
     await system.runUntilIdle();
     expect(await counts(system, sup)).toEqual({ specs: 3, active: 3, supervisors: 1, workers: 2 });
     system.send((await children(system, sup)).children[1]!.ref!, { type: 'quit' });

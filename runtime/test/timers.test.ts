@@ -104,7 +104,10 @@ describe('setTimer / cancelTimer', () => {
       }
     });
     await system.runUntilIdle();
-    expect(log).toEqual([[1, 100], [2, 300]]);
+    expect(log).toEqual([
+      [1, 100],
+      [2, 300],
+    ]);
   });
 
   it('cancelTimer stops a timer from firing; cancelling a fired or cancelled timer is harmless', async () => {
@@ -210,7 +213,7 @@ describe('Erlang timers: startTimer, readTimer, cancelTimer', () => {
 });
 
 describe('keyed timers (self.timers)', () => {
-  it('starting a key again replaces its timer; a cancelled timer\'s message never arrives, even if already in the mailbox', async () => {
+  it("starting a key again replaces its timer; a cancelled timer's message never arrives, even if already in the mailbox", async () => {
     const system = createSystem({ seed: 1 });
     const log: unknown[] = [];
     system.spawn<string>(async (self) => {
@@ -244,7 +247,9 @@ describe('keyed timers (self.timers)', () => {
     await system.advance(1000);
     expect(ticks).toEqual([100, 200, 300]);
     expect(system.pendingTimers).toBe(0);
-    system.spawn(async (self) => { self.timers.startPeriodic('t', 50, 'x'); });
+    system.spawn(async (self) => {
+      self.timers.startPeriodic('t', 50, 'x');
+    });
     await system.advance(10);
     expect(system.isAlive(p)).toBe(true);
     expect(system.pendingTimers).toBe(0); // the second process ended: its periodic timer with it
@@ -275,13 +280,15 @@ describe('receive timeout', () => {
   it('arrives after ms without a message, once per quiet spell; each message taken restarts the wait', async () => {
     const system = createSystem({ seed: 1 });
     const log: unknown[] = [];
-    const p = system.spawn<string>(setup<string>((self) => {
-      self.setReceiveTimeout(100, 'idle');
-      return behavior<string>((me, m) => {
-        log.push([m, me.now()]);
-        if (m === 'bye') me.cancelReceiveTimeout();
-      });
-    }));
+    const p = system.spawn<string>(
+      setup<string>((self) => {
+        self.setReceiveTimeout(100, 'idle');
+        return behavior<string>((me, m) => {
+          log.push([m, me.now()]);
+          if (m === 'bye') me.cancelReceiveTimeout();
+        });
+      }),
+    );
     system.spawn(async (self) => {
       await self.sleep(50);
       self.send(p, 'a'); // restarts the wait: idle at 150
@@ -291,7 +298,13 @@ describe('receive timeout', () => {
       self.send(p, 'bye'); // at 450: no more timeouts
     });
     const report = await system.runUntilIdle();
-    expect(log).toEqual([['a', 50], ['idle', 150], ['b', 250], ['idle', 350], ['bye', 450]]);
+    expect(log).toEqual([
+      ['a', 50],
+      ['idle', 150],
+      ['b', 250],
+      ['idle', 350],
+      ['bye', 450],
+    ]);
     expect(report.idle).toBe(true);
     expect(system.pendingTimers).toBe(0);
   });
@@ -314,12 +327,22 @@ describe('what escapes the seed', () => {
   it('runUntilIdle names the processes waiting for a promise the runtime does not control, and the trace marks code that ran outside a run', async () => {
     const system = createSystem({ seed: 1 });
     let resolveOutside: (() => void) | undefined;
-    const outsider = system.spawn<string>(async (self) => {
-      await new Promise<void>((resolve) => { resolveOutside = resolve; }); // a real setTimeout, fetch, a promise shared through a variable…
-      self.send(self.ref, 'late');
-      await self.receive();
-    }, { name: 'outsider' });
-    const calm = system.spawn(async (self) => { await self.receive(); }, { name: 'calm' });
+    const outsider = system.spawn<string>(
+      async (self) => {
+        await new Promise<void>((resolve) => {
+          resolveOutside = resolve;
+        }); // a real setTimeout, fetch, a promise shared through a variable…
+        self.send(self.ref, 'late');
+        await self.receive();
+      },
+      { name: 'outsider' },
+    );
+    const calm = system.spawn(
+      async (self) => {
+        await self.receive();
+      },
+      { name: 'calm' },
+    );
     const first = await system.runUntilIdle();
     expect(first.idle).toBe(true);
     expect(first.awaitingOutside).toEqual([outsider.pid]); // not `calm`: it waits for a message

@@ -6,12 +6,15 @@ import { createSystem, isElided, Trace, type Ref, type System } from '../index.t
 /** A small program that exercises every kind of event. */
 async function sample(): Promise<{ system: System; main: Ref; worker: Ref }> {
   const system = createSystem({ seed: 3 });
-  const worker = system.spawn<{ type: 'job'; n: number }>(async (self) => {
-    for (;;) {
-      const m = await self.receive();
-      if (m.n === 2) throw new Error('boom');
-    }
-  }, { name: 'worker' });
+  const worker = system.spawn<{ type: 'job'; n: number }>(
+    async (self) => {
+      for (;;) {
+        const m = await self.receive();
+        if (m.n === 2) throw new Error('boom');
+      }
+    },
+    { name: 'worker' },
+  );
   const main = system.spawn<string>(async (self) => {
     self.register('main');
     self.link(worker);
@@ -33,18 +36,24 @@ async function sample(): Promise<{ system: System; main: Ref; worker: Ref }> {
 /** The trace of a client asking an echo process `rounds` times, one request after the other. */
 async function echoTrace(rounds: number, trace: NonNullable<Parameters<typeof createSystem>[0]>['trace']) {
   const system = createSystem({ seed: 4, trace });
-  const echo = system.spawn<{ type: 'n'; n: number; replyTo: Ref<number> }>(async (self) => {
-    for (;;) {
-      const m = await self.receive();
-      self.send(m.replyTo, m.n);
-    }
-  }, { name: 'echo' });
-  system.spawn(async (self) => {
-    for (let n = 0; n < rounds; n++) {
-      self.send(echo, { type: 'n', n, replyTo: self.ref });
-      await self.receive();
-    }
-  }, { name: 'client' });
+  const echo = system.spawn<{ type: 'n'; n: number; replyTo: Ref<number> }>(
+    async (self) => {
+      for (;;) {
+        const m = await self.receive();
+        self.send(m.replyTo, m.n);
+      }
+    },
+    { name: 'echo' },
+  );
+  system.spawn(
+    async (self) => {
+      for (let n = 0; n < rounds; n++) {
+        self.send(echo, { type: 'n', n, replyTo: self.ref });
+        await self.receive();
+      }
+    },
+    { name: 'client' },
+  );
   await system.runUntilIdle({ maxSteps: 1e7 });
   return system.trace!;
 }
@@ -66,11 +75,19 @@ describe('trace events', () => {
     const delivered = new Set(trace.of('deliver').map((e) => e.id));
     expect(delivered.has(sends[0]!.id) && delivered.has(sends[1]!.id)).toBe(true);
     expect(trace.of('drop')).toEqual([expect.objectContaining({ id: sends[2]!.id, cause: 'dead', t: 15 })]);
-    expect(trace.of('exit').map((e) => [e.pid, e.t])).toEqual([[worker.pid, 5], [main.pid, 15]]);
+    expect(trace.of('exit').map((e) => [e.pid, e.t])).toEqual([
+      [worker.pid, 5],
+      [main.pid, 15],
+    ]);
     expect(trace.of('signal')).toEqual([expect.objectContaining({ from: worker.pid, to: main.pid, t: 5 })]);
     const timers = trace.of('timer').filter((e) => e.pid === main.pid);
     expect(timers.map((e) => [e.op, e.due])).toEqual([
-      ['set', 1000], ['cancel', 1000], ['set', 5], ['fire', 5], ['set', 15], ['fire', 15],
+      ['set', 1000],
+      ['cancel', 1000],
+      ['set', 5],
+      ['fire', 5],
+      ['set', 15],
+      ['fire', 15],
     ]);
     // seq numbers the events in order; time never goes backwards
     const all = trace.all;
@@ -145,7 +162,8 @@ describe('trace events', () => {
     const full = await run({ detail: Infinity });
     for (const detail of [0, 100, 5000, undefined]) {
       const cut = await run({ detail });
-      const fullSends = full.of('send'), cutSends = cut.of('send');
+      const fullSends = full.of('send'),
+        cutSends = cut.of('send');
       expect(cutSends.length).toBe(fullSends.length);
       const window = cut.length - (detail ?? 16_384);
       const wrong = cutSends.filter((e, i) => {
@@ -187,15 +205,21 @@ describe('trace export', () => {
 
   it('toChart shows a late reply being dropped', async () => {
     const system = createSystem({ seed: 1 });
-    const slow = system.spawn<{ replyTo: Ref<string> }>(async (self) => {
-      const m = await self.receive();
-      await self.sleep(50);
-      self.send(m.replyTo, 'too late');
-    }, { name: 'slow' });
-    system.spawn(async (self) => {
-      await self.ask<string>(slow, (replyTo) => ({ replyTo }), { timeout: 10 }).catch(() => undefined);
-      await self.sleep(100); // still alive when the reply comes
-    }, { name: 'client' });
+    const slow = system.spawn<{ replyTo: Ref<string> }>(
+      async (self) => {
+        const m = await self.receive();
+        await self.sleep(50);
+        self.send(m.replyTo, 'too late');
+      },
+      { name: 'slow' },
+    );
+    system.spawn(
+      async (self) => {
+        await self.ask<string>(slow, (replyTo) => ({ replyTo }), { timeout: 10 }).catch(() => undefined);
+        await self.sleep(100); // still alive when the reply comes
+      },
+      { name: 'client' },
+    );
     await system.runUntilIdle();
     expect(system.trace!.toChart()).toMatch(/t=50\s+✂ late reply dropped\s+slow → client "too late"/);
   });

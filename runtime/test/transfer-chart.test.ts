@@ -8,20 +8,29 @@ type Item = { type: 'item'; payload: ArrayBuffer };
 describe('transferred buffers in traces and charts', () => {
   it('show in the chart the size they were sent with at every hop', async () => {
     const system = createSystem({ seed: 1 });
-    const sink = system.spawn<Item>(async (self) => {
-      await self.receive();
-    }, { name: 'sink' });
-    const relay = (next: Ref<Item>, name: string) => system.spawn<Item>(async (self) => {
-      const m = await self.receive();
-      self.send(next, { type: 'item', payload: m.payload }, { transfer: [m.payload] });
-      expect(m.payload.byteLength).toBe(0); // moved on: detached here
-    }, { name });
+    const sink = system.spawn<Item>(
+      async (self) => {
+        await self.receive();
+      },
+      { name: 'sink' },
+    );
+    const relay = (next: Ref<Item>, name: string) =>
+      system.spawn<Item>(
+        async (self) => {
+          const m = await self.receive();
+          self.send(next, { type: 'item', payload: m.payload }, { transfer: [m.payload] });
+          expect(m.payload.byteLength).toBe(0); // moved on: detached here
+        },
+        { name },
+      );
     const second = relay(sink, 'second');
     const first = relay(second, 'first');
     const payload = new ArrayBuffer(16);
     system.send(first, { type: 'item', payload }, { transfer: [payload] });
     await system.runUntilIdle();
-    const sends = chartLines(system.trace!).filter((c) => c.kind === 'send').map((c) => c.text.replace(/\s+/g, ' '));
+    const sends = chartLines(system.trace!)
+      .filter((c) => c.kind === 'send')
+      .map((c) => c.text.replace(/\s+/g, ' '));
     expect(sends).toEqual([
       expect.stringMatching(/→ first item \{payload: ArrayBuffer\(16\)\}$/),
       expect.stringMatching(/first → second item \{payload: ArrayBuffer\(16\)\}$/),

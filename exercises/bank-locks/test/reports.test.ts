@@ -25,12 +25,20 @@ const sourceFirst = await mutant('source-first');
 const readOutside = await mutant('read-outside');
 
 /** Opens a bank under `seed`, sends every request at once, runs it until idle; returns the replies and what the tasks did. */
-async function run(start: Start, seed: number, balances: number[], requests: Record<string, unknown>[]): Promise<{ replies: unknown[]; snapshot: MemorySnapshot }> {
+async function run(
+  start: Start,
+  seed: number,
+  balances: number[],
+  requests: Record<string, unknown>[],
+): Promise<{ replies: unknown[]; snapshot: MemorySnapshot }> {
   const system = createSystem({ seed });
   const replies: unknown[] = [];
-  const client = system.spawn(async (self: Context<unknown>) => {
-    for (;;) replies.push(await self.receive());
-  }, { name: 'client' });
+  const client = system.spawn(
+    async (self: Context<unknown>) => {
+      for (;;) replies.push(await self.receive());
+    },
+    { name: 'client' },
+  );
   let bank: Ref<BankMsg> | undefined;
   system.spawn(async (self: Context<never>) => {
     bank = start(self, { accounts: balances.map((balance, i) => ({ name: `acc-${i}`, balance })) });
@@ -96,7 +104,11 @@ describe('bank-locks failure reports', () => {
       expect(u.overwrite.task).toMatch(/^deposit acc-0 #\d+$/);
       expect(u.lost.task).not.toBe(u.overwrite.task);
       const text = formatLostUpdate(u);
-      expect(text).toMatch(new RegExp(`^lost update on acc-0\\.balance: ${u.overwrite.task} read \\d+, then ${u.lost.task} wrote \\d+, then ${u.overwrite.task} wrote \\d+ from its old read`));
+      expect(text).toMatch(
+        new RegExp(
+          `^lost update on acc-0\\.balance: ${u.overwrite.task} read \\d+, then ${u.lost.task} wrote \\d+, then ${u.overwrite.task} wrote \\d+ from its old read`,
+        ),
+      );
       expect(text).toContain(`read  acc-0.balance`);
       expect(text).toContain('locked lock(acc-0)');
     }

@@ -99,16 +99,14 @@ async function audit(accounts: Account[]): Promise<number> {
 
 /** Resolves with 'finished', or with 'stuck' if the work has not finished within `ms`. */
 function within<T>(ms: number, work: Promise<T>): Promise<'finished' | 'stuck'> {
-  return Promise.race([
-    work.then(() => 'finished' as const),
-    new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), ms)),
-  ]);
+  return Promise.race([work.then(() => 'finished' as const), new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), ms))]);
 }
 
 async function main(): Promise<void> {
   console.log('1. Transfers t1: A → B and t2: B → A, started at the same moment, each locking source then destination.');
   {
-    const a = account('A', 100), b = account('B', 100);
+    const a = account('A', 100),
+      b = account('B', 100);
     const outcome = await within(1000, Promise.all([transfer('t1', a, b, 30), transfer('t2', b, a, 20)]));
     if (outcome === 'stuck') {
       console.log('   Deadlock: after 1 s neither transfer has finished.');
@@ -122,26 +120,31 @@ async function main(): Promise<void> {
 
   console.log('\n2. The same two transfers, taking the locks in one global order (A before B).');
   {
-    const a = account('A', 100), b = account('B', 100);
+    const a = account('A', 100),
+      b = account('B', 100);
     const outcome = await within(1000, Promise.all([transferOrdered('t1', a, b, 30), transferOrdered('t2', b, a, 20)]));
     console.log(`   ${outcome === 'finished' ? 'Both finished' : 'Stuck'}: A = ${a.balance}, B = ${b.balance}; audit total = ${await audit([a, b])}.`);
   }
 
   console.log('\n3. A cycle A → B → C → A with the naive transfer.');
   {
-    const a = account('A', 100), b = account('B', 100), c = account('C', 100);
+    const a = account('A', 100),
+      b = account('B', 100),
+      c = account('C', 100);
     const outcome = await within(1000, Promise.all([transfer('t1', a, b, 10), transfer('t2', b, c, 10), transfer('t3', c, a, 10)]));
     console.log(`   ${outcome === 'stuck' ? 'Deadlock again: t1 waits for t2, t2 for t3, t3 for t1.' : 'Finished (this time).'}`);
   }
 
-  console.log([
-    '',
-    'The ordered version works, but only because every function that takes two locks agrees on the',
-    'order, and the audit has to lock everything. Add one new operation that forgets the rule, or a',
-    'callback that takes a lock while another is held, and the deadlock is back: locks do not compose.',
-    'In the message-passing bank, each account owns its balance and nobody else can touch it; an account',
-    'never waits inside a handler, so crossing transfers cannot deadlock. Which was easier to get right?',
-  ].join('\n'));
+  console.log(
+    [
+      '',
+      'The ordered version works, but only because every function that takes two locks agrees on the',
+      'order, and the audit has to lock everything. Add one new operation that forgets the rule, or a',
+      'callback that takes a lock while another is held, and the deadlock is back: locks do not compose.',
+      'In the message-passing bank, each account owns its balance and nobody else can touch it; an account',
+      'never waits inside a handler, so crossing transfers cannot deadlock. Which was easier to get right?',
+    ].join('\n'),
+  );
   process.exit(0);
 }
 

@@ -14,9 +14,16 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 function run(submission: string, env: Record<string, string>): Promise<string> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(VITEST|TEST$|MP_|NODE_ENV$)/.test(k)));
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(kitRoot, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'exercises/vitest.config.ts', 'exercises/crawler/tests/public'], {
-      cwd: kitRoot, env: { ...clean, ...env, MP_SUBMISSION: submission, NO_COLOR: '1' }, maxBuffer: 16 * 1024 * 1024,
-    }, (_err, stdout, stderr) => resolve(`${stdout}${stderr}`));
+    execFile(
+      process.execPath,
+      [join(kitRoot, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'exercises/vitest.config.ts', 'exercises/crawler/tests/public'],
+      {
+        cwd: kitRoot,
+        env: { ...clean, ...env, MP_SUBMISSION: submission, NO_COLOR: '1' },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (_err, stdout, stderr) => resolve(`${stdout}${stderr}`),
+    );
   });
 }
 
@@ -29,6 +36,8 @@ describe('crawler: a wrong restart count', () => {
     expect(text).toContain('quarantined, restarts });');
     writeFileSync(frontier, text.replace('quarantined, restarts });', 'quarantined, restarts: restarts + 1 });'));
     const out = await run(sub, { SEED: '1', TEST_ID: 'crawler.poison-quarantined' });
-    expect(out).toMatch(/the report says 3 restarts; expected 2 \(the pool supervisor restarted a worker twice\)\. The restarts: (worker-\d+(#\d+)? ended at t=\d+ \(ParseError: cannot parse https:\/\/a\.test\/p\/3: [^)]*\) after fetching https:\/\/a\.test\/p\/3 at t=\d+, restarted at t=\d+(; |\.)){2}/);
+    expect(out).toMatch(
+      /the report says 3 restarts; expected 2 \(the pool supervisor restarted a worker twice\)\. The restarts: (worker-\d+(#\d+)? ended at t=\d+ \(ParseError: cannot parse https:\/\/a\.test\/p\/3: [^)]*\) after fetching https:\/\/a\.test\/p\/3 at t=\d+, restarted at t=\d+(; |\.)){2}/,
+    );
   }, 120_000);
 });

@@ -25,13 +25,20 @@ export interface LoadConfig {
 export async function runLoad(self: Context<never>, config: LoadConfig): Promise<{ ops: number; ms: number; failed: number }> {
   const me = self as unknown as Context<Value | UpdateReply>;
   const replyTo = me.ref;
-  let sent = 0, answered = 0, failed = 0;
+  let sent = 0,
+    answered = 0,
+    failed = 0;
   const send = () => {
     const id = sent++;
     const page = (id * 7 + config.kernel) % config.pages;
-    me.send<ClientRequest>(config.monitor, config.kind === 'read'
-      ? { type: 'read', id, page, replyTo }
-      : id % 4 === 3 ? { type: 'unmap', id, page, replyTo } : { type: 'map', id, page, frame: config.kernel * 1_000_000 + id, replyTo });
+    me.send<ClientRequest>(
+      config.monitor,
+      config.kind === 'read'
+        ? { type: 'read', id, page, replyTo }
+        : id % 4 === 3
+          ? { type: 'unmap', id, page, replyTo }
+          : { type: 'map', id, page, frame: config.kernel * 1_000_000 + id, replyTo },
+    );
   };
   const started = performance.now();
   const until = started + config.duration;

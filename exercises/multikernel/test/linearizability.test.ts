@@ -2,8 +2,15 @@
 // histories with it, so it must accept exactly the linearizable ones).
 import { describe, expect, it } from 'vitest';
 import {
-  checkOperations, checkTable, pageModel, byPage, shrinkTable,
-  type Model, type Operation, type TableInput, type TableOutput,
+  checkOperations,
+  checkTable,
+  pageModel,
+  byPage,
+  shrinkTable,
+  type Model,
+  type Operation,
+  type TableInput,
+  type TableOutput,
 } from '../tests/linearizability.ts';
 
 type Op = Operation<TableInput, TableOutput>;
@@ -121,7 +128,14 @@ describe('linearizability checker: a table of pages', () => {
           // Real time: nothing left may have returned before op was called.
           if (left.some((o) => o !== op && o.ret < op.call)) return false;
           const r = pageModel.step(state, op.input, op.output);
-          return r.ok && perm(left.filter((_, j) => j !== i), [...done, op], r.state);
+          return (
+            r.ok &&
+            perm(
+              left.filter((_, j) => j !== i),
+              [...done, op],
+              r.state,
+            )
+          );
         });
       };
       return perm(h, [], null);
@@ -135,7 +149,8 @@ describe('linearizability checker: a table of pages', () => {
     for (let trial = 0; trial < 400; trial++) {
       const h: Op[] = [];
       for (let i = 0, n = 2 + rnd(6); i < n; i++) {
-        const call = rnd(20), ret = call + 1 + rnd(8);
+        const call = rnd(20),
+          ret = call + 1 + rnd(8);
         const kind = rnd(3);
         if (kind === 0) h.push(map(call, ret, 1, rnd(3)));
         else if (kind === 1 && rnd(2) === 0) h.push(unmap(call, ret, 1));

@@ -32,8 +32,12 @@ export function historyOf(trace: Trace, ops: readonly ClientOp[]): HistoryOp[] {
     const call = calls.get(op.id);
     if (call === undefined) continue;
     const ret = rets.get(op.id);
-    const input: TableInput = op.kind === 'read' ? { kind: 'read', page: op.page }
-      : op.kind === 'map' ? { kind: 'map', page: op.page, frame: op.frame! } : { kind: 'unmap', page: op.page };
+    const input: TableInput =
+      op.kind === 'read'
+        ? { kind: 'read', page: op.page }
+        : op.kind === 'map'
+          ? { kind: 'map', page: op.page, frame: op.frame! }
+          : { kind: 'unmap', page: op.page };
     if (op.kind === 'read') {
       if (ret === undefined || op.reply?.type !== 'value') continue;
       out.push({ call, ret, input, output: { frame: op.reply.frame }, source: op, callT: times.get(call)!, retT: times.get(ret) });
@@ -45,4 +49,3 @@ export function historyOf(trace: Trace, ops: readonly ClientOp[]): HistoryOp[] {
   }
   return out;
 }
-

@@ -42,14 +42,14 @@ export interface Operation<I, O> {
 export type CheckResult<I, O> =
   | { readonly ok: true }
   | {
-    readonly ok: false;
-    /** The partition (e.g. one page's operations) that has no linearization, sorted by call time. */
-    readonly operations: Operation<I, O>[];
-    /** The longest order found that is consistent so far. */
-    readonly longest: Operation<I, O>[];
-    /** Operations that could not be placed right after `longest`. */
-    readonly stuck: Operation<I, O>[];
-  }
+      readonly ok: false;
+      /** The partition (e.g. one page's operations) that has no linearization, sorted by call time. */
+      readonly operations: Operation<I, O>[];
+      /** The longest order found that is consistent so far. */
+      readonly longest: Operation<I, O>[];
+      /** Operations that could not be placed right after `longest`. */
+      readonly stuck: Operation<I, O>[];
+    }
   | { readonly ok: 'unknown'; readonly operations: Operation<I, O>[] };
 
 export interface CheckOptions<I, O> {
@@ -82,7 +82,12 @@ export function checkOperations<S, I, O>(model: Model<S, I, O>, history: readonl
 }
 
 /** Searches one partition; `used.steps` counts the search steps taken. */
-function checkPart<S, I, O>(model: Model<S, I, O>, input: readonly Operation<I, O>[], maxSteps: number, used: { steps: number } = { steps: 0 }): CheckResult<I, O> {
+function checkPart<S, I, O>(
+  model: Model<S, I, O>,
+  input: readonly Operation<I, O>[],
+  maxSteps: number,
+  used: { steps: number } = { steps: 0 },
+): CheckResult<I, O> {
   const ops = input.slice().sort((a, b) => a.call - b.call);
   const n = ops.length;
   if (n === 0) return { ok: true };
@@ -211,7 +216,8 @@ export function shrink<S, I, O>(
     const tail = all.slice(k).filter((op) => !canDrop(op, head));
     return [...head, ...tail];
   };
-  let lo = 1, hi = all.length;
+  let lo = 1,
+    hi = all.length;
   if (!fails(all)) return all;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
@@ -219,7 +225,7 @@ export function shrink<S, I, O>(
     else lo = mid + 1;
   }
   let ops = prefix(hi);
-  for (let changed = true; changed && used.steps < budget;) {
+  for (let changed = true; changed && used.steps < budget; ) {
     changed = false;
     // Latest first: the end of a history is usually where it went wrong.
     for (let i = ops.length - 1; i >= 0 && used.steps < budget; i--) {
@@ -289,7 +295,11 @@ export function shrinkTable(history: readonly Operation<TableInput, TableOutput>
   const value = (op: Operation<TableInput, TableOutput>) => (op.input.kind === 'map' ? op.input.frame : null);
   // A write may go unless a remaining read could have seen it (it returned after the write
   // was called) and returned the value it wrote.
-  return shrink(pageModel, history, (op, rest) =>
-    op.input.kind === 'read' ||
-    !rest.some((r) => r.input.kind === 'read' && r.ret > op.call && r.output !== undefined && 'frame' in r.output && r.output.frame === value(op)));
+  return shrink(
+    pageModel,
+    history,
+    (op, rest) =>
+      op.input.kind === 'read' ||
+      !rest.some((r) => r.input.kind === 'read' && r.ret > op.call && r.output !== undefined && 'frame' in r.output && r.output.frame === value(op)),
+  );
 }

@@ -3,7 +3,16 @@
 // trace. Clients talk to the monitor of their own kernel (that message never crosses the
 // network, so faults hit only the monitors' own traffic) and get replies there.
 import { formatReason, isRef, type Ref } from '#runtime';
-import { lastSeq, NoReplyError, sends as sendsOf, systemMessages as betweenProcesses, testPids as testers, type PropertyContext, type Session, type TraceRecord } from '#harness';
+import {
+  lastSeq,
+  NoReplyError,
+  sends as sendsOf,
+  systemMessages as betweenProcesses,
+  testPids as testers,
+  type PropertyContext,
+  type Session,
+  type TraceRecord,
+} from '#harness';
 import type { UpdateReply, Value } from '../protocol.ts';
 
 export type NetworkOptions = NonNullable<Parameters<PropertyContext['open']>[0]>['network'];
@@ -68,8 +77,11 @@ export class Cluster {
    * answers a read. With `session`, a second cluster (a second table) in a system that has
    * one already; `firstId` keeps its requests' ids apart from the first's.
    */
-  static async boot(ctx: PropertyContext, options: { kernels: number; network?: NetworkOptions; retry?: number; session?: Session; firstId?: number }): Promise<Cluster> {
-    const s = options.session ?? await ctx.open({ kernels: options.kernels, network: options.network });
+  static async boot(
+    ctx: PropertyContext,
+    options: { kernels: number; network?: NetworkOptions; retry?: number; session?: Session; firstId?: number },
+  ): Promise<Cluster> {
+    const s = options.session ?? (await ctx.open({ kernels: options.kernels, network: options.network }));
     const monitors: Ref[] = [];
     for (let k = 0; k < options.kernels; k++) {
       const ref = await s.startOn<unknown>(k, 'startMonitor', { kernel: k, retry: options.retry ?? RETRY });
@@ -82,16 +94,25 @@ export class Cluster {
     for (let k = 0; k < options.kernels; k++) {
       let client: Ref | undefined;
       try {
-        await s.ask(monitors[k]!, (replyTo) => {
-          client = { kernel: replyTo.kernel, pid: replyTo.pid };
-          return { type: 'read', id: -1 - k, page: 0, replyTo };
-        }, { kernel: k, timeout: 200 });
+        await s.ask(
+          monitors[k]!,
+          (replyTo) => {
+            client = { kernel: replyTo.kernel, pid: replyTo.pid };
+            return { type: 'read', id: -1 - k, page: 0, replyTo };
+          },
+          { kernel: k, timeout: 200 },
+        );
       } catch (err) {
         // Only silence is "did not answer": a malformed reply or a dead kernel says so itself.
         if (!(err instanceof NoReplyError)) throw err;
         const info = await s.info(monitors[k]!);
-        if (info && !info.alive) ctx.fail(`the monitor on kernel ${k} exited (${formatReason(info.reason ?? 'normal')}) after it got peers and a read: a monitor must keep running, and must not throw`);
-        ctx.fail(`the monitor on kernel ${k} did not answer a read of page 0 within 200 ms. Reads are served at once from the local replica: reply { type: 'value', id, page, frame: null } to replyTo`);
+        if (info && !info.alive)
+          ctx.fail(
+            `the monitor on kernel ${k} exited (${formatReason(info.reason ?? 'normal')}) after it got peers and a read: a monitor must keep running, and must not throw`,
+          );
+        ctx.fail(
+          `the monitor on kernel ${k} did not answer a read of page 0 within 200 ms. Reads are served at once from the local replica: reply { type: 'value', id, page, frame: null } to replyTo`,
+        );
       }
       clients.push(client!);
     }
@@ -112,9 +133,8 @@ export class Cluster {
     const op: ClientOp = { id, kind, kernel, page, frame, sentAt: this.clock, extra: [] };
     this.ops.set(id, op);
     const replyTo = this.clients[kernel]!;
-    const msg = kind === 'read' ? { type: 'read', id, page, replyTo }
-      : kind === 'map' ? { type: 'map', id, page, frame, replyTo }
-      : { type: 'unmap', id, page, replyTo };
+    const msg =
+      kind === 'read' ? { type: 'read', id, page, replyTo } : kind === 'map' ? { type: 'map', id, page, frame, replyTo } : { type: 'unmap', id, page, replyTo };
     await this.s.send(this.monitors[kernel]!, msg, { kernel });
     return op;
   }
@@ -208,8 +228,10 @@ export class Cluster {
     for (const k of this.live) {
       const info = await this.s.info(this.monitors[k]!);
       if (info && !info.alive) {
-        this.ctx.fail(`the monitor on kernel ${k} exited (${formatReason(info.reason ?? 'normal')}), so requests there got no reply. ` +
-          'A monitor must keep running: a handler that throws ends the process');
+        this.ctx.fail(
+          `the monitor on kernel ${k} exited (${formatReason(info.reason ?? 'normal')}), so requests there got no reply. ` +
+            'A monitor must keep running: a handler that throws ends the process',
+        );
       }
     }
   }
@@ -251,8 +273,10 @@ export class Cluster {
   /** Checks that no op got more than one reply. */
   checkSingleReplies(): void {
     for (const op of this.ops.values()) {
-      this.ctx.check(op.extra.length === 0,
-        `${describeOp(op)} got ${op.extra.length + 1} replies (${[op.reply, ...op.extra].map(describeReply).join(', ')}); each request gets exactly one`);
+      this.ctx.check(
+        op.extra.length === 0,
+        `${describeOp(op)} got ${op.extra.length + 1} replies (${[op.reply, ...op.extra].map(describeReply).join(', ')}); each request gets exactly one`,
+      );
     }
   }
 
@@ -264,9 +288,11 @@ export class Cluster {
     if (open.length > 0) {
       const o = open[0]!;
       const stuck = await this.stuckUpdate(o.kernel, o.page);
-      this.ctx.fail(`${plural(open.length, 'read')} got no reply within ${within} ms, e.g. ${describeOp(o)}` +
-        (stuck ?? ': a read is answered at once from the local replica; it may wait only while an update of that page is between prepare and commit') +
-        (hint ? await hint(o.kernel) : ''));
+      this.ctx.fail(
+        `${plural(open.length, 'read')} got no reply within ${within} ms, e.g. ${describeOp(o)}` +
+          (stuck ?? ': a read is answered at once from the local replica; it may wait only while an update of that page is between prepare and commit') +
+          (hint ? await hint(o.kernel) : ''),
+      );
     }
     const out = new Map<number, Map<number, number | null>>();
     for (const op of issued) {
@@ -322,7 +348,8 @@ export async function tracePosition(s: Session): Promise<number> {
 
 /** The table after the acknowledged updates, applied in the order of their seq numbers. */
 export function modelTable(ops: Iterable<ClientOp>): Map<number, number> {
-  const done = [...ops].filter((o) => o.kind !== 'read' && o.reply?.type === 'done')
+  const done = [...ops]
+    .filter((o) => o.kind !== 'read' && o.reply?.type === 'done')
     .sort((a, b) => (a.reply as { seq: number }).seq - (b.reply as { seq: number }).seq);
   const table = new Map<number, number>();
   for (const o of done) {

@@ -43,7 +43,10 @@ export async function prepareLocal(m: Manifest, root: string): Promise<PreparedE
     return {
       id: m.id,
       status: 'compile-error',
-      reason: `your code does not compile: ${errors.slice(0, 3).map((e) => `${e.file}:${e.line}:${e.column} ${e.message}`).join('; ')}`,
+      reason: `your code does not compile: ${errors
+        .slice(0, 3)
+        .map((e) => `${e.file}:${e.line}:${e.column} ${e.message}`)
+        .join('; ')}`,
       diagnostics: [...errors, ...diagnostics].filter((d) => {
         const key = `${d.file}:${d.line}:${d.column}:${d.message}`;
         if (seen.has(key)) return false;
@@ -108,13 +111,17 @@ export async function check(options: CheckOptions = {}): Promise<{ result: Resul
   const ready = manifests.filter((m) => prepared.get(m.id)!.status === 'ready');
   const collector = new Collector();
   if (ready.length > 0) {
-    const vitest = await startVitest('test', ready.map((m) => `exercises/${m.id}/tests/public/`), {
-      config: configFile,
-      root: packRoot,
-      run: true,
-      watch: false,
-      reporters: [new PackReporter({ log: false, summary: false }), collector],
-    });
+    const vitest = await startVitest(
+      'test',
+      ready.map((m) => `exercises/${m.id}/tests/public/`),
+      {
+        config: configFile,
+        root: packRoot,
+        run: true,
+        watch: false,
+        reporters: [new PackReporter({ log: false, summary: false }), collector],
+      },
+    );
     await vitest?.close();
   }
 
@@ -122,16 +129,20 @@ export async function check(options: CheckOptions = {}): Promise<{ result: Resul
   const exercises: ExerciseResult[] = manifests.map((m) => {
     const mine = collector.outcomes.get(m.id) ?? new Map<string, PropertyOutcome>();
     const errors = collector.errors.get(m.id) ?? [];
-    const jobError = prepared.get(m.id)!.status === 'ready' && mine.size === 0
-      ? (errors[0] ?? 'the tests reported no result')
-      : undefined;
+    const jobError = prepared.get(m.id)!.status === 'ready' && mine.size === 0 ? (errors[0] ?? 'the tests reported no result') : undefined;
     const scored = scoreExercise(m, prepared.get(m.id)!, mine, redactor, jobError);
     const gradedOnly = info?.exercises.find((e) => e.id === m.id)?.gradedOnly ?? [];
     return gradedOnly.length > 0 ? { ...scored, gradedOnly: [...gradedOnly] } : scored;
   });
-  const manual: ManualItem[] = manifests.flatMap((m) => m.manual.map((item) => ({
-    id: `${m.id}.${item.id}`, exercise: m.id, title: item.title, max: item.points, status: 'awaiting' as const,
-  })));
+  const manual: ManualItem[] = manifests.flatMap((m) =>
+    m.manual.map((item) => ({
+      id: `${m.id}.${item.id}`,
+      exercise: m.id,
+      title: item.title,
+      max: item.points,
+      status: 'awaiting' as const,
+    })),
+  );
   const dir = resolve(options.out ?? join(packRoot, 'check'));
   // `npm run check -- ring` checks ring again and keeps the other exercises of the last report
   // (same kit; exercises of this pack), each in the pack's order, and says when they were checked.
@@ -164,7 +175,9 @@ export async function check(options: CheckOptions = {}): Promise<{ result: Resul
       : 'This is a local preview of the public tests. The grader runs the same tests with your code in a sandbox.',
   ];
   if (kept.length > 0) {
-    warnings.push(`Only ${manifests.map((m) => m.id).join(', ')} ${manifests.length > 1 ? 'were' : 'was'} checked now; ${kept.join(', ')} ${kept.length > 1 ? 'are' : 'is'} as the check of ${keptFrom.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} found ${kept.length > 1 ? 'them' : 'it'} (npm run check checks every exercise again).`);
+    warnings.push(
+      `Only ${manifests.map((m) => m.id).join(', ')} ${manifests.length > 1 ? 'were' : 'was'} checked now; ${kept.join(', ')} ${kept.length > 1 ? 'are' : 'is'} as the check of ${keptFrom.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} found ${kept.length > 1 ? 'them' : 'it'} (npm run check checks every exercise again).`,
+    );
   }
   for (const o of outcomes) {
     if (o.kernelFailure) warnings.push(`A test of ${o.exercise} ("${o.name}") stopped the kernel: ${o.failure?.observed ?? o.error ?? 'the kernel stopped'}`);
@@ -174,7 +187,15 @@ export async function check(options: CheckOptions = {}): Promise<{ result: Resul
   const result = Result.parse({
     student: 'local preview',
     kit: { version: info?.kit ?? 'unknown' },
-    submission: { hash: sha256(JSON.stringify(Object.keys(files).sort().map((f) => [f, files[f]]))) },
+    submission: {
+      hash: sha256(
+        JSON.stringify(
+          Object.keys(files)
+            .sort()
+            .map((f) => [f, files[f]]),
+        ),
+      ),
+    },
     gradedAt: new Date().toISOString(),
     durationMs: Date.now() - started,
     total: {
@@ -184,9 +205,10 @@ export async function check(options: CheckOptions = {}): Promise<{ result: Resul
     },
     exercises,
     manual,
-    sandbox: ran?.level === 'bwrap' || ran?.level === 'fallback'
-      ? { level: ran.level, description: ran.description }
-      : { level: 'in-process', description: 'your own machine: your code ran inside the test process (the grader runs it in a sandbox)' },
+    sandbox:
+      ran?.level === 'bwrap' || ran?.level === 'fallback'
+        ? { level: ran.level, description: ran.description }
+        : { level: 'in-process', description: 'your own machine: your code ran inside the test process (the grader runs it in a sandbox)' },
     warnings,
     notes: [],
   });
@@ -202,8 +224,9 @@ export async function check(options: CheckOptions = {}): Promise<{ result: Resul
     const lines = ['', 'Marked preview (public tests):'];
     for (const e of exercises) {
       const total = info?.exercises.find((x) => x.id === e.id)?.points.total;
-      const status = (e.status === 'graded' ? '' : e.status === 'missing' ? '   not found' : e.status === 'compile-error' ? '   does not compile' : '   could not be run')
-        + (kept.includes(e.id) ? '   (from the earlier check: not run now)' : '');
+      const status =
+        (e.status === 'graded' ? '' : e.status === 'missing' ? '   not found' : e.status === 'compile-error' ? '   does not compile' : '   could not be run') +
+        (kept.includes(e.id) ? '   (from the earlier check: not run now)' : '');
       lines.push(`  ${e.id.padEnd(width)}   ${fmt(e.score)} / ${fmt(e.max)} public points${total !== undefined ? ` (of ${fmt(total)})` : ''}${status}`);
     }
     if (manual.length > 0) lines.push(`  marked by hand: ${fmt(manual.reduce((a, i) => a + i.max, 0))} points, awaiting marking (not counted as zero)`);
@@ -219,7 +242,11 @@ function fmt(n: number): string {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values, positionals } = parseArgs({ args: process.argv.slice(2), options: { out: { type: 'string' }, quiet: { type: 'boolean', default: false } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args: process.argv.slice(2),
+    options: { out: { type: 'string' }, quiet: { type: 'boolean', default: false } },
+    allowPositionals: true,
+  });
   check({ exercises: positionals, out: values.out, quiet: values.quiet }).then(
     () => {
       process.exitCode = 0;

@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import { exerciseDir, listExercises, loadManifest, type Manifest } from '../../../kernels/harness/manifest.ts';
 import { readPackInfo as readInfo, type PackInfo } from '../info.ts';
 
-
 /** The pack's root folder (the kit's root when run from the kit). */
 export const packRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -73,4 +72,3 @@ export function isStudentFile(file: string, root: string): boolean {
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return false;
   return !KIT_DIRS.has(rel.split(/[\\/]/)[0]!);
 }
-

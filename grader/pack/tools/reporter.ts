@@ -78,9 +78,18 @@ export default class PackReporter implements Reporter {
       return;
     }
     const out = ['Type check of your code (the grader makes the same check):'];
-    out.push(...diagnostics.map((d) => d.split('\n').map((l) => `  ${l}`).join('\n')), ...lines);
+    out.push(
+      ...diagnostics.map((d) =>
+        d
+          .split('\n')
+          .map((l) => `  ${l}`)
+          .join('\n'),
+      ),
+      ...lines,
+    );
     if (syntax) out.push('Your code does not parse: every test of its exercise fails until the syntax error is fixed.');
-    else if (diagnostics.length > 0) out.push('The tests still run. Type errors cost no marks by themselves, but the grader lists them in your report, and they are usually bugs.');
+    else if (diagnostics.length > 0)
+      out.push('The tests still run. Type errors cost no marks by themselves, but the grader lists them in your report, and they are usually bugs.');
     this.print(`${out.join('\n')}\n`);
   }
 
@@ -119,7 +128,13 @@ export default class PackReporter implements Reporter {
           run.maxPoints += pointsOf(testId);
         } else if (state === 'failed') {
           run.failed++;
-          const report = outcome?.failure?.observed ?? test.result().errors?.map((e) => e.message).join('\n') ?? '';
+          const report =
+            outcome?.failure?.observed ??
+            test
+              .result()
+              .errors?.map((e) => e.message)
+              .join('\n') ??
+            '';
           for (const h of hazardsOf(report)) run.hazards.add(h);
           run.failedTests.push(testId);
           run.maxPoints += pointsOf(testId);
@@ -138,7 +153,10 @@ export default class PackReporter implements Reporter {
       for (const [id, r] of runs) {
         const total = r.passed + r.failed;
         const ex = info?.exercises.find((e) => e.id === id);
-        const pts = total === 0 ? '' : `   ${fmt(r.points)} of ${fmt(r.maxPoints)} points${ex && r.skipped === 0 ? ` (of ${fmt(ex.points.total)} for the exercise)` : ''}`;
+        const pts =
+          total === 0
+            ? ''
+            : `   ${fmt(r.points)} of ${fmt(r.maxPoints)} points${ex && r.skipped === 0 ? ` (of ${fmt(ex.points.total)} for the exercise)` : ''}`;
         const skipped = r.skipped > 0 ? `, ${r.skipped} not run (filtered)` : '';
         lines.push(`  ${id.padEnd(width)}   ${r.passed} of ${total} passed${skipped}${pts}`);
       }
@@ -195,7 +213,9 @@ export default class PackReporter implements Reporter {
     }
     if (!existed && !this.noticeShown) {
       this.noticeShown = true;
-      this.print('Recorded the outcome of this run in progress.jsonl, for the course\'s study of how easy message passing is (README: "What is recorded"). To switch it off, set "progressLog": false in settings.json.');
+      this.print(
+        'Recorded the outcome of this run in progress.jsonl, for the course\'s study of how easy message passing is (README: "What is recorded"). To switch it off, set "progressLog": false in settings.json.',
+      );
     }
     if (full) this.print('progress.jsonl is full: later runs are no longer recorded.');
   }

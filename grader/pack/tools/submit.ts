@@ -66,7 +66,9 @@ export async function submit(options: SubmitOptions = {}): Promise<Submitted> {
   writeFileSync(target, zip(entries));
   if (!options.quiet) {
     const width = Math.max(...entries.map((e) => e.name.length));
-    const lines = [`Wrote ${relative(process.cwd(), target) || target} (${size(statSync(target).size)}) with ${entries.length} file${entries.length === 1 ? '' : 's'}:`];
+    const lines = [
+      `Wrote ${relative(process.cwd(), target) || target} (${size(statSync(target).size)}) with ${entries.length} file${entries.length === 1 ? '' : 's'}:`,
+    ];
     for (const e of entries) lines.push(`  ${e.name.padEnd(width)}  ${size(e.data.length)}`);
     if (!withLog) lines.push(`  (no ${PROGRESS_LOG}: ${progressLogEnabled() ? 'no test run was recorded yet' : 'the progress log is switched off'})`);
     if (warnings.length > 0) lines.push('', 'Check before you hand it in:', ...warnings.map((w) => `  ! ${w}`));

@@ -22,7 +22,9 @@ function watchTriggers(): { pattern: RegExp; testsToRun: () => string[] }[] {
       continue;
     }
     const folders = [...new Set(files.map((f) => (f.includes('/') ? `${f.slice(0, f.lastIndexOf('/'))}/` : f)))];
-    const tests = filesUnder(`${exerciseDir(id)}/tests/public`).filter((f) => f.endsWith('.test.ts')).map((f) => `exercises/${id}/tests/public/${f}`);
+    const tests = filesUnder(`${exerciseDir(id)}/tests/public`)
+      .filter((f) => f.endsWith('.test.ts'))
+      .map((f) => `exercises/${id}/tests/public/${f}`);
     if (tests.length === 0) continue;
     const alternatives = folders.map((f) => (f.endsWith('/') ? `${escapeRegExp(f)}[^\\\\/]+\\.[cm]?[jt]s` : escapeRegExp(f)));
     triggers.push({ pattern: new RegExp(`^${escapeRegExp(root)}[\\\\/](?:${alternatives.join('|')})$`), testsToRun: () => tests });
@@ -55,7 +57,8 @@ export function includeFor(argv: readonly string[] = process.argv.slice(2)): str
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (/^(-c|--config|-r|--root|--dir|--reporter|--outputFile|--project)$/.test(a)) i++; // its value is no filter
+    if (/^(-c|--config|-r|--root|--dir|--reporter|--outputFile|--project)$/.test(a))
+      i++; // its value is no filter
     else if (!a.startsWith('-') && a !== 'run' && a !== 'watch' && !/vitest(\.m?js)?$/.test(a)) positional.push(a);
   }
   let ids: string[];

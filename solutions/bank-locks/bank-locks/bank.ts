@@ -68,14 +68,17 @@ async function balance(t: Task, bank: Bank, name: string): Promise<Statement> {
 
 /** Moves the money under both accounts' locks, taken in the global order. */
 async function move(t: Task, bank: Bank, order: TransferOrder): Promise<TransferReply> {
-  const from = accountOf(bank, order.from), to = accountOf(bank, order.to);
+  const from = accountOf(bank, order.from),
+    to = accountOf(bank, order.to);
   const [first, second] = from.name < to.name ? [from, to] : [to, from];
-  return first.lock.withLock(t, () => second.lock.withLock(t, (): TransferReply => {
-    if (order.amount > from.balance) return { type: 'transfer-failed', tx: order.tx, reason: 'insufficient-funds' };
-    from.balance -= order.amount;
-    to.balance += order.amount;
-    return { type: 'transferred', tx: order.tx };
-  }));
+  return first.lock.withLock(t, () =>
+    second.lock.withLock(t, (): TransferReply => {
+      if (order.amount > from.balance) return { type: 'transfer-failed', tx: order.tx, reason: 'insufficient-funds' };
+      from.balance -= order.amount;
+      to.balance += order.amount;
+      return { type: 'transferred', tx: order.tx };
+    }),
+  );
 }
 
 async function transfer(t: Task, bank: Bank, order: TransferOrder): Promise<TransferReply> {

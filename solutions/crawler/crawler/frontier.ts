@@ -29,7 +29,10 @@ export function frontier(config: CrawlerConfig) {
     const crashes = new Map<string, number>();
     const watched = new Set<number>(); // workers we monitor
     let idle: Ref<Job>[] = []; // workers waiting for a job
-    const indexed: string[] = [], redirects: string[] = [], missing: string[] = [], quarantined: string[] = [];
+    const indexed: string[] = [],
+      redirects: string[] = [],
+      missing: string[] = [],
+      quarantined: string[] = [];
     let restarts = 0;
 
     const discover = (url: string, d: number): void => {

@@ -24,10 +24,10 @@ export function transform(spec: StageSpec, seq: number, bytes: Uint8Array): void
 type Wire = { type: 'wire'; upstream: Ref<Upstream>; downstream: Ref<Downstream> };
 
 async function stage(self: Context<StageMessage | Wire>, index: number, spec: StageSpec, window: number): Promise<void> {
-  const { upstream, downstream } = await self.receive({ type: 'wire' }) as Wire;
-  let credit = 0;             // items the downstream still lets us send
-  const ready: Item[] = [];   // transformed, waiting for credit (oldest first)
-  let end: End | undefined;   // set once the upstream has finished
+  const { upstream, downstream } = (await self.receive({ type: 'wire' })) as Wire;
+  let credit = 0; // items the downstream still lets us send
+  const ready: Item[] = []; // transformed, waiting for credit (oldest first)
+  let end: End | undefined; // set once the upstream has finished
 
   // Everything we hold (on its way, in the mailbox, being transformed, waiting) was granted
   // by us: grant `window` now, then one more each time an item leaves.
@@ -80,8 +80,7 @@ async function stage(self: Context<StageMessage | Wire>, index: number, spec: St
 
 export function startPipeline(self: Context<never>, config: PipelineConfig): PipelineEnds {
   const { stages, window, source, sink } = config;
-  const refs = stages.map((spec, i) =>
-    self.spawn<StageMessage | Wire>((me) => stage(me, i, spec, window), { name: `stage-${i}` }));
+  const refs = stages.map((spec, i) => self.spawn<StageMessage | Wire>((me) => stage(me, i, spec, window), { name: `stage-${i}` }));
   refs.forEach((ref, i) => {
     self.send<Wire>(ref, {
       type: 'wire',

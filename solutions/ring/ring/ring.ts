@@ -7,9 +7,9 @@ type Member = Token | { type: 'next'; next: Ref<Token> };
 export function startRing(self: Context<never>, config: RingConfig): Ref<Token> {
   const total = config.size * config.laps;
   const member = (first: boolean) => async (me: Context<Member>) => {
-    const { next } = await me.receive({ type: 'next' }) as { type: 'next'; next: Ref<Token> };
+    const { next } = (await me.receive({ type: 'next' })) as { type: 'next'; next: Ref<Token> };
     for (;;) {
-      const token = await me.receive({ type: 'token' }) as Token;
+      const token = (await me.receive({ type: 'token' })) as Token;
       if (first && token.hops === total) {
         me.send<Done>(config.reportTo, { type: 'done', hops: token.hops });
         return;
@@ -26,17 +26,23 @@ export function startRing(self: Context<never>, config: RingConfig): Ref<Token> 
 }
 
 export function startDesk(self: Context<never>, config: DeskConfig): Ref<Question> {
-  return self.spawn(behavior<Question>((desk, q) => {
-    // One short-lived process per question: a slow office answer holds up nobody else.
-    desk.spawn(async (worker) => {
-      let reply: DeskReply;
-      try {
-        const found = await worker.ask<Found, Lookup>(config.office, (replyTo) => ({ type: 'lookup', text: q.text, replyTo }), { timeout: config.timeout });
-        reply = { type: 'answer', id: q.id, text: found.text };
-      } catch {
-        reply = { type: 'unavailable', id: q.id, reason: 'timeout' };
-      }
-      worker.send(q.replyTo, reply);
-    }, { name: `question-${q.id}` });
-  }), { name: 'desk' });
+  return self.spawn(
+    behavior<Question>((desk, q) => {
+      // One short-lived process per question: a slow office answer holds up nobody else.
+      desk.spawn(
+        async (worker) => {
+          let reply: DeskReply;
+          try {
+            const found = await worker.ask<Found, Lookup>(config.office, (replyTo) => ({ type: 'lookup', text: q.text, replyTo }), { timeout: config.timeout });
+            reply = { type: 'answer', id: q.id, text: found.text };
+          } catch {
+            reply = { type: 'unavailable', id: q.id, reason: 'timeout' };
+          }
+          worker.send(q.replyTo, reply);
+        },
+        { name: `question-${q.id}` },
+      );
+    }),
+    { name: 'desk' },
+  );
 }

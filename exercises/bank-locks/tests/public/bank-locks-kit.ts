@@ -16,7 +16,7 @@ export interface LockBank {
 
 /** Opens a bank with accounts acc-0, acc-1, … (or `${prefix}acc-0`, …) holding `balances`. */
 export async function openBank(ctx: PropertyContext, balances: readonly number[], o: { session?: Session; prefix?: string } = {}): Promise<LockBank> {
-  const s = o.session ?? await ctx.open({ kernels: 1 });
+  const s = o.session ?? (await ctx.open({ kernels: 1 }));
   const names = balances.map((_, i) => `${o.prefix ?? ''}acc-${i}`);
   const ref = await s.start<Ref>('startBank', { accounts: names.map((name, i) => ({ name, balance: balances[i]! })) });
   ctx.check(isRef(ref), `startBank(...) returned ${JSON.stringify(ref)}; it must return the Ref of the bank process (serveBank(...) does this for you)`);
@@ -41,15 +41,21 @@ export async function whyStuck(bank: LockBank): Promise<string> {
   const d = findDeadlock(snap);
   if (d) return formatDeadlock(d);
   const waiting = snap.tasks.filter((t) => !t.ended);
-  if (waiting.length === 0) return 'No task is waiting for a lock: a task that ended without returning (it threw) sends no reply; see the chart for how it ended.';
+  if (waiting.length === 0)
+    return 'No task is waiting for a lock: a task that ended without returning (it threw) sends no reply; see the chart for how it ended.';
   const lines = waiting.slice(0, 8).map((t) => {
     const w = t.waitsFor;
-    const what = !w ? 'is not waiting for a lock (an await that never resolves?)'
-      : w.kind === 'condition' ? `waits on condition ${w.target}, and no task will signal it`
-      : `waits for ${w.target}${w.mode ? ` (${w.mode})` : ''}, held by ${w.heldBy.length ? w.heldBy.join(', ') : 'nobody'}`;
+    const what = !w
+      ? 'is not waiting for a lock (an await that never resolves?)'
+      : w.kind === 'condition'
+        ? `waits on condition ${w.target}, and no task will signal it`
+        : `waits for ${w.target}${w.mode ? ` (${w.mode})` : ''}, held by ${w.heldBy.length ? w.heldBy.join(', ') : 'nobody'}`;
     return `  ${t.task} holds ${t.holds.length ? t.holds.join(', ') : 'nothing'} and ${what}`;
   });
-  const held = snap.tasks.filter((t) => t.ended && t.holds.length > 0).slice(0, 4).map((t) => `  ${t.task} ended still holding ${t.holds.join(', ')}: no task can ever lock it again`);
+  const held = snap.tasks
+    .filter((t) => t.ended && t.holds.length > 0)
+    .slice(0, 4)
+    .map((t) => `  ${t.task} ended still holding ${t.holds.join(', ')}: no task can ever lock it again`);
   return ['Tasks still waiting:', ...lines, ...held].join('\n');
 }
 
@@ -74,7 +80,10 @@ export async function request<R>(ctx: PropertyContext, bank: LockBank, msg: Reco
 
 export async function balanceOf(ctx: PropertyContext, bank: LockBank, name: string, when = ''): Promise<number> {
   const r = await request<Statement>(ctx, bank, { type: 'balance', account: name }, `a "balance" request for ${name}${when}`);
-  ctx.check(r.type === 'statement' && r.account === name, `a "balance" request for ${name} got ${JSON.stringify(r)}; expected { type: "statement", account: "${name}", balance }`);
+  ctx.check(
+    r.type === 'statement' && r.account === name,
+    `a "balance" request for ${name} got ${JSON.stringify(r)}; expected { type: "statement", account: "${name}", balance }`,
+  );
   return r.balance;
 }
 
@@ -96,9 +105,14 @@ export async function burst(ctx: PropertyContext, bank: LockBank, requests: read
   const replies: unknown[] = [];
   for (let m = await s.receive(undefined, { timeout: 0 }); m !== undefined; m = await s.receive(undefined, { timeout: 0 })) replies.push(m);
   if (replies.length < requests.length) {
-    ctx.fail(`${what}: ${requests.length} requests sent at once, ${replies.length} replies came, and the bank has nothing left to do.\n${await whyStuck(bank)}`);
+    ctx.fail(
+      `${what}: ${requests.length} requests sent at once, ${replies.length} replies came, and the bank has nothing left to do.\n${await whyStuck(bank)}`,
+    );
   }
-  ctx.check(replies.length === requests.length, `${what}: ${requests.length} requests sent at once got ${replies.length} replies; every request gets exactly one`);
+  ctx.check(
+    replies.length === requests.length,
+    `${what}: ${requests.length} requests sent at once got ${replies.length} replies; every request gets exactly one`,
+  );
   return replies;
 }
 
@@ -147,7 +161,10 @@ export function model(bank: LockBank, plan: readonly Planned[], acknowledged: Re
 
 /** "acc-0 holds 70, expected 90; acc-2 …" for the accounts that differ. */
 export function differences(actual: ReadonlyMap<string, number>, expected: ReadonlyMap<string, number>): string {
-  return [...expected].filter(([n, v]) => actual.get(n) !== v).map(([n, v]) => `${n} holds ${actual.get(n)}, expected ${v}`).join('; ');
+  return [...expected]
+    .filter(([n, v]) => actual.get(n) !== v)
+    .map(([n, v]) => `${n} holds ${actual.get(n)}, expected ${v}`)
+    .join('; ');
 }
 
 export function snapshotSum(s: Snapshot): number {

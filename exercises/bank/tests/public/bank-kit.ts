@@ -40,7 +40,7 @@ export interface BankOptions {
 }
 
 export async function openBank(ctx: PropertyContext, o: BankOptions): Promise<Bank> {
-  const s = o.session ?? await ctx.open({ kernels: o.kernels, network: o.network });
+  const s = o.session ?? (await ctx.open({ kernels: o.kernels, network: o.network }));
   const accounts: Account[] = [];
   for (let i = 0; i < o.balances.length; i++) {
     const kernel = o.place ? o.place(i) : i % o.kernels;
@@ -77,9 +77,14 @@ export async function statementOf(ctx: PropertyContext, bank: Bank, a: Account, 
     reply = await bank.s.ask<Statement>(a.ref, (replyTo) => ({ type: 'balance', replyTo }), { timeout, kernel: a.kernel });
   } catch (err) {
     if (!isNoReply(err)) throw err;
-    ctx.fail(`${a.name} did not answer a "balance" request${when} within ${timeout} ms: an account must answer every balance request at once with a "statement" (even while its own transfers are in progress, or while an audit has frozen it)`);
+    ctx.fail(
+      `${a.name} did not answer a "balance" request${when} within ${timeout} ms: an account must answer every balance request at once with a "statement" (even while its own transfers are in progress, or while an audit has frozen it)`,
+    );
   }
-  ctx.check(reply.type === 'statement', `${a.name} answered a "balance" request with ${JSON.stringify(reply)}; expected { type: "statement", account, balance, reserved }`);
+  ctx.check(
+    reply.type === 'statement',
+    `${a.name} answered a "balance" request with ${JSON.stringify(reply)}; expected { type: "statement", account, balance, reserved }`,
+  );
   const st = reply as Statement;
   ctx.check(st.account === a.name, `${a.name} sent a statement naming the account "${st.account}"; expected "${a.name}" (config.name)`);
   return st;
@@ -339,7 +344,13 @@ export function involved(all: Map<string, TxStory>, names: readonly string[], ma
  * At quiescence: no reservation left, the money adds up, nobody is below zero and every
  * account holds what the sequential model says. Failures name the transfers involved.
  */
-export async function checkQuiescent(ctx: PropertyContext, bank: Bank, plan: readonly Planned[], what: string, o: { model: boolean; total?: number } = { model: true }): Promise<void> {
+export async function checkQuiescent(
+  ctx: PropertyContext,
+  bank: Bank,
+  plan: readonly Planned[],
+  what: string,
+  o: { model: boolean; total?: number } = { model: true },
+): Promise<void> {
   const total = o.total ?? bank.total;
   const st = await statementsOf(ctx, bank, ' after all transfers had finished');
   const replies = transferReplies(bank.s);
@@ -349,11 +360,13 @@ export async function checkQuiescent(ctx: PropertyContext, bank: Bank, plan: rea
 
   const negative = [...st.values()].filter((x) => x.balance < 0);
   if (negative.length > 0) {
-    ctx.fail([
-      `${what}: ${negative.map((x) => `${x.account} has a balance of ${x.balance}`).join(', ')}; a balance must never go below zero (a transfer or withdraw of more than the balance must fail and change nothing).`,
-      'Transfers involved:',
-      ...await lines(negative.map((x) => x.account)),
-    ].join('\n'));
+    ctx.fail(
+      [
+        `${what}: ${negative.map((x) => `${x.account} has a balance of ${x.balance}`).join(', ')}; a balance must never go below zero (a transfer or withdraw of more than the balance must fail and change nothing).`,
+        'Transfers involved:',
+        ...(await lines(negative.map((x) => x.account))),
+      ].join('\n'),
+    );
   }
   const holding = [...st.values()].filter((x) => x.reserved !== 0 || x.pending.length > 0);
   if (holding.length > 0) {
@@ -367,39 +380,51 @@ export async function checkQuiescent(ctx: PropertyContext, bank: Bank, plan: rea
         for (const x of named.slice(0, 4)) lines.push(`    ${tell(x)}`);
         if (named.length > 4) lines.push(`    … and ${named.length - 4} more`);
       } else {
-        lines.push(`  ${h.account} names ${h.pending.length === 0 ? 'no transfer' : h.pending.join(', ')} in its statement's "pending"; its transfers, the most unusual first:`);
+        lines.push(
+          `  ${h.account} names ${h.pending.length === 0 ? 'no transfer' : h.pending.join(', ')} in its statement's "pending"; its transfers, the most unusual first:`,
+        );
         const out = [...all.values()].filter((x) => x.plan.from === h.account).sort((a, b) => oddness(b) - oddness(a));
         for (const x of out.slice(0, 3)) lines.push(`    ${tell(x)}`);
       }
     }
-    ctx.fail([
-      `${what}, once every transfer had been answered and the system was quiet, ${holding.map((x) => `${x.account} still holds ${coins(x.reserved)} in reservations${x.pending.length > 0 ? ` (pending: ${x.pending.slice(0, 5).join(', ')}${x.pending.length > 5 ? ', …' : ''})` : ''}`).join(', ')}; expected none: every reservation must end, by commit (credited) or by abort (released).`,
-      `Balances + reservations sum to ${sum}, expected ${total}.`,
-      'Transfers reserved but never committed or released:',
-      ...lines,
-    ].join('\n'));
+    ctx.fail(
+      [
+        `${what}, once every transfer had been answered and the system was quiet, ${holding.map((x) => `${x.account} still holds ${coins(x.reserved)} in reservations${x.pending.length > 0 ? ` (pending: ${x.pending.slice(0, 5).join(', ')}${x.pending.length > 5 ? ', …' : ''})` : ''}`).join(', ')}; expected none: every reservation must end, by commit (credited) or by abort (released).`,
+        `Balances + reservations sum to ${sum}, expected ${total}.`,
+        'Transfers reserved but never committed or released:',
+        ...lines,
+      ].join('\n'),
+    );
   }
   if (sum !== total) {
     const diff = sum - total;
     const expected = model(bank, plan, acknowledged);
     const off = bank.accounts.filter((a) => st.get(a.name)!.balance !== expected.get(a.name));
-    ctx.fail([
-      `${what}, balances + reservations sum to ${sum}, expected ${total}: ${coins(Math.abs(diff))} ${diff > 0 ? 'created out of nothing' : 'lost'}.`,
-      off.length > 0 ? `Compared with a sequential bank applying each acknowledged transfer once: ${off.map((a) => `${a.name} has ${st.get(a.name)!.balance} where the acknowledged transfers give ${expected.get(a.name)}`).join('; ')}.` : '',
-      'Transfers involved:',
-      ...await lines(off.length > 0 ? off.map((a) => a.name) : bank.accounts.map((a) => a.name)),
-    ].filter((l) => l !== '').join('\n'));
+    ctx.fail(
+      [
+        `${what}, balances + reservations sum to ${sum}, expected ${total}: ${coins(Math.abs(diff))} ${diff > 0 ? 'created out of nothing' : 'lost'}.`,
+        off.length > 0
+          ? `Compared with a sequential bank applying each acknowledged transfer once: ${off.map((a) => `${a.name} has ${st.get(a.name)!.balance} where the acknowledged transfers give ${expected.get(a.name)}`).join('; ')}.`
+          : '',
+        'Transfers involved:',
+        ...(await lines(off.length > 0 ? off.map((a) => a.name) : bank.accounts.map((a) => a.name))),
+      ]
+        .filter((l) => l !== '')
+        .join('\n'),
+    );
   }
   if (!o.model) return;
   const expected = model(bank, plan, acknowledged);
   const off = bank.accounts.filter((a) => st.get(a.name)!.balance !== expected.get(a.name));
   if (off.length > 0) {
-    ctx.fail([
-      `${what}, the final balances differ from a sequential bank that applies each acknowledged ("transferred") transfer exactly once and nothing else:`,
-      ...off.map((a) => `  ${a.name} has ${st.get(a.name)!.balance}, expected ${expected.get(a.name)} (opening ${a.opening})`),
-      'Transfers involved:',
-      ...await lines(off.map((a) => a.name)),
-    ].join('\n'));
+    ctx.fail(
+      [
+        `${what}, the final balances differ from a sequential bank that applies each acknowledged ("transferred") transfer exactly once and nothing else:`,
+        ...off.map((a) => `  ${a.name} has ${st.get(a.name)!.balance}, expected ${expected.get(a.name)} (opening ${a.opening})`),
+        'Transfers involved:',
+        ...(await lines(off.map((a) => a.name))),
+      ].join('\n'),
+    );
   }
 }
 
@@ -409,18 +434,22 @@ export async function checkAnswered(ctx: PropertyContext, bank: Bank, plan: read
   const unanswered = plan.filter((p) => !replies.has(p.tx));
   if (unanswered.length > 0) {
     const all = await stories(bank, plan);
-    ctx.fail([
-      `${what}, ${unanswered.length} of ${plan.length} transfers never got a reply${unanswered.some((p) => all.get(p.tx)!.requests > 1) ? ' (although the client asked again and again)' : ''}: every transfer request must be answered with "transferred" or "transfer-failed".`,
-      ...unanswered.slice(0, 5).map((p) => `  ${tell(all.get(p.tx)!)}`),
-    ].join('\n'));
+    ctx.fail(
+      [
+        `${what}, ${unanswered.length} of ${plan.length} transfers never got a reply${unanswered.some((p) => all.get(p.tx)!.requests > 1) ? ' (although the client asked again and again)' : ''}: every transfer request must be answered with "transferred" or "transfer-failed".`,
+        ...unanswered.slice(0, 5).map((p) => `  ${tell(all.get(p.tx)!)}`),
+      ].join('\n'),
+    );
   }
   const conflicting = plan.filter((p) => new Set(replies.get(p.tx)!.map((r) => JSON.stringify(r))).size > 1);
   if (conflicting.length > 0) {
     const all = await stories(bank, plan);
-    ctx.fail([
-      `${what}, ${conflicting.length} transfers got replies that disagree: a retry must get the same answer as the first request (the source remembers each transfer's outcome by its id).`,
-      ...conflicting.slice(0, 5).map((p) => `  ${tell(all.get(p.tx)!)}`),
-    ].join('\n'));
+    ctx.fail(
+      [
+        `${what}, ${conflicting.length} transfers got replies that disagree: a retry must get the same answer as the first request (the source remembers each transfer's outcome by its id).`,
+        ...conflicting.slice(0, 5).map((p) => `  ${tell(all.get(p.tx)!)}`),
+      ].join('\n'),
+    );
   }
 }
 

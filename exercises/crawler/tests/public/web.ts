@@ -99,7 +99,8 @@ export function checkRoundTrip(web: Web): void {
   for (const page of web.pages.values()) {
     if (page.kind !== 'page' && page.kind !== 'slow') continue;
     const got = parseLinks({ url: page.url, body: render(page.url, page.links, 1) });
-    if (JSON.stringify(got) !== JSON.stringify(page.links)) throw new Error(`kit bug: parseLinks(${page.url}) = ${JSON.stringify(got)}, made with ${JSON.stringify(page.links)}`);
+    if (JSON.stringify(got) !== JSON.stringify(page.links))
+      throw new Error(`kit bug: parseLinks(${page.url}) = ${JSON.stringify(got)}, made with ${JSON.stringify(page.links)}`);
   }
 }
 
@@ -152,7 +153,8 @@ export function randomWeb(random: Random, shape: Shape): Web {
   const mark = (count: number | undefined, kind: Exclude<Kind, 'missing'>) => {
     for (let c = 0; c < (count ?? 0) && special.size < n - 1; c++) {
       let i: number;
-      do i = 1 + random.int(n - 1); while (special.has(i));
+      do i = 1 + random.int(n - 1);
+      while (special.has(i));
       special.set(i, kind);
     }
   };
@@ -163,7 +165,7 @@ export function randomWeb(random: Random, shape: Shape): Web {
   const web = new Web([pageUrl(0)]);
   for (let i = 0; i < n; i++) {
     const kind = special.get(i) ?? 'page';
-    web.add({ url: pageUrl(i), kind, links: links[i]!, slowTimes: kind === 'slow' ? shape.slowTimes ?? 1 : undefined });
+    web.add({ url: pageUrl(i), kind, links: links[i]!, slowTimes: kind === 'slow' ? (shape.slowTimes ?? 1) : undefined });
   }
   for (const r of redirects) web.add(r);
   checkRoundTrip(web);
@@ -210,7 +212,10 @@ export interface Expected {
 /** Breadth first from the roots: what a correct crawler reports for this web. */
 export function expected(web: Web, maxDepth: number, maxCrashes: number): Expected {
   const depth = new Map<string, number>();
-  const indexed = new Set<string>(), redirects = new Set<string>(), missing = new Set<string>(), quarantined = new Set<string>();
+  const indexed = new Set<string>(),
+    redirects = new Set<string>(),
+    missing = new Set<string>(),
+    quarantined = new Set<string>();
   let level = [...new Set(web.roots)];
   level.forEach((u) => depth.set(u, 0));
   for (let d = 0; d <= maxDepth && level.length > 0; d++) {
@@ -219,9 +224,13 @@ export function expected(web: Web, maxDepth: number, maxCrashes: number): Expect
       const page = web.pages.get(url);
       let follow: readonly string[] = [];
       if (page === undefined) missing.add(url);
-      else if (page.kind === 'redirect') { redirects.add(url); follow = page.links; }
-      else if (page.kind === 'page' || (page.kind === 'slow' && (page.slowTimes ?? 1) < maxCrashes)) { indexed.add(url); follow = page.links; }
-      else quarantined.add(url);
+      else if (page.kind === 'redirect') {
+        redirects.add(url);
+        follow = page.links;
+      } else if (page.kind === 'page' || (page.kind === 'slow' && (page.slowTimes ?? 1) < maxCrashes)) {
+        indexed.add(url);
+        follow = page.links;
+      } else quarantined.add(url);
       if (d === maxDepth) continue;
       for (const link of follow) {
         if (depth.has(link)) continue;
@@ -317,7 +326,7 @@ export async function crawl(ctx: PropertyContext, options: CrawlOptions): Promis
   const random = ctx.random.fork('latency');
   const latency = options.latency ?? (() => 1 + random.int(20));
   const maxFetches = options.maxFetches ?? 4 * options.web.size + 40;
-  const s = options.session ?? await ctx.open();
+  const s = options.session ?? (await ctx.open());
   const config: CrawlerConfig = {
     web: s.self,
     roots: [...options.web.roots],
@@ -331,10 +340,19 @@ export async function crawl(ctx: PropertyContext, options: CrawlOptions): Promis
   };
   const counts = new Map<string, number>();
   const run: CrawlRun = {
-    s, config, options,
+    s,
+    config,
+    options,
     frontier: undefined as unknown as Ref,
-    extraResults: [], fetches: [], lateFetches: [], kills: [], jobs: [], startedAt: 0,
-    maxInFlight: 0, end: 'idle', now: 0,
+    extraResults: [],
+    fetches: [],
+    lateFetches: [],
+    kills: [],
+    jobs: [],
+    startedAt: 0,
+    maxInFlight: 0,
+    end: 'idle',
+    now: 0,
     fetchCount: (url) => counts.get(url) ?? 0,
   };
   run.frontier = await s.start<Ref>('startCrawler', config);
@@ -356,10 +374,18 @@ export async function crawl(ctx: PropertyContext, options: CrawlOptions): Promis
     const n = (counts.get(msg.url) ?? 0) + 1;
     counts.set(msg.url, n);
     const a = options.web.answer(msg.url, n);
-    const due = a.when === 'never' ? undefined : run.now + (a.when === 'late' ? Math.ceil(fetchTimeout * 2.5) : Math.min(latency(msg.url), Math.floor(fetchTimeout / 2)));
+    const due =
+      a.when === 'never' ? undefined : run.now + (a.when === 'late' ? Math.ceil(fetchTimeout * 2.5) : Math.min(latency(msg.url), Math.floor(fetchTimeout / 2)));
     const seen: FetchSeen = {
-      url: msg.url, n, at: run.now, worker: { kernel: msg.replyTo.kernel, pid: msg.replyTo.pid } as Ref, replyTo: msg.replyTo,
-      reply: a.reply, when: a.when, poison: a.poison, due,
+      url: msg.url,
+      n,
+      at: run.now,
+      worker: { kernel: msg.replyTo.kernel, pid: msg.replyTo.pid } as Ref,
+      replyTo: msg.replyTo,
+      reply: a.reply,
+      when: a.when,
+      poison: a.poison,
+      due,
     };
     (run.result === undefined ? run.fetches : run.lateFetches).push(seen);
     if (run.result === undefined && options.killHolder?.(seen, run)) toKill.push(seen);
@@ -381,8 +407,11 @@ export async function crawl(ctx: PropertyContext, options: CrawlOptions): Promis
       continue; // the crawler reacts at once
     }
     if (run.result !== undefined) break;
-    if (run.fetches.length > maxFetches) { run.end = 'fetches'; break; }
-    if (options.onQuiet && await options.onQuiet(run)) continue;
+    if (run.fetches.length > maxFetches) {
+      run.end = 'fetches';
+      break;
+    }
+    if (options.onQuiet && (await options.onQuiet(run))) continue;
 
     // The next instant something is due: an answer, or a worker's timeout.
     let wake = Infinity;
@@ -395,7 +424,10 @@ export async function crawl(ctx: PropertyContext, options: CrawlOptions): Promis
       const m = await s.receive(undefined, { timeout: Math.max(0, maxTime - run.now) });
       const r = await s.advance(0);
       run.now = r.now;
-      if (m === undefined) { run.end = r.idle ? 'idle' : 'time'; break; }
+      if (m === undefined) {
+        run.end = r.idle ? 'idle' : 'time';
+        break;
+      }
       take(m);
       continue;
     }
@@ -409,10 +441,14 @@ export async function crawl(ctx: PropertyContext, options: CrawlOptions): Promis
   }
 
   // Fetches in flight: from the fetch until the answer, the worker's timeout, or its death.
-  const busiest = maxOverlap(run.fetches.map((f) => ({ start: f.at, end: Math.min(f.answeredAt ?? Infinity, f.killed ?? Infinity, f.at + fetchTimeout), item: f.url })));
+  const busiest = maxOverlap(
+    run.fetches.map((f) => ({ start: f.at, end: Math.min(f.answeredAt ?? Infinity, f.killed ?? Infinity, f.at + fetchTimeout), item: f.url })),
+  );
   run.maxInFlight = busiest.count;
   if (busiest.at !== undefined) run.crowded = { at: busiest.at, urls: busiest.items };
-  run.jobs = messagesOf(await s.trace(), 'job').filter((e) => e.t >= startedAt).map((e) => ({ t: e.t, url: String((e.msg as { url: string }).url), depth: Number((e.msg as { depth: number }).depth) }));
+  run.jobs = messagesOf(await s.trace(), 'job')
+    .filter((e) => e.t >= startedAt)
+    .map((e) => ({ t: e.t, url: String((e.msg as { url: string }).url), depth: Number((e.msg as { depth: number }).depth) }));
   if (run.result !== undefined) {
     run.end = 'result';
     // Let the system wind down, and see whether anything still happens.
@@ -441,23 +477,29 @@ export async function mustReport(ctx: PropertyContext, run: CrawlRun): Promise<R
   if (r?.type === 'report') return r;
   if (r?.type === 'aborted') {
     const crashes = injectedCrashes(run);
-    ctx.fail(`the crawl was aborted at t=${run.resultAt} ("${r.reason}") after ${run.fetches.length} fetches; expected a report. ` +
-      `The pool may restart ${run.config.intensity} workers in ${run.config.period} ms (config.intensity, config.period), and the web had made workers crash ${crashes} time${crashes === 1 ? '' : 's'}: ` +
-      'does the pool supervisor get config.intensity and config.period, and do workers crash only when the web makes them?');
+    ctx.fail(
+      `the crawl was aborted at t=${run.resultAt} ("${r.reason}") after ${run.fetches.length} fetches; expected a report. ` +
+        `The pool may restart ${run.config.intensity} workers in ${run.config.period} ms (config.intensity, config.period), and the web had made workers crash ${crashes} time${crashes === 1 ? '' : 's'}: ` +
+        'does the pool supervisor get config.intensity and config.period, and do workers crash only when the web makes them?',
+    );
   }
   const open = run.fetches.filter((f) => f.answeredAt === undefined && f.killed === undefined && f.when !== 'never');
   const unanswered = run.fetches.filter((f) => f.when === 'never');
-  const what = run.end === 'fetches'
-    ? `the web was asked ${run.fetches.length} times without the crawl ending (${listUrls(mostFetched(run))} were fetched most; ${whyRefetched(run)})`
-    : run.end === 'time'
-      ? `after ${run.now} ms of virtual time the crawl had not ended`
-      : `the system went quiet at t=${run.now} ms without sending a report`;
-  const detail = run.fetches.length === 0
-    ? 'The web never received a fetch: workers must ask the frontier for work ("want"), and fetch the URL of each job from config.web.'
-    : `The web had received ${run.fetches.length} fetches of ${new Set(run.fetches.map((f) => f.url)).size} URLs` +
-      (open.length > 0 ? `; ${open.length} ${open.length === 1 ? 'was' : 'were'} still waiting for an answer` : '') +
-      (unanswered.length > 0 ? `; ${listUrls(new Set(unanswered.map((f) => f.url)))} never answers (a worker must time out after fetchTimeout = ${run.config.fetchTimeout} ms)` : '') +
-      '. The report is due once nothing is queued, nothing is in flight and every worker is waiting for work (a lost URL, or a job sent to a worker that is gone, keeps a crawl from ending).';
+  const what =
+    run.end === 'fetches'
+      ? `the web was asked ${run.fetches.length} times without the crawl ending (${listUrls(mostFetched(run))} were fetched most; ${whyRefetched(run)})`
+      : run.end === 'time'
+        ? `after ${run.now} ms of virtual time the crawl had not ended`
+        : `the system went quiet at t=${run.now} ms without sending a report`;
+  const detail =
+    run.fetches.length === 0
+      ? 'The web never received a fetch: workers must ask the frontier for work ("want"), and fetch the URL of each job from config.web.'
+      : `The web had received ${run.fetches.length} fetches of ${new Set(run.fetches.map((f) => f.url)).size} URLs` +
+        (open.length > 0 ? `; ${open.length} ${open.length === 1 ? 'was' : 'were'} still waiting for an answer` : '') +
+        (unanswered.length > 0
+          ? `; ${listUrls(new Set(unanswered.map((f) => f.url)))} never answers (a worker must time out after fetchTimeout = ${run.config.fetchTimeout} ms)`
+          : '') +
+        '. The report is due once nothing is queued, nothing is in flight and every worker is waiting for work (a lost URL, or a job sent to a worker that is gone, keeps a crawl from ending).';
   return ctx.fail(`no report arrived: ${what}. ${detail}${await stoppedHolding(run)}`);
 }
 
@@ -489,12 +531,16 @@ async function stoppedHolding(run: CrawlRun): Promise<string> {
       else if (msg?.type === 'done') held.delete(e.from as number);
     } else if (e.kind === 'exit' && e.reason === 'shutdown' && held.has(e.pid as number) && e.pid !== run.frontier.pid) {
       const crash = [...ended].find(([pid, x]) => x.t === e.t && crashed(x.reason) && pid !== e.pid);
-      stopped.push(`${nameOf(trace, e.pid as number)} (holding ${held.get(e.pid as number)}) at t=${e.t}${crash ? `, when ${nameOf(trace, crash[0])} crashed` : ''}`);
+      stopped.push(
+        `${nameOf(trace, e.pid as number)} (holding ${held.get(e.pid as number)}) at t=${e.t}${crash ? `, when ${nameOf(trace, crash[0])} crashed` : ''}`,
+      );
     }
   }
   if (stopped.length === 0) return '';
-  return ` Workers were stopped by their supervisor (reason "shutdown") while they held a URL: ${stopped.slice(0, 4).join('; ')}${stopped.length > 4 ? `; and ${stopped.length - 4} more` : ''}. ` +
-    'The frontier does not count a shutdown as a crash, so those URLs were never handed out again: the pool should restart only the worker that crashed (one_for_one), not its siblings';
+  return (
+    ` Workers were stopped by their supervisor (reason "shutdown") while they held a URL: ${stopped.slice(0, 4).join('; ')}${stopped.length > 4 ? `; and ${stopped.length - 4} more` : ''}. ` +
+    'The frontier does not count a shutdown as a crash, so those URLs were never handed out again: the pool should restart only the worker that crashed (one_for_one), not its siblings'
+  );
 }
 
 /** Why the most-fetched URL keeps coming back: not de-duplicated, or retried for ever. */
@@ -511,7 +557,10 @@ function whyRefetched(run: CrawlRun): string {
 function mostFetched(run: CrawlRun): string[] {
   const counts = new Map<string, number>();
   for (const f of run.fetches) counts.set(f.url, (counts.get(f.url) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([u, c]) => `${u} (${c}×)`);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([u, c]) => `${u} (${c}×)`);
 }
 
 /** The report's lists must match the model, each URL once. */
@@ -525,10 +574,18 @@ export function checkReport(ctx: PropertyContext, run: CrawlRun, report: Report,
   for (const [field, expect, words] of lists) {
     const got = report[field];
     const dup = got.filter((u, i) => got.indexOf(u) !== i);
-    ctx.check(dup.length === 0, `${what}the report's "${field}" lists these URLs twice or more: ${listUrls(new Set(dup))}. Each URL must be reported exactly once`);
+    ctx.check(
+      dup.length === 0,
+      `${what}the report's "${field}" lists these URLs twice or more: ${listUrls(new Set(dup))}. Each URL must be reported exactly once`,
+    );
     const extra = got.filter((u) => !expect.has(u));
     const lost = [...expect].filter((u) => !got.includes(u));
-    ctx.check(lost.length === 0, () => `${what}the report's "${field}" misses ${listUrls(lost)} (${lost.length} of ${expect.size} ${words} within depth ${run.config.maxDepth})` + whyLost(run, report, lost[0]!, want));
+    ctx.check(
+      lost.length === 0,
+      () =>
+        `${what}the report's "${field}" misses ${listUrls(lost)} (${lost.length} of ${expect.size} ${words} within depth ${run.config.maxDepth})` +
+        whyLost(run, report, lost[0]!, want),
+    );
     ctx.check(extra.length === 0, () => `${what}the report's "${field}" has ${listUrls(extra)}, which should not be there` + whyExtra(run, extra[0]!, want));
   }
 }
@@ -563,23 +620,32 @@ export async function checkQuarantine(ctx: PropertyContext, run: CrawlRun, repor
   for (const url of want.quarantined) {
     const n = run.fetchCount(url);
     const kind = run.options.web.kind(url);
-    const why = kind === 'poison' ? 'a poison page (parseLinks throws on it)' : kind === 'blackhole' ? 'a page that never answers' : 'a page too slow every time';
-    const crashWord = kind === 'poison' ? 'the parser\'s error' : 'the ask\'s timeout error';
+    const why =
+      kind === 'poison' ? 'a poison page (parseLinks throws on it)' : kind === 'blackhole' ? 'a page that never answers' : 'a page too slow every time';
+    const crashWord = kind === 'poison' ? "the parser's error" : "the ask's timeout error";
     if (report.indexed.includes(url) || (n > 0 && restarts === 0)) {
-      ctx.fail(`${what}${url} is ${why}, yet ${report.indexed.includes(url) ? 'the report lists it as indexed' : 'no worker was ever restarted'}: ` +
-        `the worker must not catch ${crashWord}. Let it crash: the supervisor restarts it, and the frontier (which monitors workers) counts the crash against the URL`);
+      ctx.fail(
+        `${what}${url} is ${why}, yet ${report.indexed.includes(url) ? 'the report lists it as indexed' : 'no worker was ever restarted'}: ` +
+          `the worker must not catch ${crashWord}. Let it crash: the supervisor restarts it, and the frontier (which monitors workers) counts the crash against the URL`,
+      );
     }
     if (n === 0) ctx.fail(`${what}${url} (${why}, depth ${want.depth.get(url)}) was never fetched${neverFetched(run, url, want)}`);
     const quarantined = report.quarantined.includes(url);
     if (n < k && quarantined) {
-      ctx.fail(`${what}${url} is ${why}; it was quarantined after ${n} crash${n === 1 ? '' : 'es'}, expected exactly maxCrashes = ${k}: hand it out again until it has crashed a worker k times`);
+      ctx.fail(
+        `${what}${url} is ${why}; it was quarantined after ${n} crash${n === 1 ? '' : 'es'}, expected exactly maxCrashes = ${k}: hand it out again until it has crashed a worker k times`,
+      );
     }
     if (n < k) {
-      ctx.fail(`${what}${url} is ${why}; it crashed its worker ${n}× and was then neither handed out again nor quarantined (expected ${k} fetches, then quarantine). ` +
-        `When a worker holding a URL dies (a DOWN message from your monitor), put the URL back in the queue, or quarantine it at the k-th crash`);
+      ctx.fail(
+        `${what}${url} is ${why}; it crashed its worker ${n}× and was then neither handed out again nor quarantined (expected ${k} fetches, then quarantine). ` +
+          `When a worker holding a URL dies (a DOWN message from your monitor), put the URL back in the queue, or quarantine it at the k-th crash`,
+      );
     }
     if (n > k) {
-      ctx.fail(`${what}${url} is ${why}; it was fetched ${n}×, expected exactly maxCrashes = ${k}: after its k-th crash, quarantine it and never hand it out again`);
+      ctx.fail(
+        `${what}${url} is ${why}; it was fetched ${n}×, expected exactly maxCrashes = ${k}: after its k-th crash, quarantine it and never hand it out again`,
+      );
     }
     ctx.check(quarantined, `${what}${url} is ${why}; it was fetched ${k}× but the report does not list it in "quarantined"`);
   }
@@ -623,13 +689,24 @@ function orderHint(run: CrawlRun, parent: string, want: Expected): string {
 /** No fetch beyond maxDepth; with no faults, nothing fetched twice. */
 export function checkFetches(ctx: PropertyContext, run: CrawlRun, want: Expected, options: { once: boolean }): void {
   const deep = [...new Set(run.fetches.map((f) => f.url))].filter((u) => !want.depth.has(u));
-  ctx.check(deep.length === 0, `${listUrls(deep)} ${deep.length === 1 ? 'was' : 'were'} fetched, but ${deep.length === 1 ? 'it is' : 'they are'} more than maxDepth = ${run.config.maxDepth} hops from the roots (links on pages at maxDepth are not followed)`);
+  ctx.check(
+    deep.length === 0,
+    `${listUrls(deep)} ${deep.length === 1 ? 'was' : 'were'} fetched, but ${deep.length === 1 ? 'it is' : 'they are'} more than maxDepth = ${run.config.maxDepth} hops from the roots (links on pages at maxDepth are not followed)`,
+  );
   if (options.once) {
     const twice = [...new Set(run.fetches.map((f) => f.url))].filter((u) => run.fetchCount(u) > 1);
-    ctx.check(twice.length === 0, () => `${listUrls(twice.map((u) => `${u} (${run.fetchCount(u)}×)`))} ${twice.length === 1 ? 'was' : 'were'} fetched more than once although no worker crashed: ` +
-      `a URL reached by two paths (or twice from one page) must be fetched once; the frontier must remember every URL it has seen`);
+    ctx.check(
+      twice.length === 0,
+      () =>
+        `${listUrls(twice.map((u) => `${u} (${run.fetchCount(u)}×)`))} ${twice.length === 1 ? 'was' : 'were'} fetched more than once although no worker crashed: ` +
+        `a URL reached by two paths (or twice from one page) must be fetched once; the frontier must remember every URL it has seen`,
+    );
   }
-  ctx.check(run.lateFetches.length === 0, () => `${listUrls(run.lateFetches.map((f) => f.url))} ${run.lateFetches.length === 1 ? 'was' : 'were'} fetched after the report was sent: the report must come only when nothing is queued or in flight`);
+  ctx.check(
+    run.lateFetches.length === 0,
+    () =>
+      `${listUrls(run.lateFetches.map((f) => f.url))} ${run.lateFetches.length === 1 ? 'was' : 'were'} fetched after the report was sent: the report must come only when nothing is queued or in flight`,
+  );
   ctx.check(run.extraResults.length === 0, `${run.extraResults.length + 1} reports arrived; expected exactly one`);
 }
 
@@ -638,7 +715,8 @@ export function injectedCrashes(run: CrawlRun): number {
   let n = run.kills.length;
   for (const f of run.fetches) {
     if (f.killed !== undefined) continue;
-    if (f.when !== 'soon') n++; // the worker timed out
+    if (f.when !== 'soon')
+      n++; // the worker timed out
     else if (f.poison) n++; // parseLinks threw
   }
   return n;
@@ -665,9 +743,9 @@ export async function unexpectedCrashes(run: CrawlRun): Promise<string> {
   if (what.startsWith('NoSuchNameError') && what.includes('"frontier"')) {
     return after
       ? ` ${who} crashed with "${what}": the frontier had already stopped while the pool was still restarting a crashed worker. ` +
-        'Send the report only when every worker (config.workers of them) is waiting for work: then every crashed worker has been replaced'
+          'Send the report only when every worker (config.workers of them) is waiting for work: then every crashed worker has been replaced'
       : ` ${who} crashed with "${what}": it started before the frontier had registered its name. ` +
-        'Let the frontier register itself first and then start the pool (spawnLink), as the handout describes';
+          'Let the frontier register itself first and then start the pool (spawnLink), as the handout describes';
   }
   return ` ${who} crashed with "${what}", which the web did not cause`;
 }
@@ -686,26 +764,35 @@ export async function missingRestarts(run: CrawlRun): Promise<string> {
     if (f.killed !== undefined || (f.when === 'soon' && !f.poison) || f.at + timeout > run.now) continue;
     const end = ended.get(f.worker.pid);
     if (end !== undefined && crashed(end.reason)) continue;
-    const after = end === undefined ? 'it was still running at the end' : `it ended at t=${end.t} with reason "${typeof end.reason === 'string' ? end.reason : 'error'}"`;
+    const after =
+      end === undefined ? 'it was still running at the end' : `it ended at t=${end.t} with reason "${typeof end.reason === 'string' ? end.reason : 'error'}"`;
     if (f.poison) {
-      return ` ${nameOf(trace, f.worker.pid)} fetched the poison page ${f.url} at t=${f.at} and did not crash (${after}): the parser's error was caught. ` +
-        'Do not catch errors in the worker: a try/catch around the parser hides the crash from the supervisor';
+      return (
+        ` ${nameOf(trace, f.worker.pid)} fetched the poison page ${f.url} at t=${f.at} and did not crash (${after}): the parser's error was caught. ` +
+        'Do not catch errors in the worker: a try/catch around the parser hides the crash from the supervisor'
+      );
     }
     if (f.due !== undefined && end?.t !== f.at + timeout) {
-      return ` ${nameOf(trace, f.worker.pid)} fetched ${f.url} at t=${f.at}, which answered only at t=${f.due}, and did not crash at its timeout, t=${f.at + timeout} (${after}): ` +
-        'it waited longer than fetchTimeout, or caught the ask\'s timeout error';
+      return (
+        ` ${nameOf(trace, f.worker.pid)} fetched ${f.url} at t=${f.at}, which answered only at t=${f.due}, and did not crash at its timeout, t=${f.at + timeout} (${after}): ` +
+        "it waited longer than fetchTimeout, or caught the ask's timeout error"
+      );
     }
     return ` ${nameOf(trace, f.worker.pid)} fetched ${f.url} at t=${f.at}, which never answers, and did not crash (${after}): its ask's timeout error was caught, or it has no timeout`;
   }
   const replaced = new Set(restarts(trace).map((r) => r.old));
-  const lost = [...ended].filter(([pid, x]) => x.t >= run.startedAt && pid !== run.frontier.pid && (crashed(x.reason) || x.reason === 'killed') && !replaced.has(pid));
+  const lost = [...ended].filter(
+    ([pid, x]) => x.t >= run.startedAt && pid !== run.frontier.pid && (crashed(x.reason) || x.reason === 'killed') && !replaced.has(pid),
+  );
   if (lost.length === 0) return '';
   const [pid, x] = lost[lost.length - 1]!;
   const report = run.resultAt !== undefined ? ` The report was sent at t=${run.resultAt}` : '';
-  return ` ${nameOf(trace, pid)} ended at t=${x.t} (${crashed(x.reason) ? 'crashed' : 'killed'}) and was never restarted${lost.length > 1 ? `, and ${lost.length - 1} more like it` : ''}.${report}` +
+  return (
+    ` ${nameOf(trace, pid)} ended at t=${x.t} (${crashed(x.reason) ? 'crashed' : 'killed'}) and was never restarted${lost.length > 1 ? `, and ${lost.length - 1} more like it` : ''}.${report}` +
     (run.resultAt !== undefined && run.resultAt >= x.t
       ? ': the frontier reported (and stopped, and the pool with it) before the pool had replaced that worker. The report is due only once every worker (config.workers of them) is waiting for work'
-      : '');
+      : '')
+  );
 }
 
 /** How the worker that sent each fetch ended (from the trace), or undefined if it did not. */
@@ -715,7 +802,7 @@ export async function workerEnds(run: CrawlRun, fetches: readonly FetchSeen[]): 
   for (const e of trace.events) {
     if (e.kind !== 'exit') continue;
     const r = e.reason as string | { error?: { name?: string } };
-    ends.set(e.pid as number, { t: e.t, reason: typeof r === 'string' ? r : r?.error?.name ?? JSON.stringify(r) });
+    ends.set(e.pid as number, { t: e.t, reason: typeof r === 'string' ? r : (r?.error?.name ?? JSON.stringify(r)) });
   }
   return fetches.map((f) => ends.get(f.worker.pid));
 }
@@ -730,10 +817,17 @@ export async function checkGaveUp(ctx: PropertyContext, run: CrawlRun, url: stri
     const end = ends[i];
     const answered = f.due === undefined ? 'never answers' : `answers only ${f.due - f.at} ms after a fetch`;
     const crashed = end !== undefined && end.reason !== 'normal' && end.reason !== 'shutdown';
-    ctx.check(crashed, () => `${url} ${answered}; the worker that fetched it at t=${f.at} did not crash on it` +
-      (end === undefined ? ' (it was still running at the end)' : ` (it ended at t=${end.t} with reason "${end.reason}", when the crawler stopped)`) +
-      ': fetch with self.ask(..., { timeout: config.fetchTimeout }) and do not catch the AskTimeoutError — let it crash the worker');
-    ctx.check(end!.t - f.at === timeout, `${url} ${answered}; the worker that fetched it at t=${f.at} crashed at t=${end!.t}, ${end!.t - f.at} ms later: it must give up exactly fetchTimeout = ${timeout} ms after the fetch`);
+    ctx.check(
+      crashed,
+      () =>
+        `${url} ${answered}; the worker that fetched it at t=${f.at} did not crash on it` +
+        (end === undefined ? ' (it was still running at the end)' : ` (it ended at t=${end.t} with reason "${end.reason}", when the crawler stopped)`) +
+        ': fetch with self.ask(..., { timeout: config.fetchTimeout }) and do not catch the AskTimeoutError — let it crash the worker',
+    );
+    ctx.check(
+      end!.t - f.at === timeout,
+      `${url} ${answered}; the worker that fetched it at t=${f.at} crashed at t=${end!.t}, ${end!.t - f.at} ms later: it must give up exactly fetchTimeout = ${timeout} ms after the fetch`,
+    );
   });
 }
 
@@ -744,12 +838,14 @@ export async function checkGaveUp(ctx: PropertyContext, run: CrawlRun, url: stri
 export async function restartCauses(run: CrawlRun): Promise<string> {
   const trace = await run.s.trace();
   const ended = exits(trace);
-  const list = restarts(trace).filter((r) => r.t >= run.startedAt).map((r) => {
-    const end = ended.get(r.old);
-    const last = run.fetches.filter((f) => f.worker.pid === r.old).at(-1);
-    const on = last ? ` after fetching ${last.url} at t=${last.at}` : '';
-    return `${nameOf(trace, r.old)} ended at t=${end?.t ?? r.t} (${reasonText(end?.reason)})${on}, restarted at t=${r.t}`;
-  });
+  const list = restarts(trace)
+    .filter((r) => r.t >= run.startedAt)
+    .map((r) => {
+      const end = ended.get(r.old);
+      const last = run.fetches.filter((f) => f.worker.pid === r.old).at(-1);
+      const on = last ? ` after fetching ${last.url} at t=${last.at}` : '';
+      return `${nameOf(trace, r.old)} ended at t=${end?.t ?? r.t} (${reasonText(end?.reason)})${on}, restarted at t=${r.t}`;
+    });
   if (list.length === 0) return ' The supervisors restarted no worker.';
   const shown = list.slice(0, 6);
   return ` The restarts: ${shown.join('; ')}${list.length > shown.length ? `; and ${list.length - shown.length} more` : ''}.`;

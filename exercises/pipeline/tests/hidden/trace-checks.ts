@@ -68,9 +68,11 @@ export function creditViolation(trace: TraceJson, chain: Chain): string | undefi
       if (e.from === up && e.to === down && msg.type === 'item') {
         items++;
         if (items > demand) {
-          return `${stageName(chain, up, 'source')} sent item ${msg.seq} to ${stageName(chain, down, 'sink')} at t=${e.t} ms, ` +
+          return (
+            `${stageName(chain, up, 'source')} sent item ${msg.seq} to ${stageName(chain, down, 'sink')} at t=${e.t} ms, ` +
             `its item number ${items} on that link, but ${stageName(chain, down, 'sink')} had granted only ${demand}: ` +
-            'a stage may send only as many items as its downstream has asked for (count the credit; when it is 0, keep the item and wait for demand)';
+            'a stage may send only as many items as its downstream has asked for (count the credit; when it is 0, keep the item and wait for demand)'
+          );
         }
       }
     }
@@ -83,7 +85,8 @@ export function windowViolation(trace: TraceJson, chain: Chain, window: number):
   const all = [chain.testPid, ...chain.pids, chain.testPid];
   for (let i = 0; i < chain.pids.length; i++) {
     const pid = chain.pids[i]!;
-    const up = all[i]!, down = all[i + 2]!;
+    const up = all[i]!,
+      down = all[i + 2]!;
     let granted = 0;
     let out = 0;
     for (const e of trace.events) {
@@ -93,9 +96,11 @@ export function windowViolation(trace: TraceJson, chain: Chain, window: number):
       if (e.to === up && msg.type === 'demand') {
         granted += msg.n ?? 0;
         if (granted - out > window) {
-          return `${stageName(chain, pid, 'source')} had asked its upstream for ${granted} items in all by t=${e.t} ms but had passed on only ${out}: ` +
+          return (
+            `${stageName(chain, pid, 'source')} had asked its upstream for ${granted} items in all by t=${e.t} ms but had passed on only ${out}: ` +
             `it took on ${granted - out} items while its window is ${window}. Grant one more item upstream only after passing one on downstream, ` +
-            'or a slow stage after it makes it hoard items without bound';
+            'or a slow stage after it makes it hoard items without bound'
+          );
         }
       }
     }
@@ -114,8 +119,10 @@ export function mailboxViolation(trace: TraceJson, chain: Chain, window: number)
       if (!box) continue;
       box.add(e.id as number);
       if (box.size > window) {
-        return `${stageName(chain, e.to as number, 'sink')} had ${box.size} items waiting in its mailbox at t=${e.t} ms (${e.queued} messages in all), ` +
-          `more than its window of ${window}: its upstream sent items it had not asked for`;
+        return (
+          `${stageName(chain, e.to as number, 'sink')} had ${box.size} items waiting in its mailbox at t=${e.t} ms (${e.queued} messages in all), ` +
+          `more than its window of ${window}: its upstream sent items it had not asked for`
+        );
       }
     } else if (e.kind === 'receive') {
       waiting.get(e.pid as number)?.delete(e.id as number);
@@ -145,9 +152,11 @@ export function ownershipViolation(trace: TraceJson, chain: Chain, inputs: reado
     if (msg.type !== 'item' || i < 0 || !passed.has(`${e.to}:${msg.seq}`)) continue;
     const left = msg.payload?.$bytes ?? -1;
     if (left !== 0) {
-      return `${stageName(chain, e.to as number, 'sink')} received item ${msg.seq} (a ${inputs[msg.seq!]?.length ?? '?'}-byte buffer) and passed the item on, ` +
+      return (
+        `${stageName(chain, e.to as number, 'sink')} received item ${msg.seq} (a ${inputs[msg.seq!]?.length ?? '?'}-byte buffer) and passed the item on, ` +
         `but the buffer it received still held ${left} bytes afterwards: it sent a copy, or a different buffer, instead of moving the one it owned. ` +
-        'Transform the received bytes in place and send that same ArrayBuffer with { transfer: [payload] }.';
+        'Transform the received bytes in place and send that same ArrayBuffer with { transfer: [payload] }.'
+      );
     }
   }
   return undefined;

@@ -126,8 +126,11 @@ export class PipelineDriver {
     const report = await this.s.runUntilIdle({ maxTime, maxSteps: 500_000 });
     this.draining = true;
     try {
-      for (let m = await this.s.receive<Downstream | Upstream>(undefined, { timeout: 0 }); m !== undefined;
-        m = await this.s.receive<Downstream | Upstream>(undefined, { timeout: 0 })) {
+      for (
+        let m = await this.s.receive<Downstream | Upstream>(undefined, { timeout: 0 });
+        m !== undefined;
+        m = await this.s.receive<Downstream | Upstream>(undefined, { timeout: 0 })
+      ) {
         await this.handle(m);
       }
     } finally {
@@ -176,7 +179,7 @@ export class PipelineDriver {
       `the source was granted ${this.demanded} items of credit and sent ${this.sent} of ${this.count} items${this.endSent ? ' and end' : ''}`,
       `the sink granted ${this.granted} and received ${this.received.length} items`,
     ];
-    parts.push(...await endedStages(this.s, this.w.stages));
+    parts.push(...(await endedStages(this.s, this.w.stages)));
     return parts.join('; ');
   }
 }
@@ -195,10 +198,16 @@ export async function explainStop(d: PipelineDriver, result: PumpResult, expecte
   }
   let hint = '';
   if (d.count === 0) hint = ' Hint: with no items, the source sends end at once; each stage passes end on (the last one to config.sink) and stops.';
-  else if (d.demanded === 0) hint = ' Hint: the first stage must start by granting its upstream `window` items (send { type: "demand", n: window } to config.source).';
-  else if (d.sent > 0 && d.received.length === 0 && d.granted > 0) hint = ' Hint: items went in but none came out; each stage transforms an item and passes it on (the last stage to config.sink) while it has credit from its downstream.';
-  else if (d.sent === d.demanded && d.sent < d.count && d.received.length === d.sent) hint = ' Hint: every item the source was asked for came out, and then nobody asked for more: a stage grants its upstream one more item each time it passes one on.';
-  else if (d.endSent && d.received.length === d.count && expected === 'end') hint = ' Hint: every item came out but end did not; pass end on once every item before it has been passed on.';
+  else if (d.demanded === 0)
+    hint = ' Hint: the first stage must start by granting its upstream `window` items (send { type: "demand", n: window } to config.source).';
+  else if (d.sent > 0 && d.received.length === 0 && d.granted > 0)
+    hint =
+      ' Hint: items went in but none came out; each stage transforms an item and passes it on (the last stage to config.sink) while it has credit from its downstream.';
+  else if (d.sent === d.demanded && d.sent < d.count && d.received.length === d.sent)
+    hint =
+      ' Hint: every item the source was asked for came out, and then nobody asked for more: a stage grants its upstream one more item each time it passes one on.';
+  else if (d.endSent && d.received.length === d.count && expected === 'end')
+    hint = ' Hint: every item came out but end did not; pass end on once every item before it has been passed on.';
   return `the pipeline went quiet before the sink got ${expected}: ${await d.situation()}.${hint}`;
 }
 
@@ -236,19 +245,25 @@ export function checkItems(ctx: PropertyContext, w: Workload, received: readonly
     const got = received[i]!;
     if (got.seq !== i) {
       const earlier = received.slice(0, i).some((r) => r.seq === got.seq);
-      ctx.fail(earlier
-        ? `item ${got.seq} reached the sink twice (again as its item number ${i + 1}); every item must arrive exactly once`
-        : `the sink's item number ${i + 1} was item ${got.seq}; expected item ${i}: items must leave the pipeline in the order they entered it (0, 1, 2, …). Order so far: ${seqList(received.slice(0, i + 1))}. Stages: ${describeStages(w.stages)}`);
+      ctx.fail(
+        earlier
+          ? `item ${got.seq} reached the sink twice (again as its item number ${i + 1}); every item must arrive exactly once`
+          : `the sink's item number ${i + 1} was item ${got.seq}; expected item ${i}: items must leave the pipeline in the order they entered it (0, 1, 2, …). Order so far: ${seqList(received.slice(0, i + 1))}. Stages: ${describeStages(w.stages)}`,
+      );
     }
     const want = reference(w.stages, got.seq, w.inputs[got.seq]!);
     if (!('bytes' in want)) ctx.fail(`item ${got.seq} reached the sink although stage ${want.failsAt} (poison-on ${got.seq}) must fail on it`);
-    ctx.check(sameBytes(got.bytes, want.bytes),
-      `item ${got.seq} reached the sink as ${hex(got.bytes)}; the stages ${describeStages(w.stages)} turn its input ${hex(w.inputs[got.seq]!)} into ${hex(want.bytes)}`);
+    ctx.check(
+      sameBytes(got.bytes, want.bytes),
+      `item ${got.seq} reached the sink as ${hex(got.bytes)}; the stages ${describeStages(w.stages)} turn its input ${hex(w.inputs[got.seq]!)} into ${hex(want.bytes)}`,
+    );
   }
   if (all) {
-    ctx.check(received.length === w.inputs.length,
+    ctx.check(
+      received.length === w.inputs.length,
       `the sink received ${received.length} of ${w.inputs.length} items before end${received.length > 0 ? ` (the last was item ${received[received.length - 1]!.seq})` : ''}: ` +
-      'every item must come out, and a stage passes end on only after every item it holds');
+        'every item must come out, and a stage passes end on only after every item it holds',
+    );
   }
 }
 
@@ -289,10 +304,14 @@ export function sentEnd(trace: { events: TraceRecord[] }, pid: number): boolean 
 
 export function describeSpec(spec: StageSpec): string {
   switch (spec.op) {
-    case 'xor': return `xor ${spec.key}`;
-    case 'add': return `add ${spec.n}`;
-    case 'reverse': return 'reverse';
-    case 'poison-on': return `poison-on ${spec.seq}`;
+    case 'xor':
+      return `xor ${spec.key}`;
+    case 'add':
+      return `add ${spec.n}`;
+    case 'reverse':
+      return 'reverse';
+    case 'poison-on':
+      return `poison-on ${spec.seq}`;
   }
 }
 

@@ -25,7 +25,14 @@ t.property('pipeline.one-stage', 'one xor stage: every item comes out transforme
 
 t.property('pipeline.empty-stream', 'a stream with no items: end (count 0) goes straight through', async (ctx: PropertyContext) => {
   const s = await ctx.open();
-  const w: Workload = { stages: [{ op: 'reverse', delay: 2 }, { op: 'add', n: 1, delay: 1 }], window: 2, inputs: [] };
+  const w: Workload = {
+    stages: [
+      { op: 'reverse', delay: 2 },
+      { op: 'add', n: 1, delay: 1 },
+    ],
+    window: 2,
+    inputs: [],
+  };
   const d = new PipelineDriver(ctx, s, w, { initial: 2, regrant: true, perItem: 0 });
   await d.start(); // the source sends end at once: it has no items
   const result = await d.pump(2000);
@@ -36,31 +43,44 @@ t.property('pipeline.empty-stream', 'a stream with no items: end (count 0) goes 
   ctx.check(left.length === 0, `after passing end on, every stage should stop; still running: ${left.join(', ')}`);
 });
 
-t.property('pipeline.credit-one-stage', 'one stage sends the sink no more items than the sink granted, and holds at most `window` items', async (ctx: PropertyContext) => {
-  const s = await ctx.open();
-  const w: Workload = { stages: [{ op: 'add', n: 100, delay: 1 }], window: 3, inputs: inputs(10) };
-  const d = new PipelineDriver(ctx, s, w, { initial: 2, regrant: false, perItem: 0 });
-  await d.start();
-  await d.pump(1000); // the sink granted 2 and grants nothing more: the stage must stop after 2
-  if (d.received.length === 0) ctx.fail(await explainStop(d, 'quiet', 'its first 2 items'));
-  ctx.check(d.overSink === undefined, () => `${d.overSink}: a stage may only send as many items as its downstream has granted it`);
-  ctx.check(d.received.length === 2, `the sink granted 2 items of credit but received ${d.received.length}: a stage must send whenever it has both an item and credit`);
-  ctx.check(d.maxAhead <= w.window,
-    `the stage had asked the source for ${d.maxAhead} items more than it had passed on, but its window is ${w.window}: grant one more item upstream only after passing one on`);
-  await d.grant(3);
-  await d.pump(1000);
-  ctx.check(d.overSink === undefined, () => `${d.overSink}: a stage may only send as many items as its downstream has granted it`);
-  ctx.check((d.received.length as number) === 5, `after the sink granted 3 more (5 in all), it had received ${d.received.length} items; expected 5`);
-  ctx.check(d.maxAhead <= w.window,
-    `the stage had asked the source for ${d.maxAhead} items more than it had passed on, but its window is ${w.window}: grant one more item upstream only after passing one on`);
-  // The rest of the stream, one item of credit at a time: still never more than granted.
-  d.sink = { initial: 0, regrant: true, perItem: 0 };
-  await d.grant(1);
-  await d.pump(2000);
-  ctx.check(d.overSink === undefined, () => `${d.overSink}: a stage may only send as many items as its downstream has granted it`);
-  ctx.check(d.maxAhead <= w.window,
-    `the stage had asked the source for ${d.maxAhead} items more than it had passed on, but its window is ${w.window}: grant one more item upstream only after passing one on`);
-});
+t.property(
+  'pipeline.credit-one-stage',
+  'one stage sends the sink no more items than the sink granted, and holds at most `window` items',
+  async (ctx: PropertyContext) => {
+    const s = await ctx.open();
+    const w: Workload = { stages: [{ op: 'add', n: 100, delay: 1 }], window: 3, inputs: inputs(10) };
+    const d = new PipelineDriver(ctx, s, w, { initial: 2, regrant: false, perItem: 0 });
+    await d.start();
+    await d.pump(1000); // the sink granted 2 and grants nothing more: the stage must stop after 2
+    if (d.received.length === 0) ctx.fail(await explainStop(d, 'quiet', 'its first 2 items'));
+    ctx.check(d.overSink === undefined, () => `${d.overSink}: a stage may only send as many items as its downstream has granted it`);
+    ctx.check(
+      d.received.length === 2,
+      `the sink granted 2 items of credit but received ${d.received.length}: a stage must send whenever it has both an item and credit`,
+    );
+    ctx.check(
+      d.maxAhead <= w.window,
+      `the stage had asked the source for ${d.maxAhead} items more than it had passed on, but its window is ${w.window}: grant one more item upstream only after passing one on`,
+    );
+    await d.grant(3);
+    await d.pump(1000);
+    ctx.check(d.overSink === undefined, () => `${d.overSink}: a stage may only send as many items as its downstream has granted it`);
+    ctx.check((d.received.length as number) === 5, `after the sink granted 3 more (5 in all), it had received ${d.received.length} items; expected 5`);
+    ctx.check(
+      d.maxAhead <= w.window,
+      `the stage had asked the source for ${d.maxAhead} items more than it had passed on, but its window is ${w.window}: grant one more item upstream only after passing one on`,
+    );
+    // The rest of the stream, one item of credit at a time: still never more than granted.
+    d.sink = { initial: 0, regrant: true, perItem: 0 };
+    await d.grant(1);
+    await d.pump(2000);
+    ctx.check(d.overSink === undefined, () => `${d.overSink}: a stage may only send as many items as its downstream has granted it`);
+    ctx.check(
+      d.maxAhead <= w.window,
+      `the stage had asked the source for ${d.maxAhead} items more than it had passed on, but its window is ${w.window}: grant one more item upstream only after passing one on`,
+    );
+  },
+);
 
 t.property('pipeline.ownership-one-stage', 'one stage passes on the very buffer it received (transferred, not copied)', async (ctx: PropertyContext) => {
   const s = await ctx.open();
@@ -79,26 +99,36 @@ t.property('pipeline.ownership-one-stage', 'one stage passes on the very buffer 
     const msg = e.msg as { type?: string; seq?: number; payload?: { $bytes?: number } };
     if (msg.type !== 'item' || !passedOn.has(msg.seq!)) continue;
     const bytes = msg.payload?.$bytes ?? -1;
-    ctx.check(bytes === 0,
+    ctx.check(
+      bytes === 0,
       `the stage received item ${msg.seq} (a ${w.inputs[msg.seq!]!.length}-byte buffer) and, after passing the item on, that buffer still held its ${bytes} bytes: ` +
-      'the stage sent a copy or another buffer. Transform the bytes in place and send that same ArrayBuffer on with { transfer: [payload] }.');
+        'the stage sent a copy or another buffer. Transform the bytes in place and send that same ArrayBuffer on with { transfer: [payload] }.',
+    );
   }
 });
 
-t.property('pipeline.poison-one-stage', 'a stage whose transform throws reports failed (naming the item) downstream, cancel upstream, and stops', async (ctx: PropertyContext) => {
-  const s = await ctx.open();
-  const w: Workload = { stages: [{ op: 'poison-on', seq: 2, delay: 1 }], window: 2, inputs: inputs(5) };
-  const d = new PipelineDriver(ctx, s, w, { initial: 5, regrant: true, perItem: 0 });
-  await d.start();
-  const result = await d.pump(2000);
-  if (result !== 'failed') ctx.fail(await explainStop(d, result, 'failed'));
-  ctx.check(d.failed!.seq === 2 && d.failed!.stage === 0,
-    `the sink got failed with seq ${d.failed!.seq} and stage ${d.failed!.stage}; expected seq 2 (the poisoned item) and stage 0 (the stage that threw)`);
-  ctx.check(d.failed!.reason === 'item 2 is poisoned',
-    `failed.reason was ${JSON.stringify(d.failed!.reason)}; expected the message of the error the transform threw, "item 2 is poisoned", unchanged`);
-  await d.settle();
-  ctx.check(d.cancel !== undefined, 'the source never got cancel: the failing stage must tell its upstream to stop ({ type: "cancel", reason })');
-  ctx.check(d.end === undefined, 'the sink got end after failed: after a failure the stream stops, no end follows');
-  const left = stillRunning(await s.trace());
-  ctx.check(left.length === 0, `after the failure, every stage should stop; still running: ${left.join(', ')}`);
-});
+t.property(
+  'pipeline.poison-one-stage',
+  'a stage whose transform throws reports failed (naming the item) downstream, cancel upstream, and stops',
+  async (ctx: PropertyContext) => {
+    const s = await ctx.open();
+    const w: Workload = { stages: [{ op: 'poison-on', seq: 2, delay: 1 }], window: 2, inputs: inputs(5) };
+    const d = new PipelineDriver(ctx, s, w, { initial: 5, regrant: true, perItem: 0 });
+    await d.start();
+    const result = await d.pump(2000);
+    if (result !== 'failed') ctx.fail(await explainStop(d, result, 'failed'));
+    ctx.check(
+      d.failed!.seq === 2 && d.failed!.stage === 0,
+      `the sink got failed with seq ${d.failed!.seq} and stage ${d.failed!.stage}; expected seq 2 (the poisoned item) and stage 0 (the stage that threw)`,
+    );
+    ctx.check(
+      d.failed!.reason === 'item 2 is poisoned',
+      `failed.reason was ${JSON.stringify(d.failed!.reason)}; expected the message of the error the transform threw, "item 2 is poisoned", unchanged`,
+    );
+    await d.settle();
+    ctx.check(d.cancel !== undefined, 'the source never got cancel: the failing stage must tell its upstream to stop ({ type: "cancel", reason })');
+    ctx.check(d.end === undefined, 'the sink got end after failed: after a failure the stream stops, no end follows');
+    const left = stillRunning(await s.trace());
+    ctx.check(left.length === 0, `after the failure, every stage should stop; still running: ${left.join(', ')}`);
+  },
+);

@@ -10,7 +10,9 @@ const LONG = 60_000;
 
 /** Token passes between ring members, read from the trace (the start-up send from the harness's 'main' is not a hop). */
 function tokenPasses(trace: TraceJson): { from: number; to: number }[] {
-  return messagesOf(trace, 'token').filter((e) => !isHarness(trace, e.from)).map((e) => ({ from: e.from, to: e.to }));
+  return messagesOf(trace, 'token')
+    .filter((e) => !isHarness(trace, e.from))
+    .map((e) => ({ from: e.from, to: e.to }));
 }
 
 const dones = (s: Session) => s.inbox.filter((m) => (m as Done).type === 'done') as Done[];
@@ -20,11 +22,15 @@ const isReply = (m: unknown) => (m as DeskReply).type === 'answer' || (m as Desk
 
 t.property('ring.ring-hops', 'exactly N×M token hops, and one Done with N×M, for rings of many sizes', async (ctx: PropertyContext) => {
   for (let round = 0; round < 3; round++) {
-    const size = 2 + ctx.random.int(30), laps = 1 + ctx.random.int(5);
+    const size = 2 + ctx.random.int(30),
+      laps = 1 + ctx.random.int(5);
     const s = await ctx.open();
     await s.start('startRing', { size, laps, reportTo: s.self });
     const report = await s.runUntilIdle({ maxSteps: 200_000, maxTime: LONG });
-    ctx.check(report.stoppedBy === 'idle', `with N=${size}, M=${laps} the system never went idle (${report.steps} steps, t=${report.now} ms): does the ring stop after the last lap?`);
+    ctx.check(
+      report.stoppedBy === 'idle',
+      `with N=${size}, M=${laps} the system never went idle (${report.steps} steps, t=${report.now} ms): does the ring stop after the last lap?`,
+    );
     const done = dones(s);
     ctx.check(done.length === 1, `with N=${size}, M=${laps}: ${done.length} Done messages arrived; expected exactly 1`);
     ctx.check(done[0]!.hops === size * laps, `with N=${size}, M=${laps}: Done said ${done[0]!.hops} hops; expected ${size * laps}`);
@@ -38,7 +44,8 @@ t.property('ring.two-rings', 'two rings in one system each pass their own token 
   // Two rings of different shapes, started one after the other and then run together.
   const a = { size: 2 + ctx.random.int(8), laps: 1 + ctx.random.int(4) };
   let b: typeof a;
-  do b = { size: 2 + ctx.random.int(8), laps: 1 + ctx.random.int(4) }; while (b.size * b.laps === a.size * a.laps);
+  do b = { size: 2 + ctx.random.int(8), laps: 1 + ctx.random.int(4) };
+  while (b.size * b.laps === a.size * a.laps);
   const before = lastSeq(await s.trace());
   await s.start('startRing', { ...a, reportTo: s.self });
   const between = lastSeq(await s.trace());
@@ -55,15 +62,30 @@ t.property('ring.two-rings', 'two rings in one system each pass their own token 
   }
   const passes = tokenPasses(trace);
   const crossing = passes.find((p) => ringOf.get(p.from) !== undefined && ringOf.get(p.to) !== undefined && ringOf.get(p.from) !== ringOf.get(p.to));
-  ctx.check(crossing === undefined, () => `with ${shape}, ${nameOf(trace, crossing!.from)} of ring ${ringOf.get(crossing!.from)} passed the token to ${nameOf(trace, crossing!.to)} of ring ${ringOf.get(crossing!.to)}: ` +
-    'the two rings are mixed up, as if they shared state (a module-level variable is shared by every ring in the system; keep each ring\'s state in its processes)');
-  for (const [ring, cfg] of [['A', a], ['B', b]] as const) {
+  ctx.check(
+    crossing === undefined,
+    () =>
+      `with ${shape}, ${nameOf(trace, crossing!.from)} of ring ${ringOf.get(crossing!.from)} passed the token to ${nameOf(trace, crossing!.to)} of ring ${ringOf.get(crossing!.to)}: ` +
+      "the two rings are mixed up, as if they shared state (a module-level variable is shared by every ring in the system; keep each ring's state in its processes)",
+  );
+  for (const [ring, cfg] of [
+    ['A', a],
+    ['B', b],
+  ] as const) {
     const hops = passes.filter((p) => ringOf.get(p.from) === ring).length;
-    ctx.check(hops === cfg.size * cfg.laps, `with ${shape}, the token of ring ${ring} was passed ${hops} times between its members; expected ${cfg.size * cfg.laps}`);
+    ctx.check(
+      hops === cfg.size * cfg.laps,
+      `with ${shape}, the token of ring ${ring} was passed ${hops} times between its members; expected ${cfg.size * cfg.laps}`,
+    );
   }
-  const got = dones(s).map((d) => d.hops).sort((x, y) => x - y);
+  const got = dones(s)
+    .map((d) => d.hops)
+    .sort((x, y) => x - y);
   const want = [a.size * a.laps, b.size * b.laps].sort((x, y) => x - y);
-  ctx.check(got.join() === want.join(), `with ${shape}, the Done messages reported ${got.length === 0 ? 'nothing' : got.join(' and ')} hops; expected one Done each: ${want.join(' and ')}`);
+  ctx.check(
+    got.join() === want.join(),
+    `with ${shape}, the Done messages reported ${got.length === 0 ? 'nothing' : got.join(' and ')} hops; expected one Done each: ${want.join(' and ')}`,
+  );
 });
 
 // ---- The desk ---------------------------------------------------------------------------------
@@ -84,68 +106,101 @@ async function askMany(s: Session, desk: Ref, count: number, shuffle: (n: number
   return lookups.length;
 }
 
-t.property('ring.desk-reordered', 'every question gets exactly one answer, the right one, when the office answers out of order', async (ctx: PropertyContext) => {
-  const s = await ctx.open();
-  const desk = await s.start<Ref>('startDesk', { office: s.self, timeout: 1000 });
-  const count = 8;
-  const asked = await askMany(s, desk, count, (n) => ctx.random.int(n));
-  ctx.check(asked === count, `only ${asked} of ${count} questions reached the office while all ${count} were open: questions must not wait for each other`);
-  await s.runUntilIdle({ maxTime: LONG });
-  const replies = s.inbox.filter(isReply) as DeskReply[];
-  for (let id = 1; id <= count; id++) {
-    const mine = replies.filter((r) => r.id === id);
-    ctx.check(mine.length === 1, `question ${id} got ${mine.length} replies; expected exactly 1`);
-    const r = mine[0]!;
-    ctx.check(r.type === 'answer' && r.text === `Q${id}`, `question ${id} got ${JSON.stringify(r)}; expected the office's answer "Q${id}" (answers must go to the question that asked)`);
-  }
-});
-
-t.property('ring.two-desks', 'two desks in one system keep their questions and their timeouts apart, even with the same question ids', async (ctx: PropertyContext) => {
-  const s = await ctx.open();
-  // Desk A waits 200 ms for the office, desk B 600 ms; the same question ids go to both.
-  const desks = [
-    { name: 'A', timeout: 200, ref: await s.start<Ref>('startDesk', { office: s.self, timeout: 200 }) },
-    { name: 'B', timeout: 600, ref: await s.start<Ref>('startDesk', { office: s.self, timeout: 600 }) },
-  ];
-  const count = 4; // questions 1..3 are answered by the office, question 4 is not
-  for (let id = 1; id <= count; id++) {
-    for (const d of ctx.random.int(2) === 0 ? desks : desks.slice().reverse()) await s.send(d.ref, { type: 'question', id, text: `${d.name}-${id}`, replyTo: s.self });
-  }
-  const lookups: Lookup[] = [];
-  for (let i = 0; i < 2 * count; i++) {
-    const l = await s.receive<Lookup>({ type: 'lookup' }, { timeout: 50 });
-    if (l) lookups.push(l);
-  }
-  ctx.check(lookups.length === 2 * count, `${count} questions went to each of two desks and the office got ${lookups.length} lookups within 50 ms; expected ${2 * count}, one per question`);
-  const texts = lookups.map((l) => l.text).sort();
-  const wantTexts = desks.flatMap((d) => Array.from({ length: count }, (_, i) => `${d.name}-${i + 1}`)).sort();
-  ctx.check(texts.join() === wantTexts.join(), `the office was asked ${texts.join(', ')}; expected each of ${wantTexts.join(', ')} once (each desk asks about its own questions)`);
-  const answered = lookups.filter((l) => !l.text.endsWith(`-${count}`));
-  for (let i = answered.length - 1; i > 0; i--) {
-    const j = ctx.random.int(i + 1);
-    [answered[i], answered[j]] = [answered[j]!, answered[i]!];
-  }
-  for (const l of answered) await s.send(l.replyTo, { type: 'found', text: l.text.toLowerCase() });
-  await s.runUntilIdle({ maxTime: LONG });
-  const replies = s.inbox.filter(isReply) as DeskReply[];
-  const trace = await s.trace();
-  for (const d of desks) {
-    for (let id = 1; id < count; id++) {
-      const want = `${d.name}-${id}`.toLowerCase();
-      const got = replies.filter((r) => r.type === 'answer' && r.text === want && r.id === id).length;
-      ctx.check(got === 1, () => `desk ${d.name}'s question ${id} ("${d.name}-${id}") got ${got} answers "${want}"; expected exactly 1. Replies with id ${id}: ${replies.filter((r) => r.id === id).map((r) => JSON.stringify(r)).join(', ')}` +
-        (got === 0 ? '. Two desks in one system must not share anything: a module-level variable is shared by both' : ''));
+t.property(
+  'ring.desk-reordered',
+  'every question gets exactly one answer, the right one, when the office answers out of order',
+  async (ctx: PropertyContext) => {
+    const s = await ctx.open();
+    const desk = await s.start<Ref>('startDesk', { office: s.self, timeout: 1000 });
+    const count = 8;
+    const asked = await askMany(s, desk, count, (n) => ctx.random.int(n));
+    ctx.check(asked === count, `only ${asked} of ${count} questions reached the office while all ${count} were open: questions must not wait for each other`);
+    await s.runUntilIdle({ maxTime: LONG });
+    const replies = s.inbox.filter(isReply) as DeskReply[];
+    for (let id = 1; id <= count; id++) {
+      const mine = replies.filter((r) => r.id === id);
+      ctx.check(mine.length === 1, `question ${id} got ${mine.length} replies; expected exactly 1`);
+      const r = mine[0]!;
+      ctx.check(
+        r.type === 'answer' && r.text === `Q${id}`,
+        `question ${id} got ${JSON.stringify(r)}; expected the office's answer "Q${id}" (answers must go to the question that asked)`,
+      );
     }
-  }
-  const unavailable = messagesOf(trace, 'unavailable').filter((e) => (e.msg as DeskReply).id === count).map((e) => e.t).sort((x, y) => x - y);
-  // Whether and exactly when a desk times out is the timeout tests' business; here: if the
-  // desks time out at all, both do, each after its own timeout.
-  if (unavailable.length === 0) return;
-  ctx.check(unavailable.length === 2, `question ${count}, asked at both desks and never answered by the office, got ${unavailable.length} "unavailable" replies (at t=${unavailable.join(', ')}); expected 2, one from each desk`);
-  ctx.check(unavailable[1]! - unavailable[0]! >= 300,
-    `question ${count} was asked at desk A (timeout 200 ms) and desk B (timeout 600 ms) at t=0; "unavailable" was sent at t=${unavailable.join(' and t=')}; ` +
-    'expected about 400 ms apart (at t=200 and t=600): each desk waits for its own config.timeout' + (unavailable[0] === unavailable[1] ? ', as if both desks shared one setting' : ''));
-});
+  },
+);
+
+t.property(
+  'ring.two-desks',
+  'two desks in one system keep their questions and their timeouts apart, even with the same question ids',
+  async (ctx: PropertyContext) => {
+    const s = await ctx.open();
+    // Desk A waits 200 ms for the office, desk B 600 ms; the same question ids go to both.
+    const desks = [
+      { name: 'A', timeout: 200, ref: await s.start<Ref>('startDesk', { office: s.self, timeout: 200 }) },
+      { name: 'B', timeout: 600, ref: await s.start<Ref>('startDesk', { office: s.self, timeout: 600 }) },
+    ];
+    const count = 4; // questions 1..3 are answered by the office, question 4 is not
+    for (let id = 1; id <= count; id++) {
+      for (const d of ctx.random.int(2) === 0 ? desks : desks.slice().reverse())
+        await s.send(d.ref, { type: 'question', id, text: `${d.name}-${id}`, replyTo: s.self });
+    }
+    const lookups: Lookup[] = [];
+    for (let i = 0; i < 2 * count; i++) {
+      const l = await s.receive<Lookup>({ type: 'lookup' }, { timeout: 50 });
+      if (l) lookups.push(l);
+    }
+    ctx.check(
+      lookups.length === 2 * count,
+      `${count} questions went to each of two desks and the office got ${lookups.length} lookups within 50 ms; expected ${2 * count}, one per question`,
+    );
+    const texts = lookups.map((l) => l.text).sort();
+    const wantTexts = desks.flatMap((d) => Array.from({ length: count }, (_, i) => `${d.name}-${i + 1}`)).sort();
+    ctx.check(
+      texts.join() === wantTexts.join(),
+      `the office was asked ${texts.join(', ')}; expected each of ${wantTexts.join(', ')} once (each desk asks about its own questions)`,
+    );
+    const answered = lookups.filter((l) => !l.text.endsWith(`-${count}`));
+    for (let i = answered.length - 1; i > 0; i--) {
+      const j = ctx.random.int(i + 1);
+      [answered[i], answered[j]] = [answered[j]!, answered[i]!];
+    }
+    for (const l of answered) await s.send(l.replyTo, { type: 'found', text: l.text.toLowerCase() });
+    await s.runUntilIdle({ maxTime: LONG });
+    const replies = s.inbox.filter(isReply) as DeskReply[];
+    const trace = await s.trace();
+    for (const d of desks) {
+      for (let id = 1; id < count; id++) {
+        const want = `${d.name}-${id}`.toLowerCase();
+        const got = replies.filter((r) => r.type === 'answer' && r.text === want && r.id === id).length;
+        ctx.check(
+          got === 1,
+          () =>
+            `desk ${d.name}'s question ${id} ("${d.name}-${id}") got ${got} answers "${want}"; expected exactly 1. Replies with id ${id}: ${replies
+              .filter((r) => r.id === id)
+              .map((r) => JSON.stringify(r))
+              .join(', ')}` + (got === 0 ? '. Two desks in one system must not share anything: a module-level variable is shared by both' : ''),
+        );
+      }
+    }
+    const unavailable = messagesOf(trace, 'unavailable')
+      .filter((e) => (e.msg as DeskReply).id === count)
+      .map((e) => e.t)
+      .sort((x, y) => x - y);
+    // Whether and exactly when a desk times out is the timeout tests' business; here: if the
+    // desks time out at all, both do, each after its own timeout.
+    if (unavailable.length === 0) return;
+    ctx.check(
+      unavailable.length === 2,
+      `question ${count}, asked at both desks and never answered by the office, got ${unavailable.length} "unavailable" replies (at t=${unavailable.join(', ')}); expected 2, one from each desk`,
+    );
+    ctx.check(
+      unavailable[1]! - unavailable[0]! >= 300,
+      `question ${count} was asked at desk A (timeout 200 ms) and desk B (timeout 600 ms) at t=0; "unavailable" was sent at t=${unavailable.join(' and t=')}; ` +
+        'expected about 400 ms apart (at t=200 and t=600): each desk waits for its own config.timeout' +
+        (unavailable[0] === unavailable[1] ? ', as if both desks shared one setting' : ''),
+    );
+  },
+);
 
 // ---- Timeouts ---------------------------------------------------------------------------------
 
@@ -156,9 +211,15 @@ t.property('ring.desk-timeout', 'a question the office never answers gets "unava
   await s.send(desk, { type: 'question', id: 7, text: 'anyone?', replyTo: s.self });
   const reply = await s.receive<DeskReply>(isReply, { timeout: 3000 });
   ctx.check(reply !== undefined, `no reply within 3000 ms although the timeout is ${timeout} ms: the desk must stop waiting and say "unavailable"`);
-  ctx.check(reply.type === 'unavailable' && reply.id === 7, `the reply was ${JSON.stringify(reply)}; expected { type: "unavailable", id: 7, reason: "timeout" }`);
+  ctx.check(
+    reply.type === 'unavailable' && reply.id === 7,
+    `the reply was ${JSON.stringify(reply)}; expected { type: "unavailable", id: 7, reason: "timeout" }`,
+  );
   const at = messagesOf(await s.trace(), 'unavailable')[0]?.t ?? Infinity;
-  ctx.check(at === timeout, `the question arrived at t=0 and "unavailable" was sent at t=${at} ms; expected t=${timeout} (the timeout, ${timeout} ms after the question, not ${at > timeout ? 'later' : 'earlier'})`);
+  ctx.check(
+    at === timeout,
+    `the question arrived at t=0 and "unavailable" was sent at t=${at} ms; expected t=${timeout} (the timeout, ${timeout} ms after the question, not ${at > timeout ? 'later' : 'earlier'})`,
+  );
 });
 
 t.property('ring.desk-late-reply', 'an office answer after the timeout is not passed on: still exactly one reply', async (ctx: PropertyContext) => {
@@ -172,10 +233,13 @@ t.property('ring.desk-late-reply', 'an office answer after the timeout is not pa
   await s.runUntilIdle({ maxTime: LONG });
   const replies = s.inbox.filter((m) => (m as DeskReply).id === 3) as DeskReply[];
   ctx.check(replies.length === 1, `question 3 got ${replies.length} replies (${replies.map((r) => r.type).join(', ')}); expected exactly 1`);
-  ctx.check(replies[0]!.type === 'unavailable', `question 3 got "${replies[0]!.type}"; the office answered after the timeout, so the reply must be "unavailable"`);
+  ctx.check(
+    replies[0]!.type === 'unavailable',
+    `question 3 got "${replies[0]!.type}"; the office answered after the timeout, so the reply must be "unavailable"`,
+  );
 });
 
-t.property('ring.timeout-each', 'each question\'s timeout runs from its own arrival, whatever else the desk is doing', async (ctx: PropertyContext) => {
+t.property('ring.timeout-each', "each question's timeout runs from its own arrival, whatever else the desk is doing", async (ctx: PropertyContext) => {
   const s = await ctx.open();
   const timeout = 300;
   const desk = await s.start<Ref>('startDesk', { office: s.self, timeout });
@@ -205,20 +269,32 @@ t.property('ring.timeout-each', 'each question\'s timeout runs from its own arri
     now = (await s.advance(Math.max(1, wake - now))).now;
   }
   const trace = await s.trace();
-  const replies = messagesOf(trace, 'answer').concat(messagesOf(trace, 'unavailable')).map((e) => ({ t: e.t, r: e.msg as DeskReply }));
+  const replies = messagesOf(trace, 'answer')
+    .concat(messagesOf(trace, 'unavailable'))
+    .map((e) => ({ t: e.t, r: e.msg as DeskReply }));
   const first = replies.filter((x) => x.r.id === 1);
-  ctx.check(first.length === 1 && first[0]!.r.type === 'unavailable', `question 1 (never answered by the office) got ${first.map((x) => `"${x.r.type}" at t=${x.t}`).join(', ') || 'no reply'}; expected one "unavailable" at t=${timeout}`);
+  ctx.check(
+    first.length === 1 && first[0]!.r.type === 'unavailable',
+    `question 1 (never answered by the office) got ${first.map((x) => `"${x.r.type}" at t=${x.t}`).join(', ') || 'no reply'}; expected one "unavailable" at t=${timeout}`,
+  );
   if (first[0]!.t !== timeout) {
     // A wait that restarts on every message ends one timeout after the last message before it.
     const restartedBy = sends(trace, (e) => e.from === s.self.pid && e.t > 0 && e.t + timeout === first[0]!.t)[0];
-    ctx.fail(`question 1 arrived at t=0 and got "unavailable" at t=${first[0]!.t}; expected t=${timeout}: a question's timeout counts from its own arrival. ` +
-      `Questions ${n > 2 ? `2..${n}` : '2'} arrived meanwhile (at t=${arrive.slice(1).join(', ')})` +
-      (restartedBy ? `, and t=${first[0]!.t} is exactly ${timeout} ms after the "${typeOf(restartedBy.msg)}" message the test sent at t=${restartedBy.t}: the wait restarted when that message came` : ''));
+    ctx.fail(
+      `question 1 arrived at t=0 and got "unavailable" at t=${first[0]!.t}; expected t=${timeout}: a question's timeout counts from its own arrival. ` +
+        `Questions ${n > 2 ? `2..${n}` : '2'} arrived meanwhile (at t=${arrive.slice(1).join(', ')})` +
+        (restartedBy
+          ? `, and t=${first[0]!.t} is exactly ${timeout} ms after the "${typeOf(restartedBy.msg)}" message the test sent at t=${restartedBy.t}: the wait restarted when that message came`
+          : ''),
+    );
   }
   for (let id = 2; id <= n; id++) {
     const mine = replies.filter((x) => x.r.id === id);
-    ctx.check(mine.length === 1 && mine[0]!.r.type === 'answer', `question ${id} (asked at t=${arrive[id - 1]}; the office answered its lookup by t=${arrive[id - 1]! + 250}, or at once if asked later) got ${mine.map((x) => `"${x.r.type}" at t=${x.t}`).join(', ') || 'no reply'}; ` +
-      `expected one "answer": its own ${timeout} ms had not run out${mine.some((x) => x.r.type === 'unavailable' && x.t === first[0]!.t) ? ' (it was declared unavailable at the moment question 1 timed out: one question\'s timeout must not end the others)' : ''}`);
+    ctx.check(
+      mine.length === 1 && mine[0]!.r.type === 'answer',
+      `question ${id} (asked at t=${arrive[id - 1]}; the office answered its lookup by t=${arrive[id - 1]! + 250}, or at once if asked later) got ${mine.map((x) => `"${x.r.type}" at t=${x.t}`).join(', ') || 'no reply'}; ` +
+        `expected one "answer": its own ${timeout} ms had not run out${mine.some((x) => x.r.type === 'unavailable' && x.t === first[0]!.t) ? " (it was declared unavailable at the moment question 1 timed out: one question's timeout must not end the others)" : ''}`,
+    );
   }
 });
 
@@ -230,10 +306,16 @@ t.property('ring.idle', 'an idle system does no work: no timers left, nothing ru
   const desk = await s.start<Ref>('startDesk', { office: s.self, timeout: 400 });
   await askMany(s, desk, 3, () => 0);
   const first = await s.runUntilIdle({ maxSteps: 100_000, maxTime: LONG });
-  ctx.check(first.stoppedBy === 'idle', `the system was still busy after 60 s of virtual time (${first.steps} steps): something keeps polling or re-arming a timer`);
+  ctx.check(
+    first.stoppedBy === 'idle',
+    `the system was still busy after 60 s of virtual time (${first.steps} steps): something keeps polling or re-arming a timer`,
+  );
   const done = dones(s).length;
   const replies = s.inbox.filter(isReply).length;
-  ctx.check(done === 1 && replies === 3, `the system went quiet without finishing its work (${done} Done, ${replies} of 3 desk replies): being idle only counts once the work is done`);
+  ctx.check(
+    done === 1 && replies === 3,
+    `the system went quiet without finishing its work (${done} Done, ${replies} of 3 desk replies): being idle only counts once the work is done`,
+  );
   ctx.check(first.pendingTimers === 0, `${first.pendingTimers} timers are still set in an idle system: timers must be cancelled or not used for polling`);
   const second = await s.advance(10_000);
   ctx.check(second.steps === 0, `an idle system did ${second.steps} steps of work in 10 s: it should do nothing until a message arrives`);

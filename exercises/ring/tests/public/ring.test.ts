@@ -23,6 +23,8 @@ t.property('ring.desk-answers', 'the desk asks the office and answers the questi
   await s.send(lookup.replyTo, { type: 'found', text: 'nine to five' });
   const reply = await s.receive<DeskReply>({ type: 'answer' }, { timeout: 100 });
   ctx.check(reply !== undefined, 'the desk never answered question 1 after the office replied');
-  ctx.check(reply.type === 'answer' && reply.id === 1 && reply.text === 'nine to five',
-    `the desk replied ${JSON.stringify(reply)}; expected { type: "answer", id: 1, text: "nine to five" }`);
+  ctx.check(
+    reply.type === 'answer' && reply.id === 1 && reply.text === 'nine to five',
+    `the desk replied ${JSON.stringify(reply)}; expected { type: "answer", id: 1, text: "nine to five" }`,
+  );
 });

@@ -77,15 +77,20 @@ function balance(t: Task, bank: Bank, name: string): Promise<Statement> {
 }
 
 async function move(t: Task, bank: Bank, order: TransferOrder): Promise<TransferReply> {
-  const from = accountOf(bank, order.from), to = accountOf(bank, order.to);
+  const from = accountOf(bank, order.from),
+    to = accountOf(bank, order.to);
   const [first, second] = from.name < to.name ? [from, to] : [to, from];
-  return bank.gate.withReadLock(t, () => first.lock.withLock(t, () => second.lock.withLock(t, (): TransferReply => {
-    if (order.amount > from.balance) return { type: 'transfer-failed', tx: order.tx, reason: 'insufficient-funds' };
-    from.balance -= order.amount;
-    to.balance += order.amount;
-    bank.moved.incrementAndGet(t);
-    return { type: 'transferred', tx: order.tx };
-  })));
+  return bank.gate.withReadLock(t, () =>
+    first.lock.withLock(t, () =>
+      second.lock.withLock(t, (): TransferReply => {
+        if (order.amount > from.balance) return { type: 'transfer-failed', tx: order.tx, reason: 'insufficient-funds' };
+        from.balance -= order.amount;
+        to.balance += order.amount;
+        bank.moved.incrementAndGet(t);
+        return { type: 'transferred', tx: order.tx };
+      }),
+    ),
+  );
 }
 
 async function transfer(t: Task, bank: Bank, order: TransferOrder): Promise<TransferReply> {
@@ -111,10 +116,13 @@ async function transfer(t: Task, bank: Bank, order: TransferOrder): Promise<Tran
 }
 
 function audit(t: Task, bank: Bank): Promise<Snapshot> {
-  return bank.gate.withWriteLock(t, (): Snapshot => ({
-    type: 'snapshot',
-    accounts: bank.names.map((n) => ({ account: n, balance: accountOf(bank, n).balance })),
-  }));
+  return bank.gate.withWriteLock(
+    t,
+    (): Snapshot => ({
+      type: 'snapshot',
+      accounts: bank.names.map((n) => ({ account: n, balance: accountOf(bank, n).balance })),
+    }),
+  );
 }
 
 export const startBank = serveBank({ open, deposit, withdraw, balance, transfer, audit });
