@@ -57,7 +57,7 @@ describe('a patch that no longer applies', () => {
     const moved = solution.replace('\nexport function', '\n// a new comment line\n// and another\nexport function');
     expect(moved.indexOf('// a new comment line')).toBeLessThan(moved.indexOf('const found = await worker.ask'));
     const applied = applyMutantPatch(patch, read(moved), 'mutant ring/late-timeout').get('ring/ring.ts')!;
-    expect(applied).toContain('Math.round(config.timeout * 4 / 3)');
+    expect(applied).toContain('Math.round((config.timeout * 4) / 3)');
     expect(applied).toContain('// a new comment line');
   });
 
@@ -65,7 +65,7 @@ describe('a patch that no longer applies', () => {
     const changed = solution.replace('const found = await worker.ask<Found, Lookup>(', 'const answer = await worker.ask<Found, Lookup>(');
     expect(changed).not.toBe(solution);
     expect(() => applyMutantPatch(patch, read(changed), 'mutant ring/late-timeout (ring/mutants/late-timeout.patch)')).toThrow(
-      /^mutant ring\/late-timeout \(ring\/mutants\/late-timeout\.patch\) no longer applies to ring\/ring\.ts: hunk 2 \(@@ -31,7 \+31,7 @@\) expects "const found = await worker\.ask/,
+      /^mutant ring\/late-timeout \(ring\/mutants\/late-timeout\.patch\) no longer applies to ring\/ring\.ts: hunk 2 \(@@ -33,7 \+33,9 @@\) expects "const found = await worker\.ask/,
     );
   });
 
