@@ -29,9 +29,9 @@ import { takeSubmission, wantedFiles } from './prepare/prepare.ts';
 import { progress as makeProgress, type Progress } from './progress.ts';
 import { saveProgressLog } from './progress-log/store.ts';
 import { Redactor } from './redact.ts';
-import { isWithheld, SandboxLevel, type ExerciseResult, type ManualItem, type Result } from './result.ts';
+import { isWithheld, SandboxLevel, type ExerciseResult, type Result } from './result.ts';
 import { Pipeline, type Candidate, type Graded } from './run/pipeline.ts';
-import { scoreExercise } from './score.ts';
+import { awaitingManual, scoreExercise } from './score.ts';
 import { SHARD_FILE, type ShardRecord } from './shard.ts';
 
 export interface GradeOptions {
@@ -343,15 +343,7 @@ function assemble(candidate: Candidate, graded: Graded, manifests: readonly Mani
   const exercises: ExerciseResult[] = manifests.map((m) =>
     scoreExercise(m, graded.prepared[m.id]!, graded.outcomes.get(m.id) ?? new Map(), redactor, graded.jobErrors.get(m.id), graded.stopped.get(m.id)),
   );
-  const manual: ManualItem[] = manifests.flatMap((m) =>
-    m.manual.map((item) => ({
-      id: `${m.id}.${item.id}`,
-      exercise: m.id,
-      title: item.title,
-      max: item.points,
-      status: 'awaiting' as const,
-    })),
-  );
+  const manual = awaitingManual(manifests);
   const outcomes = [...graded.outcomes.values()].flatMap((m) => [...m.values()]);
   const sandbox = outcomes.find((o) => o.sandbox)?.sandbox;
   const warnings: string[] = [];

@@ -25,7 +25,7 @@ function nameOf(m: Manifest, id: string): string {
   }
   return known[id] ?? id;
 }
-import type { ExerciseResult, GroupResult, TestResult } from './result.ts';
+import type { ExerciseResult, GroupResult, ManualItem, TestResult } from './result.ts';
 
 export function scoreExercise(
   m: Manifest,
@@ -129,4 +129,11 @@ export function scoreExercise(
     groups,
     tests,
   };
+}
+
+/** The manually marked items of the manifests, all awaiting the lecturer (the grader never marks them). */
+export function awaitingManual(manifests: readonly Manifest[]): ManualItem[] {
+  return manifests.flatMap((m) =>
+    m.manual.map((item) => ({ id: `${m.id}.${item.id}`, exercise: m.id, title: item.title, max: item.points, status: 'awaiting' as const })),
+  );
 }

@@ -17,8 +17,8 @@ import { bundleSubmission } from '../../../kernels/loader/bundle.ts';
 import type { PreparedExercise } from '../../prepare/prepare.ts';
 import { Redactor } from '../../redact.ts';
 import { renderStudentReport } from '../../report/student.ts';
-import { Result, type Diagnostic, type ExerciseResult, type ManualItem } from '../../result.ts';
-import { scoreExercise } from '../../score.ts';
+import { Result, type Diagnostic, type ExerciseResult } from '../../result.ts';
+import { awaitingManual, scoreExercise } from '../../score.ts';
 import { sha256 } from '../../files.ts';
 import { exerciseOfTestFile, isOwnTestFile, packExercises, packRoot, readPackInfo, studentRoot } from './local.ts';
 import PackReporter from './reporter.ts';
@@ -134,15 +134,7 @@ export async function check(options: CheckOptions = {}): Promise<{ result: Resul
     const gradedOnly = info?.exercises.find((e) => e.id === m.id)?.gradedOnly ?? [];
     return gradedOnly.length > 0 ? { ...scored, gradedOnly: [...gradedOnly] } : scored;
   });
-  const manual: ManualItem[] = manifests.flatMap((m) =>
-    m.manual.map((item) => ({
-      id: `${m.id}.${item.id}`,
-      exercise: m.id,
-      title: item.title,
-      max: item.points,
-      status: 'awaiting' as const,
-    })),
-  );
+  const manual = awaitingManual(manifests);
   const dir = resolve(options.out ?? join(packRoot, 'check'));
   // `npm run check -- ring` checks ring again and keeps the other exercises of the last report
   // (same kit; exercises of this pack), each in the pack's order, and says when they were checked.
