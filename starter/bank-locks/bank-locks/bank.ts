@@ -60,13 +60,15 @@ async function withdraw(t: Task, bank: Bank, name: string, amount: number): Prom
 
 async function transfer(t: Task, bank: Bank, order: TransferOrder): Promise<TransferReply> {
   // TODO: move the money under both accounts' locks (mind the order!), once per transfer id.
-  void t; void bank;
+  void t;
+  void bank;
   return { type: 'transfer-failed', tx: order.tx, reason: 'insufficient-funds' };
 }
 
 async function audit(t: Task, bank: Bank): Promise<Snapshot> {
   // TODO: read every balance at one moment.
-  void t; void bank;
+  void t;
+  void bank;
   return { type: 'snapshot', accounts: [] };
 }
 

@@ -33,7 +33,7 @@ export function transform(spec: StageSpec, seq: number, bytes: Uint8Array): void
 type Wire = { type: 'wire'; upstream: Ref<Upstream>; downstream: Ref<Downstream> };
 
 async function stage(self: Context<StageMessage | Wire>, index: number, spec: StageSpec, window: number): Promise<void> {
-  const { upstream, downstream } = await self.receive({ type: 'wire' }) as Wire;
+  const { upstream, downstream } = (await self.receive({ type: 'wire' })) as Wire;
 
   // TODO: the state of a stage. For example: the credit its downstream has granted, the
   // items it has transformed but may not send yet (oldest first), whether end has arrived.
@@ -74,8 +74,7 @@ async function stage(self: Context<StageMessage | Wire>, index: number, spec: St
 
 export function startPipeline(self: Context<never>, config: PipelineConfig): PipelineEnds {
   const { stages, window, source, sink } = config;
-  const refs = stages.map((spec, i) =>
-    self.spawn<StageMessage | Wire>((me) => stage(me, i, spec, window), { name: `stage-${i}` }));
+  const refs = stages.map((spec, i) => self.spawn<StageMessage | Wire>((me) => stage(me, i, spec, window), { name: `stage-${i}` }));
   refs.forEach((ref, i) => {
     self.send<Wire>(ref, {
       type: 'wire',

@@ -10,12 +10,15 @@ import type { DeskConfig, Question, RingConfig, Token } from '#exercises/ring/pr
  * Return the first member's Ref.
  */
 export function startRing(self: Context<never>, config: RingConfig): Ref<Token> {
-  const first = self.spawn<Token>(async (me) => {
-    // TODO: receive the token, pass it on to the next member, report Done at the end.
-    // Hint: a member needs to know the Ref of the next one: send it to each member in a
-    // message after spawning them all.
-    await me.receive();
-  }, { name: 'member-0' });
+  const first = self.spawn<Token>(
+    async (me) => {
+      // TODO: receive the token, pass it on to the next member, report Done at the end.
+      // Hint: a member needs to know the Ref of the next one: send it to each member in a
+      // message after spawning them all.
+      await me.receive();
+    },
+    { name: 'member-0' },
+  );
   // TODO: spawn the other members, connect them into a ring, and start the token.
   void config;
   return first;
@@ -28,11 +31,14 @@ export function startRing(self: Context<never>, config: RingConfig): Ref<Token> 
  * answer in time, { type: 'unavailable', id, reason: 'timeout' }.
  */
 export function startDesk(self: Context<never>, config: DeskConfig): Ref<Question> {
-  return self.spawn(behavior<Question>((desk, question) => {
-    // TODO: ask the office about question.text and reply to question.replyTo.
-    // Careful: a slow office must not hold up the other questions.
-    void desk;
-    void question;
-    void config;
-  }), { name: 'desk' });
+  return self.spawn(
+    behavior<Question>((desk, question) => {
+      // TODO: ask the office about question.text and reply to question.replyTo.
+      // Careful: a slow office must not hold up the other questions.
+      void desk;
+      void question;
+      void config;
+    }),
+    { name: 'desk' },
+  );
 }
