@@ -205,7 +205,7 @@ export class Trace {
     const old = this.chunks[this.chunks.length - 1 - this.detailChunks];
     let msgs: unknown[] | undefined;
     if (old !== undefined && old.msgs !== undefined) {
-      msgs = old.msgs;
+      msgs = old.msgs.fill(undefined);
       old.msgs = undefined;
     }
     const chunk: Chunk = {
