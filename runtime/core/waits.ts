@@ -44,16 +44,27 @@ export function receive<T>(
     }
   }
   if (after <= 0) return Promise.resolve(undefined);
-  return new Promise((resolve) => {
-    const wait = new Receiving(k, select, take, resolve);
-    if (after !== Infinity) {
-      wait.timer = startTimer(k, proc, after, () => {
-        removeWait(proc, wait);
-        resumeWith(k, resolve, undefined);
-      });
-    }
-    proc.waits.push(wait);
-  });
+  const promise = new Promise<T | undefined>(capture);
+  const resolve = captured as (value: T | undefined) => void;
+  captured = undefined;
+  const wait = new Receiving(k, select, take, resolve);
+  if (after !== Infinity) {
+    wait.timer = startTimer(k, proc, after, () => {
+      removeWait(proc, wait);
+      resumeWith(k, resolve, undefined);
+    });
+  }
+  proc.waits.push(wait);
+  return promise;
+}
+
+/**
+ * The executor of every pending receive's promise: it hands over the resolving function
+ * through a variable, so a receive makes no closure of its own (one per message, in a loop).
+ */
+let captured: ((value: never) => void) | undefined;
+function capture(resolve: (value: never) => void): void {
+  captured = resolve;
 }
 
 /** A pending receive or select: one object, no closures, for the most common wait there is. */
