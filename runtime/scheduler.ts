@@ -55,7 +55,14 @@ const realSetTimeout = globalThis.setTimeout;
 const realClearTimeout = globalThis.clearTimeout;
 const realNextTick: ((fn: () => void) => void) | undefined =
   typeof globalThis.process?.nextTick === 'function' ? globalThis.process.nextTick.bind(globalThis.process) : undefined;
-const queueMicrotask = globalThis.queueMicrotask;
+/**
+ * A settled promise and `then`, taken before any process code runs: `then` on it queues a
+ * microtask as `queueMicrotask` does, at the same point of the queue, without the async
+ * resource and bound function Node's `queueMicrotask` makes per call (a settle per step in
+ * deterministic mode, a start of the loop per batch in real time).
+ */
+const settledPromise = Promise.resolve();
+const promiseThen = Promise.prototype.then;
 
 export class Scheduler {
   readonly random: Random;
@@ -342,7 +349,7 @@ export class Scheduler {
     this.settleNeeded = false;
     this.afterSettle = next;
     if (realNextTick === undefined || (++this.settles % 256 === 0 && this.yieldDue())) realSetImmediate(this.settledTick);
-    else queueMicrotask(this.settledMicrotask);
+    else promiseThen.call(settledPromise, this.settledMicrotask);
   }
 
   /** What a settle calls once process code has run (one run at a time: no closure per settle). */
@@ -375,7 +382,7 @@ export class Scheduler {
     if (this.kicked) return;
     this.kicked = true;
     if (++this.kicks % 64 === 0 && this.yieldDue()) realSetImmediate(this.loop);
-    else queueMicrotask(this.loop);
+    else promiseThen.call(settledPromise, this.loop);
   }
 
   private kicks = 0;

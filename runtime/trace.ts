@@ -60,10 +60,16 @@ interface Chunk {
   /** Values that are not 32-bit unsigned integers (a fractional time, a huge id), by index into `nums`. */
   wide: Map<number, number> | undefined;
   readonly kinds: Uint8Array;
-  readonly refs: unknown[];
-  /** Its sends keep summaries only (it fell out of the detail window). */
-  summarised: boolean;
+  /** The message of each send row, while the block is in the detail window; then undefined (and the array goes to a new block). */
+  msgs: unknown[] | undefined;
+  /** An OTHER row's event, a send row's `type` past the trace's table of types (made on first use). */
+  notes: unknown[] | undefined;
 }
+
+/** A send row's fifth number: its message's `type` string, as 1 + its index in the trace's table of types. */
+const NO_TYPE = 0,
+  NOTED_TYPE = 0xffffffff,
+  MAX_TYPES = 65_536;
 
 const WIDTH = 5;
 
@@ -81,12 +87,16 @@ export class Trace {
   private used: number;
   /** Blocks behind the last one whose sends keep their messages: at least `detail` rows. */
   private readonly detailChunks: number;
-  // A row's kind says how to read it: SEND (t, from, to, id; msg in refs), DELIVER (t, from,
-  // to, id, queued), RECEIVE (t, pid, id), or OTHER (t; the event without seq and t in refs).
+  // A row's kind says how to read it: SEND (t, from, to, id, type code; msg in msgs), DELIVER
+  // (t, from, to, id, queued), RECEIVE (t, pid, id), or OTHER (t; the event without seq and t
+  // in notes).
   private nums!: Uint32Array;
   private chunk!: Chunk;
   private kinds!: Uint8Array;
-  private refs!: unknown[];
+  private msgs!: unknown[];
+  /** The `type` strings of sent messages, numbered from 1 in order of first use. */
+  private readonly typeCodes = new Map<string, number>();
+  private readonly typeNames: string[] = [];
   /** `all` as last made, and the `seq` it was made at. */
   private made: TraceEvent[] | undefined;
   private madeAt = -1;
@@ -108,7 +118,12 @@ export class Trace {
   record(event: TraceInput): void {
     const r = this.row();
     this.kinds[r] = OTHER;
-    this.refs[r] = event;
+    this.msgs[r] = undefined;
+    this.noteOf(this.chunk)[r] = event;
+  }
+
+  private noteOf(chunk: Chunk): unknown[] {
+    return (chunk.notes ??= new Array<unknown>(this.size));
   }
 
   // The events of every message get their own methods: a row of numbers, no object.
@@ -119,7 +134,24 @@ export class Trace {
     this.put(at + 1, from);
     this.put(at + 2, to);
     this.put(at + 3, id);
-    this.refs[r] = msg;
+    this.msgs[r] = msg;
+    // The summary the row keeps once it leaves the detail window (its message's type, as a
+    // number), read now while the message is fresh in cache: reading it then would touch
+    // every old message again.
+    const type = typeof msg === 'object' && msg !== null ? (msg as { type?: unknown }).type : undefined;
+    this.nums[at + 4] = typeof type === 'string' ? this.typeCode(type, r) : NO_TYPE;
+  }
+
+  private typeCode(type: string, r: number): number {
+    const code = this.typeCodes.get(type);
+    if (code !== undefined) return code;
+    if (this.typeNames.length >= MAX_TYPES) {
+      this.noteOf(this.chunk)[r] = type;
+      return NOTED_TYPE;
+    }
+    this.typeNames.push(type);
+    this.typeCodes.set(type, this.typeNames.length);
+    return this.typeNames.length;
   }
 
   delivered(from: number, to: number, id: number, queued: number): void {
@@ -130,7 +162,7 @@ export class Trace {
     this.put(at + 2, to);
     this.put(at + 3, id);
     this.put(at + 4, queued);
-    this.refs[r] = undefined;
+    this.msgs[r] = undefined;
   }
 
   received(pid: number, id: number): void {
@@ -139,7 +171,7 @@ export class Trace {
     this.kinds[r] = RECEIVE;
     this.put(at + 1, pid);
     this.put(at + 2, id);
-    this.refs[r] = undefined;
+    this.msgs[r] = undefined;
   }
 
   /**
@@ -167,14 +199,27 @@ export class Trace {
   private addChunk(): void {
     // Every block is full now: the first can go if the others still hold `limit` rows.
     if ((this.chunks.length - 1) * this.size >= this.limit) this.chunks.shift();
-    const chunk: Chunk = { nums: new Uint32Array(this.size * WIDTH), wide: undefined, kinds: new Uint8Array(this.size), refs: [], summarised: false };
+    // The block leaving the detail window gives up its messages (it keeps their summaries,
+    // written at the send): its array of messages serves the new block. Arrays are made at
+    // their full size: one grown row by row cost ten times as much.
+    const old = this.chunks[this.chunks.length - 1 - this.detailChunks];
+    let msgs: unknown[] | undefined;
+    if (old !== undefined && old.msgs !== undefined) {
+      msgs = old.msgs.fill(undefined);
+      old.msgs = undefined;
+    }
+    const chunk: Chunk = {
+      nums: new Uint32Array(this.size * WIDTH),
+      wide: undefined,
+      kinds: new Uint8Array(this.size),
+      msgs: msgs ?? new Array<unknown>(this.size),
+      notes: undefined,
+    };
     this.chunk = chunk;
     this.chunks.push(chunk);
-    const old = this.chunks[this.chunks.length - 2 - this.detailChunks];
-    if (old !== undefined && !old.summarised) summarise(old);
     this.nums = chunk.nums;
     this.kinds = chunk.kinds;
-    this.refs = chunk.refs;
+    this.msgs = chunk.msgs!;
     this.used = 0;
   }
 
@@ -205,11 +250,42 @@ export class Trace {
     }
   }
 
+  /** The event in row `r` of a block, as an object. */
+  private eventAt(chunk: Chunk, r: number, seq: number): TraceEvent {
+    const n = rowOf(chunk, r),
+      t = n[0]!;
+    switch (chunk.kinds[r]) {
+      case SEND:
+        return {
+          seq,
+          t,
+          kind: 'send',
+          from: n[1]!,
+          to: n[2]!,
+          id: n[3]!,
+          msg: chunk.msgs === undefined ? elided(this.typeOf(chunk, r, n[4]!)) : chunk.msgs[r],
+        };
+      case DELIVER:
+        return { seq, t, kind: 'deliver', from: n[1]!, to: n[2]!, id: n[3]!, queued: n[4]! };
+      case RECEIVE:
+        return { seq, t, kind: 'receive', pid: n[1]!, id: n[2]! };
+      default:
+        return { seq, t, ...(chunk.notes![r] as TraceInput) } as TraceEvent;
+    }
+  }
+
+  /** The `type` a send row recorded of its message (`code`: the row's fifth number). */
+  private typeOf(chunk: Chunk, r: number, code: number): string | undefined {
+    if (code === NO_TYPE) return undefined;
+    if (code === NOTED_TYPE) return chunk.notes![r] as string;
+    return this.typeNames[code - 1];
+  }
+
   /** Events recorded so far (oldest first). `truncated` events fell off the front. */
   get all(): readonly TraceEvent[] {
     if (this.made === undefined || this.madeAt !== this.seq) {
       const out: TraceEvent[] = [];
-      this.forEachRow((chunk, r, seq) => out.push(eventAt(chunk, r, seq)));
+      this.forEachRow((chunk, r, seq) => out.push(this.eventAt(chunk, r, seq)));
       this.made = out;
       this.madeAt = this.seq;
     }
@@ -227,7 +303,7 @@ export class Trace {
   of<K extends TraceKind>(kind: K): Extract<TraceEvent, { kind: K }>[] {
     const out: Extract<TraceEvent, { kind: K }>[] = [];
     this.forEachRow((chunk, r, seq) => {
-      if (kindAt(chunk, r) === kind) out.push(eventAt(chunk, r, seq) as Extract<TraceEvent, { kind: K }>);
+      if (kindAt(chunk, r) === kind) out.push(this.eventAt(chunk, r, seq) as Extract<TraceEvent, { kind: K }>);
     });
     return out;
   }
@@ -270,24 +346,7 @@ export class Trace {
 const SEND = 0,
   DELIVER = 1,
   RECEIVE = 2,
-  OTHER = 3,
-  SEND_SUMMARY = 4;
-
-/**
- * A block leaves the detail window: each send keeps its message's `type` (a string the
- * message already holds, so nothing is allocated) and the message itself can be collected.
- */
-function summarise(chunk: Chunk): void {
-  const { kinds, refs } = chunk;
-  for (let r = 0; r < kinds.length; r++) {
-    if (kinds[r] !== SEND) continue;
-    const msg = refs[r];
-    const type = typeof msg === 'object' && msg !== null ? (msg as { type?: unknown }).type : undefined;
-    kinds[r] = SEND_SUMMARY;
-    refs[r] = typeof type === 'string' ? type : undefined;
-  }
-  chunk.summarised = true;
-}
+  OTHER = 3;
 
 const ELIDED: ElidedMessage = Object.freeze({ $elided: true });
 /** One summary object per type, made when read (a trace read as JSON shows many of each). */
@@ -303,24 +362,6 @@ function elided(type: unknown): ElidedMessage {
   return e;
 }
 
-/** The event in row `r` of a block, as an object. */
-function eventAt(chunk: Chunk, r: number, seq: number): TraceEvent {
-  const n = rowOf(chunk, r),
-    t = n[0]!;
-  switch (chunk.kinds[r]) {
-    case SEND:
-      return { seq, t, kind: 'send', from: n[1]!, to: n[2]!, id: n[3]!, msg: chunk.refs[r] };
-    case SEND_SUMMARY:
-      return { seq, t, kind: 'send', from: n[1]!, to: n[2]!, id: n[3]!, msg: elided(chunk.refs[r]) };
-    case DELIVER:
-      return { seq, t, kind: 'deliver', from: n[1]!, to: n[2]!, id: n[3]!, queued: n[4]! };
-    case RECEIVE:
-      return { seq, t, kind: 'receive', pid: n[1]!, id: n[2]! };
-    default:
-      return { seq, t, ...(chunk.refs[r] as TraceInput) } as TraceEvent;
-  }
-}
-
 /** The numbers of row `r` (time first), with any wide value in place. */
 function rowOf(chunk: Chunk, r: number): number[] {
   const at = r * WIDTH,
@@ -333,7 +374,7 @@ function rowOf(chunk: Chunk, r: number): number[] {
 
 function kindAt(chunk: Chunk, r: number): TraceKind {
   const k = chunk.kinds[r];
-  return k === SEND || k === SEND_SUMMARY ? 'send' : k === DELIVER ? 'deliver' : k === RECEIVE ? 'receive' : (chunk.refs[r] as TraceInput).kind;
+  return k === SEND ? 'send' : k === DELIVER ? 'deliver' : k === RECEIVE ? 'receive' : (chunk.notes![r] as TraceInput).kind;
 }
 
 /**

@@ -201,7 +201,8 @@ export function offer(k: Engine, proc: Proc, env: Envelope): void {
       return;
     }
     if (clause >= 0) {
-      waits.splice(i, 1);
+      if (i === waits.length - 1) waits.pop();
+      else waits.splice(i, 1);
       if (wait.timer) k.cancelTimer(proc, wait.timer);
       k.trace?.delivered(env.from, proc.pid, env.id, 0);
       k.current = proc;

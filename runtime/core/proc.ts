@@ -53,6 +53,8 @@ export class Channel implements Source {
 export class Proc {
   readonly mailbox = new Queue<Envelope>();
   readonly waits: Wait[] = [];
+  /** Its last satisfied receive without a timer, free for its next one (async loops: one object less per message). */
+  spareWait: Wait | undefined = undefined;
   /**
    * The tables below are made on first use (an idle process holds none): the `…Table` field
    * is the table or undefined, for reading without making one; the getter makes it.

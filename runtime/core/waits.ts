@@ -44,16 +44,35 @@ export function receive<T>(
     }
   }
   if (after <= 0) return Promise.resolve(undefined);
-  return new Promise((resolve) => {
-    const wait = new Receiving(k, select, take, resolve);
-    if (after !== Infinity) {
-      wait.timer = startTimer(k, proc, after, () => {
-        removeWait(proc, wait);
-        resumeWith(k, resolve, undefined);
-      });
-    }
-    proc.waits.push(wait);
-  });
+  const promise = new Promise<T | undefined>(capture);
+  const resolve = captured as (value: T | undefined) => void;
+  captured = undefined;
+  // The process's last satisfied receive, if it had no timer, serves again: one object less per message of a loop.
+  let wait = proc.spareWait as Receiving<T | undefined> | undefined;
+  if (wait === undefined) wait = new Receiving<T | undefined>(k, proc, select, take, resolve);
+  else {
+    proc.spareWait = undefined;
+    wait.pick = select;
+    wait.make = take;
+    wait.resolve = resolve;
+  }
+  if (after !== Infinity) {
+    wait.timer = startTimer(k, proc, after, () => {
+      removeWait(proc, wait);
+      resumeWith(k, resolve, undefined);
+    });
+  }
+  proc.waits.push(wait);
+  return promise;
+}
+
+/**
+ * The executor of every pending receive's promise: it hands over the resolving function
+ * through a variable, so a receive makes no closure of its own (one per message, in a loop).
+ */
+let captured: ((value: never) => void) | undefined;
+function capture(resolve: (value: never) => void): void {
+  captured = resolve;
 }
 
 /** A pending receive or select: one object, no closures, for the most common wait there is. */
@@ -61,9 +80,10 @@ export class Receiving<T> implements Wait {
   timer: Timer | undefined = undefined;
   constructor(
     private readonly k: Engine,
-    private readonly pick: (msg: unknown) => number,
-    private readonly make: (msg: unknown, clause: number) => T,
-    private readonly resolve: (value: T) => void,
+    private readonly proc: Proc,
+    public pick: (msg: unknown) => number,
+    public make: (msg: unknown, clause: number) => T,
+    public resolve: (value: T) => void,
   ) {}
 
   select(env: Envelope): number {
@@ -71,9 +91,19 @@ export class Receiving<T> implements Wait {
   }
 
   take(env: Envelope, clause: number): void {
-    resumeWith(this.k, this.resolve, this.make(env.msg, clause));
+    const resolve = this.resolve;
+    const value = this.make(env.msg, clause);
+    if (this.timer === undefined) {
+      // Out of the process's waits now, and referenced by no timer: free for its next receive.
+      this.resolve = settledAlready;
+      this.proc.spareWait = this as Receiving<unknown>;
+    }
+    resumeWith(this.k, resolve, value);
   }
 }
+
+/** What a spare receive holds in place of the resolving function it has used (so that it keeps no promise alive). */
+function settledAlready(): void {}
 
 /** The usual receive: one matcher, the message itself. */
 export function receiveMatching(k: Engine, proc: Proc, match: Matcher, after: number): Promise<unknown> {
