@@ -35,8 +35,9 @@ export interface TraceOptions {
   readonly limit?: number;
   /**
    * Keep the message of each send in full for at least this many of the most recent events
-   * (default 16,384: far more than a chart or a failure report shows); an older send keeps a
-   * summary, `{ type, $elided: true }` (its `type` when it had a string one). `Infinity` keeps
+   * (default 4,096: far more than a failure report's chart shows, its last 40 lines, and few
+   * enough that a long run's messages die young); an older send keeps a summary,
+   * `{ type, $elided: true }` (its `type` when it had a string one). `Infinity` keeps
    * every message the trace holds. Keeping every message alive is what made a long trace
    * costly (each one outlived the young generation of the garbage collector).
    */
@@ -111,7 +112,7 @@ export class Trace {
     this.limit = Math.max(1, options.limit ?? 1_000_000);
     this.size = Math.min(4096, Math.max(16, this.limit));
     this.used = this.size; // the first row starts a block
-    const detail = Math.max(0, options.detail ?? 16_384);
+    const detail = Math.max(0, options.detail ?? 4096);
     this.detailChunks = detail >= this.limit ? Infinity : Math.ceil(detail / this.size);
   }
 

@@ -165,7 +165,7 @@ describe('trace events', () => {
       const fullSends = full.of('send'),
         cutSends = cut.of('send');
       expect(cutSends.length).toBe(fullSends.length);
-      const window = cut.length - (detail ?? 16_384);
+      const window = cut.length - (detail ?? 4096);
       const wrong = cutSends.filter((e, i) => {
         const f = fullSends[i]!;
         if (e.seq !== f.seq || e.t !== f.t || e.from !== f.from || e.to !== f.to || e.id !== f.id) return true;
