@@ -58,5 +58,5 @@ describe('grader new', () => {
     const bad = await grader('new', 'Not An Id');
     expect(bad.code).toBe(2);
     expect(bad.out).toMatch(/cannot be an exercise id/);
-  }, 60_000);
+  }, 300_000); // a backstop for a hang only: child processes on a loaded machine take long
 });
