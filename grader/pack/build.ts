@@ -24,7 +24,7 @@ import { filesUnder, sha256 } from '../files.ts';
 import { packManifest } from './public.ts';
 import { STUDENT_WORKFLOW_PATH, studentWorkflow } from '../github/student-workflow.ts';
 import { biomeJson, GITIGNORE, reflectionMd, settingsJson, studentReadme, tsconfig, VITEST_CONFIG, type BiomeConfig, type ReadmeExercise } from './texts.ts';
-import { PACK_INFO, type GradedOnly, type PackExercise, type PackInfo } from './info.ts';
+import { isOwnTestFile, PACK_INFO, type GradedOnly, type PackExercise, type PackInfo } from './info.ts';
 import { zip } from '../zip.ts';
 
 export interface PackOptions {
@@ -145,6 +145,7 @@ export async function buildPack(options: PackOptions, kitRoot = defaultKitRoot):
       points: { public: maxPoints(slim), total: maxPoints(m), manual: m.manual.reduce((a, i) => a + i.points, 0) },
       starter,
       gradedOnly: gradedOnly(m, publicIds),
+      publicTests: filesUnder(join(dir, 'tests', 'public')).filter((f) => /\.test\.[cm]?ts$/.test(f) && !isOwnTestFile(f)),
     };
     packExercises.push(info);
     readme.push({ ...info, handout: existsSync(join(dir, 'README.md')) ? `exercises/${m.id}/README.md` : undefined });

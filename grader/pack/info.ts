@@ -22,6 +22,11 @@ export interface PackExercise {
   readonly starter: Readonly<Record<string, string>>;
   /** What only grading checks (hidden tests), so that local green is not taken for a mark. */
   readonly gradedOnly?: readonly GradedOnly[];
+  /**
+   * The public test files the pack shipped (relative to tests/public/): any other test file
+   * there is the student's own, whatever its name, and never counts.
+   */
+  readonly publicTests?: readonly string[];
 }
 
 /**
@@ -40,6 +45,19 @@ export interface PackInfo {
   readonly exercises: readonly PackExercise[];
   /** sha256 of REFLECTION.md as shipped. */
   readonly reflection?: string;
+}
+
+/**
+ * A student's own test file: one named `*.mine.test.ts`, or (given the pack's info) any test
+ * file beside the public tests that the pack did not ship. It runs in `npm test` but never
+ * counts: not in points, not in the progress log, not in `npm run check`; the grader never has
+ * it (intake takes only the manifest's files).
+ */
+export function isOwnTestFile(file: string, info?: PackInfo): boolean {
+  if (/\.mine\.test\.[cm]?ts$/.test(file)) return true;
+  const m = /(?:^|[\\/])exercises[\\/]([a-z][a-z0-9-]*)[\\/]tests[\\/]public[\\/](.+)$/.exec(file);
+  const shipped = m && info?.exercises.find((e) => e.id === m[1])?.publicTests;
+  return shipped ? !shipped.includes(m[2]!.split('\\').join('/')) : false;
 }
 
 export const PACK_INFO = 'pack.json';

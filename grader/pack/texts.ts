@@ -83,7 +83,8 @@ SEED=4181 TEST_ID=${first}.some-test npm test -- ${first}   # replay one test (b
   (\`exercises/${first}/tests/public/${first}.mine.test.ts\`), written like the public ones
   (\`exerciseTests(import.meta.url).property('${first}.my-idea', 'what it checks', async (t) => …)\`).
   \`npm test\` runs them and reports them on a line of their own; they never count for points,
-  never go into \`progress.jsonl\`, and are not submitted.
+  never go into \`progress.jsonl\`, and are not submitted. (Any other test file you add beside
+  the public tests is treated the same way: \`pack.json\` lists the ones the pack shipped.)
 - \`npm run lint\` checks your files with [Biome](https://biomejs.dev) (an unused variable, a
   \`switch\` case that falls through, \`==\` where \`===\` was meant…), with the rules the kit's
   own code follows; \`npm run format\` lays your files out in the kit's style. Lint never

@@ -387,9 +387,18 @@ t.property('ring.ring-small', 'my own: the desk starts', async (ctx) => { await 
 t.property('ring.my-idea', 'my own: always fails', async (ctx) => ctx.fail('on purpose'));
 `,
       );
+      // A test file of their own under another name is theirs too: the pack knows what it shipped.
+      const extra = join(pack, 'exercises', 'ring', 'tests', 'public', 'extra.test.ts');
+      writeFileSync(
+        extra,
+        `import { exerciseTests } from '#harness';
+const t = exerciseTests(import.meta.url);
+t.property('ring.ring-small', 'my other file: passes', async (ctx) => { await ctx.open(); });
+`,
+      );
       try {
         const r = await sh('npm test -- ring');
-        expect(r.out).toMatch(/Your own tests \(\*\.mine\.test\.ts; never graded, never submitted\): 1 of 2 passed/);
+        expect(r.out).toMatch(/Your own tests \(never graded, never submitted\): 2 of 3 passed/);
         expect(r.out).toMatch(new RegExp(`ring {3}0 of ${ringPublic().length} passed`));
         const lines = parseLog(readFileSync(log, 'utf8')).lines;
         expect(lines.at(-1)).toMatchObject({ exercise: 'ring', passed: 0, failed: ringPublic().length });
@@ -407,11 +416,12 @@ t.property('ring.my-idea', 'my own: always fails', async (ctx) => ctx.fail('on p
         expect(ring.tests.map((t) => t.id).sort()).toEqual([...ringPublic()].sort());
         expect(ring.tests.find((t) => t.id === 'ring.ring-small')).toMatchObject({ status: 'failed', score: 0 });
         const md = readFileSync(join(pack, 'check-own', 'report.md'), 'utf8');
-        expect(md).not.toMatch(/my own/);
+        expect(md).not.toMatch(/my own|my other file/);
         expect(readFileSync(log, 'utf8')).toBe(logBeforeCheck);
       } finally {
         rmSync(join(pack, 'check-own'), { recursive: true, force: true });
         rmSync(own, { force: true });
+        rmSync(extra, { force: true });
         if (logBefore === undefined) rmSync(log, { force: true });
         else writeFileSync(log, logBefore);
       }

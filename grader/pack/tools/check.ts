@@ -20,7 +20,8 @@ import { renderStudentReport } from '../../report/student.ts';
 import { Result, type Diagnostic, type ExerciseResult } from '../../result.ts';
 import { awaitingManual, scoreExercise } from '../../score.ts';
 import { sha256 } from '../../files.ts';
-import { exerciseOfTestFile, isOwnTestFile, packExercises, packRoot, readPackInfo, studentRoot } from './local.ts';
+import { exerciseOfTestFile, packExercises, packRoot, readPackInfo, studentRoot } from './local.ts';
+import { isOwnTestFile } from '../info.ts';
 import PackReporter from './reporter.ts';
 import { typecheckFiles } from '../../typecheck.ts';
 
@@ -62,11 +63,12 @@ export async function prepareLocal(m: Manifest, root: string): Promise<PreparedE
 class Collector implements Reporter {
   readonly outcomes = new Map<string, Map<string, PropertyOutcome>>();
   readonly errors = new Map<string, string[]>();
+  private readonly info = readPackInfo();
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<{ message?: string }>): void {
     for (const mod of testModules) {
       const id = exerciseOfTestFile(mod.moduleId);
-      if (!id || isOwnTestFile(mod.moduleId)) continue;
+      if (!id || isOwnTestFile(mod.moduleId, this.info)) continue;
       const errors = this.errors.get(id) ?? [];
       for (const e of mod.errors()) errors.push(`${relative(packRoot, mod.moduleId)}: ${e.message}`);
       for (const e of unhandled) errors.push(e.message ?? 'unknown error');

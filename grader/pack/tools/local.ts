@@ -35,15 +35,6 @@ export function packExercises(only: readonly string[] = []): Manifest[] {
 }
 
 /** The exercise a test file belongs to (`…/exercises/<id>/tests/…`). */
-/**
- * A student's own test file: `*.mine.test.ts` beside the public tests. It runs in `npm test`,
- * but never counts: not in points, not in the progress log, not in `npm run check`; the grader
- * never has it (intake takes only the manifest's files).
- */
-export function isOwnTestFile(file: string): boolean {
-  return /\.mine\.test\.[cm]?ts$/.test(file);
-}
-
 export function exerciseOfTestFile(file: string): string | undefined {
   return /(?:^|[\\/])exercises[\\/]([a-z][a-z0-9-]*)[\\/]tests[\\/]/.exec(file)?.[1];
 }

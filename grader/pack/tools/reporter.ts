@@ -11,7 +11,8 @@ import { exerciseDir, loadManifest, type Manifest } from '../../../kernels/harne
 import type { PropertyOutcome } from '../../../kernels/harness/property.ts';
 import { HAZARDS, appendRun, hazardsOf, type Hazard, type ProgressLine } from '../../progress-log/log.ts';
 import { sha256 } from '../../files.ts';
-import { PROGRESS_LOG, exerciseOfTestFile, isOwnTestFile, packRoot, progressLogEnabled, readPackInfo, studentRoot } from './local.ts';
+import { PROGRESS_LOG, exerciseOfTestFile, packRoot, progressLogEnabled, readPackInfo, studentRoot } from './local.ts';
+import { isOwnTestFile } from '../info.ts';
 import { formatDiagnostics, typecheckFiles } from '../../typecheck.ts';
 
 export interface PackReporterOptions {
@@ -100,7 +101,7 @@ export default class PackReporter implements Reporter {
     for (const mod of testModules) {
       const id = exerciseOfTestFile(mod.moduleId);
       if (!id) continue;
-      if (isOwnTestFile(mod.moduleId)) {
+      if (isOwnTestFile(mod.moduleId, info)) {
         // The student's own tests: reported on their own line, never as points or in the log.
         for (const test of mod.children.allTests()) {
           const state = test.result().state;
@@ -144,7 +145,7 @@ export default class PackReporter implements Reporter {
       }
     }
     if (this.options.summary !== false && own.passed + own.failed > 0) {
-      this.print(`\nYour own tests (*.mine.test.ts; never graded, never submitted): ${own.passed} of ${own.passed + own.failed} passed`);
+      this.print(`\nYour own tests (never graded, never submitted): ${own.passed} of ${own.passed + own.failed} passed`);
     }
     if (runs.size === 0) return;
     if (this.options.summary !== false) {
