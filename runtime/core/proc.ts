@@ -50,9 +50,22 @@ export class Channel implements Source {
   }
 }
 
+/**
+ * The waits of a process that has none: shared, and frozen so that a push to it throws. The
+ * first wait gets an array of its own, sized for one (an empty array grows to 17 slots on its
+ * first push: 136 bytes an idle async loop would hold for nothing). Use addWait to add one.
+ */
+export const NO_WAITS: Wait[] = Object.freeze([]) as unknown as Wait[];
+
+export function addWait(proc: Proc, wait: Wait): void {
+  if (proc.waits === NO_WAITS) proc.waits = [wait];
+  else proc.waits.push(wait);
+}
+
 export class Proc {
   readonly mailbox = new Queue<Envelope>();
-  readonly waits: Wait[] = [];
+  /** Pending receives, selects and asks, oldest first (see NO_WAITS). */
+  waits: Wait[] = NO_WAITS;
   /** Its last satisfied receive without a timer, free for its next one (async loops: one object less per message). */
   spareWait: Wait | undefined = undefined;
   /**
