@@ -10,10 +10,12 @@
 // so nothing outside that world can surface in a diagnostic.
 import { readFileSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
-import ts from 'typescript';
+import { typescript, type TS } from '../kernels/loader/typescript.ts';
 import { fileURLToPath } from 'node:url';
 import { escapeRegExp } from './files.ts';
 import type { Diagnostic } from './result.ts';
+
+const ts = typescript();
 
 /** The kit's root (the pack's, in a student pack: it ships this file at the same path). */
 const packRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -44,7 +46,7 @@ declare var console: Console;
 `;
 
 /** The compiler options student code is checked with, here and by the grader. */
-export function compilerOptions(kitRoot: string): ts.CompilerOptions {
+export function compilerOptions(kitRoot: string): TS.CompilerOptions {
   return {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.ESNext,
@@ -81,9 +83,9 @@ function kitReadable(kitRoot: string, tsLib: string): (file: string) => boolean 
 
 // Kit files (runtime, protocols, libraries) are parsed once per process: watch mode reruns,
 // and the grader's prepare workers, re-read only the student's files.
-const shared = new Map<string, ts.SourceFile>();
-let kernelGlobals: ts.SourceFile | undefined;
-let previous: ts.Program | undefined;
+const shared = new Map<string, TS.SourceFile>();
+let kernelGlobals: TS.SourceFile | undefined;
+let previous: TS.Program | undefined;
 
 /**
  * Diagnostics for the student's `files` (paths relative to the submission), given as text by
@@ -111,7 +113,7 @@ export function typecheckSources(read: (path: string) => string | undefined, fil
       return false;
     }
   };
-  const host: ts.CompilerHost = {
+  const host: TS.CompilerHost = {
     ...base,
     getCurrentDirectory: () => kitRoot,
     fileExists: exists,

@@ -19,7 +19,7 @@ import { builtinModules } from 'node:module';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Message, type OnLoadResult, type PartialMessage, type Plugin } from 'esbuild';
-import ts from 'typescript';
+import { typescript, type TS } from './typescript.ts';
 import { SHARED_MODULES, sharedModules } from './shared-modules.ts';
 import { PRELUDE } from './virtual-globals.ts';
 
@@ -72,10 +72,11 @@ function isBuiltin(spec: string): boolean {
  * esbuild would answer them by scanning the file system; they are refused instead.
  */
 export function computedImports(file: string, text: string): PartialMessage[] {
+  const ts = typescript();
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith('.ts') || file.endsWith('.mts') ? ts.ScriptKind.TS : ts.ScriptKind.JS);
   const found: PartialMessage[] = [];
-  const literal = (n: ts.Node | undefined): boolean => n !== undefined && (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n));
-  const visit = (n: ts.Node): void => {
+  const literal = (n: TS.Node | undefined): boolean => n !== undefined && (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n));
+  const visit = (n: TS.Node): void => {
     if (ts.isCallExpression(n)) {
       const callee = n.expression;
       const isImport = callee.kind === ts.SyntaxKind.ImportKeyword;
