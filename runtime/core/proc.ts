@@ -50,21 +50,12 @@ export class Channel implements Source {
   }
 }
 
-/**
- * The waits of a process that has none: shared, and frozen so that a push to it throws. The
- * first wait gets an array of its own, sized for one (an empty array grows to 17 slots on its
- * first push: 136 bytes an idle async loop would hold for nothing). Use addWait to add one.
- */
-export const NO_WAITS: Wait[] = Object.freeze([]) as unknown as Wait[];
-
-export function addWait(proc: Proc, wait: Wait): void {
-  if (proc.waits === NO_WAITS) proc.waits = [wait];
-  else proc.waits.push(wait);
-}
+/** The waits of every process that has none: shared, and frozen so that a push to it throws. */
+const NO_WAITS: Wait[] = Object.freeze([]) as unknown as Wait[];
 
 export class Proc {
   readonly mailbox = new Queue<Envelope>();
-  /** Pending receives, selects and asks, oldest first (see NO_WAITS). */
+  /** Pending receives, selects and asks, oldest first. Added with addWait, dropped with dropWaits. */
   waits: Wait[] = NO_WAITS;
   /** Its last satisfied receive without a timer, free for its next one (async loops: one object less per message). */
   spareWait: Wait | undefined = undefined;
@@ -125,6 +116,19 @@ export class Proc {
     /** The process that spawned it (the kernel's 'outside' for a process spawned from outside). */
     readonly parent: Ref,
   ) {}
+
+  /**
+   * The first wait gets a list of its own sized for one: an empty array grows to 17 slots on
+   * its first push, 136 bytes an idle async loop would hold for nothing.
+   */
+  addWait(wait: Wait): void {
+    if (this.waits === NO_WAITS) this.waits = [wait];
+    else this.waits.push(wait);
+  }
+
+  dropWaits(): void {
+    this.waits = NO_WAITS;
+  }
 
   get inbound(): Map<number, Channel> {
     return (this.inboundTable ??= new Map());

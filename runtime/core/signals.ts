@@ -7,7 +7,7 @@ import { makeRef, type Ref } from '../ref.ts';
 import { enqueue, offer, transmit } from './delivery.ts';
 import { TOMBSTONES, type Engine } from './engine.ts';
 import type { Envelope } from './envelope.ts';
-import { NO_WAITS, type Proc } from './proc.ts';
+import type { Proc } from './proc.ts';
 import { releaseNames } from './registry.ts';
 
 /**
@@ -147,7 +147,7 @@ export function exit(k: Engine, proc: Proc, reason: ExitReason): void {
   proc.behavior = undefined;
   for (const timer of proc.timerTable ?? []) k.scheduler.cancelTimer(timer);
   proc.timerTable = undefined;
-  proc.waits = NO_WAITS;
+  proc.dropWaits();
   proc.mailbox.clear();
   proc.aliasTable = undefined;
   proc.stash = undefined;

@@ -9,7 +9,7 @@ import { resolve as resolveName, send } from './delivery.ts';
 import type { Engine } from './engine.ts';
 import { isUserEnvelope, type Envelope } from './envelope.ts';
 import { resumeWith, taken } from './execution.ts';
-import { addWait, type Proc, type Wait } from './proc.ts';
+import type { Proc, Wait } from './proc.ts';
 import type { Timer } from '../timers.ts';
 import { startTimer } from './process-timers.ts';
 import { demonitor, monitor } from './signals.ts';
@@ -62,7 +62,7 @@ export function receive<T>(
       resumeWith(k, resolve, undefined);
     });
   }
-  addWait(proc, wait);
+  proc.addWait(wait);
   return promise;
 }
 
@@ -160,7 +160,7 @@ export function ask(k: Engine, proc: Proc, to: Ref | string, make: (replyTo: Ref
       finish();
       resumeWith(k, reject, new AskTimeoutError(label, timeout));
     });
-    addWait(proc, wait);
+    proc.addWait(wait);
   });
 }
 
