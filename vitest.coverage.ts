@@ -1,12 +1,9 @@
-import type { CoverageV8Options } from 'vitest/node';
-import { defineConfig } from 'vitest/config';
-
-// `npm run coverage`: line and branch coverage of the runtime and of the grader's in-process
-// logic, measured over the fast tests that run that code in this process (a minute or two).
-// CI measures the same files over the whole of `npm test` instead (MP_COVERAGE=1, see
-// vitest.config.ts), at little extra cost, since most of its time is in child processes: the slow tests drive the grader through
-// child processes (the CLI, vitest slots, prepare workers, kernels in a sandbox, npm in a built
-// pack), where V8 coverage of this process sees nothing, and they take minutes.
+// Line and branch coverage of the runtime and of the grader's in-process logic, over the unit
+// tier (`npm test`): `npm run coverage` prints it, and CI runs `npm test` with MP_COVERAGE=1
+// so that the thresholds below hold in the same run (see vitest.config.ts). The end-to-end
+// tier (`npm run test:e2e`) drives the grader through child processes (the CLI, vitest slots,
+// prepare workers, kernels in a sandbox, npm in a built pack), where V8 coverage of this
+// process sees nothing; it is not measured.
 //
 // What is counted, and why:
 //   runtime/**  every module, except demo.ts (the `npm run tour` script: run, never imported).
@@ -24,6 +21,8 @@ import { defineConfig } from 'vitest/config';
 //   grader/pack/**  the student pack and the tools that run inside it: pack.test (npm ci and
 //                   npm test in a built pack);
 //   grader/scaffold/**, grader/github/**   lecturer scaffolding: scaffold.test, workflows.test.
+import type { CoverageV8Options } from 'vitest/node';
+
 /** What counts and the thresholds, shared with `npm test` under MP_COVERAGE=1 (as CI runs it). */
 export const kitCoverage = {
   provider: 'v8',
@@ -40,18 +39,3 @@ export const kitCoverage = {
     'grader/**': { lines: 90, branches: 80 },
   },
 } satisfies CoverageV8Options & { provider: 'v8' };
-
-export default defineConfig({
-  test: {
-    include: [
-      'runtime/test/**/*.test.ts',
-      'grader/test/{intake,intake-tar,intake-edges,scoring,progress-log,marks,report,report-visibility,study,kit}.test.ts',
-    ],
-    maxWorkers: 2,
-    retry: 0,
-    bail: 0,
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    coverage: { ...kitCoverage, enabled: true, reporter: ['text', 'json-summary'] },
-  },
-});
