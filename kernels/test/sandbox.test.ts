@@ -4,12 +4,13 @@
  * process of the job may remain afterwards.
  */
 import { randomUUID } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { reachableBy } from '../process/node-binary.ts';
 import { leaseUid } from '../process/uids.ts';
 import { TreeCpu } from '../harness/cpu-time.ts';
 import { defaultLimits, detectSandbox, fallbackNetworkPrefix, spawnSandboxed, type SandboxedChild, type SandboxLimits } from '../process/sandbox.ts';
@@ -24,13 +25,8 @@ let attacks = '';
 // Not package.json: the nearest package.json above an allowed path is exposed on purpose (module type).
 const repoFile = resolve(here, '..', '..', 'tsconfig.json');
 const nodeModules = resolve(here, '..', '..', 'node_modules');
-/** Whether any uid can reach `path`: every folder on the way searchable by others (the tsx test mounts node_modules in place). */
-const othersReach = (path: string): boolean => {
-  for (let p = path; ; p = dirname(p)) {
-    if ((statSync(p).mode & 0o001) === 0) return false;
-    if (dirname(p) === p) return true;
-  }
-};
+/** A uid that owns nothing here, as a job's uid of its own: it sees only the bits for others. */
+const NOBODY = 65534;
 const tsxLoader = join(nodeModules, 'tsx', 'dist', 'loader.mjs');
 
 const detection = await detectSandbox();
@@ -264,7 +260,7 @@ describe.each(paths)('$name', ({ prefer, expected, skip }) => {
 
     // The job reads tsx from the kit's own node_modules, which a job's uid of its own cannot
     // reach in a private home: there the test has nothing to show, and says so by skipping.
-    it.skipIf(ownUids && !othersReach(nodeModules))(
+    it.skipIf(ownUids && !reachableBy(NOBODY, nodeModules))(
       expected === 'bwrap' ? 'a TypeScript entry runs through the tsx loader' : 'loader hooks (tsx) are refused: they need a worker thread',
       async () => {
         const job = await start('ts-entry.ts', { nodeArgs: ['--import', tsxLoader], readOnly: [attacks, nodeModules] });
