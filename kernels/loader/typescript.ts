@@ -6,8 +6,11 @@
 // student pack's `npm test` loads it twice (the reporter's type check, the test worker's
 // bundle), `npm run check` and each prepare worker of the grader once.
 //
-// Loaded on first use: a grading run's test process is given ready bundles and never asks
-// (kernels/loader/bundle.ts parses student files only when it bundles them itself).
+// Loaded on first use. A grading run's test process (MP_RUN names its plan) is given ready
+// bundles and must never ask: if it did, it would be bundling student files itself, outside
+// the prepare stage that type checks them, and a second per-run compiler load would hide it.
+// So it fails loudly there instead (the `import` alias grader/run/no-typescript.ts cannot see
+// a `require`).
 import { createRequire } from 'node:module';
 import type * as TS from 'typescript';
 
@@ -16,6 +19,9 @@ export type { TS };
 let loaded: typeof TS | undefined;
 
 export function typescript(): typeof TS {
+  if (loaded === undefined && process.env.MP_RUN) {
+    throw new Error('the TypeScript compiler is not loaded in a grading run: its bundles are built and type checked before it starts');
+  }
   loaded ??= createRequire(import.meta.url)('typescript') as typeof TS;
   return loaded;
 }

@@ -1,7 +1,7 @@
 // The bundler on the trusted side reads nothing but what a submission may use: its own files
 // (given as text), `#runtime`, `zod` and the exercises' top-level modules. Everything else is a
 // plain compile error with file and line, before esbuild touches the disk.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { bundleSubmission, computedImports } from '../loader/bundle.ts';
 
 const files = (map: Record<string, string>) => (path: string) => (Object.hasOwn(map, path) ? map[path] : undefined);
@@ -57,5 +57,23 @@ describe('bundling a submission', () => {
     const r = await bundle({ 'ring/ring.ts': 'export const x = 1;\nexport function (' });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors[0]).toMatchObject({ file: 'ring/ring.ts', line: 2 });
+  });
+});
+
+describe('the compiler in a grading run', () => {
+  it('is refused loudly where MP_RUN names a plan: a grading run is given ready bundles', async () => {
+    vi.stubEnv('MP_RUN', 'plan.json');
+    vi.resetModules();
+    try {
+      const fresh = await import('../loader/typescript.ts');
+      expect(() => fresh.typescript()).toThrow(/not loaded in a grading run/);
+      const { computedImports: inRun } = await import('../loader/bundle.ts');
+      expect(() => inRun('a.ts', 'export {}')).toThrow(/not loaded in a grading run/);
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
+    const fresh = await import('../loader/typescript.ts');
+    expect(fresh.typescript().version).toMatch(/^\d+\.\d+/);
   });
 });
