@@ -63,7 +63,11 @@ export function seal<T>(message: T, transfer?: readonly ArrayBuffer[]): T {
     if (transfer !== undefined && transfer.length > 0) detachAll(transfer);
     return message;
   }
-  const outer = { made, moving, views, fresh };
+  // The state found, kept in locals (an object to hold it would be one more per message).
+  const outerMade = made,
+    outerMoving = moving,
+    outerViews = views,
+    outerFresh = fresh;
   made = undefined;
   try {
     if (transfer === undefined || transfer.length === 0) {
@@ -89,7 +93,10 @@ export function seal<T>(message: T, transfer?: readonly ArrayBuffer[]): T {
   } catch (err) {
     throw explained(err, message);
   } finally {
-    ({ made, moving, views, fresh } = outer);
+    made = outerMade;
+    moving = outerMoving;
+    views = outerViews;
+    fresh = outerFresh;
   }
 }
 

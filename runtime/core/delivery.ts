@@ -7,7 +7,7 @@ import { seal, type SendOptions } from '../message.ts';
 import { isRef, type Ref } from '../ref.ts';
 import type { DropCause } from '../trace.ts';
 import type { Engine } from './engine.ts';
-import type { Envelope } from './envelope.ts';
+import { plainEnvelope, type Envelope } from './envelope.ts';
 import { handle, taken } from './execution.ts';
 import { Channel, SWEEP_AT, type Proc } from './proc.ts';
 import { exitSignal, refuseControl, remoteControl } from './signals.ts';
@@ -47,9 +47,14 @@ export function transmit(
   fromKernel = k.id,
   moved = false,
 ): void {
-  const env: Envelope = { id: k.scheduler.nextId(), from, fromKernel, to: target.pid, kind, msg, tag, via, moved };
-  if (kind === 'msg') k.trace?.sent(from, target.pid, env.id, msg);
+  const id = k.scheduler.nextId();
+  if (kind === 'msg') k.trace?.sent(from, target.pid, id, msg);
   else if (kind === 'exit') k.trace?.record({ kind: 'signal', from, to: target.pid, reason: msg as ExitReason });
+  if (target.kernel === k.id && kind === 'msg' && tag === undefined && via === undefined && !moved && fromKernel === k.id) {
+    accept(k, from, target.pid, id, msg, undefined); // a plain message: no envelope unless it needs one
+    return;
+  }
+  const env: Envelope = { id, from, fromKernel, to: target.pid, kind, msg, tag, via, moved };
   if (target.kernel !== k.id) {
     if (!k.router) throw new Error(`no route to kernel ${target.kernel}`);
     k.router.transmit(k, env, target);
@@ -67,16 +72,24 @@ export function transmitTimer(k: Engine, proc: Proc, msg: unknown, timer: number
 
 /** Accepts an envelope for a local process (from this kernel or from the network). */
 export function enqueue(k: Engine, env: Envelope): void {
+  accept(k, env.from, env.to, env.id, env.msg, env);
+}
+
+/**
+ * Takes a message for a local process: its envelope, or undefined for a plain message sent on
+ * this kernel (plainEnvelope), whose envelope is made only when one is needed here.
+ */
+function accept(k: Engine, from: number, to: number, id: number, msg: unknown, env: Envelope | undefined): void {
   if (!k.up) {
-    drop(k, env, 'kernel-down');
+    drop(k, env ?? plainEnvelope(id, from, k.id, to, msg), 'kernel-down');
     return;
   }
-  const proc = k.procs.get(env.to);
+  const proc = k.procs.get(to);
   if (proc === undefined || proc.exited) {
-    undeliverable(k, env);
+    undeliverable(k, env ?? plainEnvelope(id, from, k.id, to, msg));
     return;
   }
-  let channel = proc.lastFrom === env.from ? proc.lastChannel! : proc.inboundTable?.get(env.from);
+  let channel = proc.lastFrom === from ? proc.lastChannel! : proc.inboundTable?.get(from);
   // Real time, an async loop already waiting in receive, nothing from this sender still on its
   // way: hand the message over now (its code resumes as a microtask either way). Skips the run
   // queue and a turn of the scheduler's loop per message; the order per sender is kept, since
@@ -84,23 +97,24 @@ export function enqueue(k: Engine, env: Envelope): void {
   if (
     proc.waits.length > 0 &&
     proc.code === 'loop' &&
-    env.kind === 'msg' &&
+    (env === undefined || env.kind === 'msg') &&
     k.scheduler.mode === 'realtime' &&
     (channel === undefined || (channel.queue.length === 0 && channel.readyIndex < 0)) &&
     k.scheduler.handOver()
   ) {
-    deliver(k, proc, env);
+    deliver(k, proc, env ?? plainEnvelope(id, from, k.id, to, msg));
     return;
   }
   if (channel === undefined) {
     if ((proc.inboundTable?.size ?? 0) >= proc.sweepAt) sweepChannels(proc);
-    channel = new Channel(k.deliverer, proc);
-    proc.inbound.set(env.from, channel);
+    channel = new Channel(k.deliverer, proc, from, k.id);
+    proc.inbound.set(from, channel);
   }
-  proc.lastFrom = env.from;
+  proc.lastFrom = from;
   proc.lastChannel = channel;
   channel.used = true;
-  channel.queue.push(env);
+  if (env === undefined) channel.pushPlain(id, msg);
+  else channel.push(env);
   k.scheduler.makeReady(channel);
 }
 

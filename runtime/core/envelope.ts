@@ -29,6 +29,16 @@ export interface Envelope {
   readonly timer?: number;
 }
 
+/**
+ * The envelope of a plain message between two processes of one kernel (no reply alias, timer,
+ * exit cause or moved buffer). Such a message waits in its channel as its id and message
+ * alone, and gets this envelope only when it is delivered or dropped: a flood of queued
+ * messages keeps no envelope alive for each.
+ */
+export function plainEnvelope(id: number, from: number, kernel: number, to: number, msg: unknown): Envelope {
+  return { id, from, fromKernel: kernel, to, kind: 'msg', msg, tag: undefined, via: undefined, moved: false };
+}
+
 /** A message that found no receiver. */
 export interface DeadLetter {
   readonly t: number;

@@ -4,12 +4,12 @@
 import type { Behavior } from '../behavior.ts';
 import type { ProcessContext } from '../context.ts';
 import type { ExitReason } from '../exit.ts';
-import { Queue } from '../queue.ts';
+import { Fifo, Queue } from '../queue.ts';
 import type { Ref } from '../ref.ts';
 import type { Source } from '../scheduler.ts';
 import type { Timer } from '../timers.ts';
 import type { Engine } from './engine.ts';
-import type { Envelope } from './envelope.ts';
+import { plainEnvelope, type Envelope } from './envelope.ts';
 
 /** A pending receive, select or ask: `select` says which clause an envelope matches (-1: none). */
 export interface Wait {
@@ -33,20 +33,33 @@ export interface KeyedTimer {
 /** Inbound channels a process keeps before the idle ones are swept. */
 export const SWEEP_AT = 64;
 
-/** The messages from one sender to one receiver, in order. */
+/**
+ * The messages from one sender to one receiver, in order. A plain message (see plainEnvelope)
+ * waits as two slots, its id and its message, and gets its envelope when it is delivered.
+ */
 export class Channel implements Source {
   readyIndex = -1;
   /** Used since the last sweep of its receiver's channels. */
   used = true;
-  readonly queue = new Queue<Envelope>();
+  readonly queue = new Fifo<unknown>();
   constructor(
     private readonly deliver: (to: Proc, env: Envelope) => void,
     readonly to: Proc,
+    private readonly from: number,
+    private readonly kernel: number,
   ) {}
+  push(env: Envelope): void {
+    this.queue.push(env);
+  }
+  pushPlain(id: number, msg: unknown): void {
+    this.queue.push(id);
+    this.queue.push(msg);
+  }
   fire(): boolean {
-    const env = this.queue.shift()!;
-    this.deliver(this.to, env);
-    return this.queue.length > 0;
+    const queue = this.queue;
+    const head = queue.shift();
+    this.deliver(this.to, typeof head === 'number' ? plainEnvelope(head, this.from, this.kernel, this.to.pid, queue.shift()) : (head as Envelope));
+    return queue.length > 0;
   }
 }
 

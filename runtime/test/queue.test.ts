@@ -1,9 +1,10 @@
-// The queue under mailboxes and channels: a ring buffer must behave exactly like an array
-// used as a FIFO with removal from the middle (selective receive), through growth, wrap
-// and shrinking.
+// The queues under mailboxes and channels. A Queue (mailboxes) is a ring buffer that must
+// behave exactly like an array used as a FIFO with removal from the middle (selective
+// receive), through growth, wrap and shrinking; a Fifo (channels) a chain of rings that must
+// keep the order through floods far larger than one ring.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Queue } from '../queue.ts';
+import { Fifo, Queue } from '../queue.ts';
 
 type Op = { op: 'push'; n: number } | { op: 'shift' } | { op: 'removeAt'; at: number } | { op: 'clear' };
 
@@ -49,6 +50,59 @@ describe('Queue', () => {
     for (let i = 0; i < 100_000; i++) q.push(i);
     for (let i = 0; i < 100_000; i++) expect(q.shift()).toBe(i);
     expect((q as unknown as { items: unknown[] }).items.length).toBeLessThanOrEqual(4);
+    q.push(7);
+    expect(q.shift()).toBe(7);
+  });
+});
+
+describe('Fifo', () => {
+  it('behaves like an array FIFO under any mix of bursts, through rings chained in a flood', () => {
+    const batch = fc.record({ push: fc.oneof(fc.nat(5), fc.nat(40_000)), shift: fc.oneof(fc.nat(5), fc.nat(40_000)) });
+    fc.assert(
+      fc.property(fc.array(batch, { maxLength: 12 }), (batches) => {
+        const q = new Fifo<number>();
+        const model: number[] = [];
+        let next = 0;
+        let head = 0;
+        for (const b of batches) {
+          for (let i = 0; i < b.push; i++) {
+            q.push(next);
+            model.push(next++);
+          }
+          for (let i = 0; i < b.shift; i++) {
+            const expected = head < model.length ? model[head++] : undefined;
+            const got = q.shift();
+            if (got !== expected) expect(got).toBe(expected); // one expect per mismatch, not per item
+          }
+          expect(q.length).toBe(model.length - head);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("keeps a short queue in one small ring, and lets a flood's rings go once drained", () => {
+    const q = new Fifo<number>();
+    const inside = q as unknown as { items: unknown[]; behind?: { next?: unknown } };
+    const ringsBehind = () => {
+      let n = 0;
+      for (let r = inside.behind; r; r = r.next as typeof r) n++;
+      return n;
+    };
+    for (let i = 0; i < 1000; i++) {
+      q.push(i);
+      q.push(i + 1);
+      expect(q.shift()).toBe(i);
+      expect(q.shift()).toBe(i + 1);
+    }
+    expect(inside.items.length).toBeLessThanOrEqual(4);
+    expect(ringsBehind()).toBe(0);
+    for (let i = 0; i < 100_000; i++) q.push(i);
+    expect(ringsBehind()).toBeGreaterThan(3);
+    for (let i = 0; i < 100_000; i++) if (q.shift() !== i) expect.unreachable(`item ${i} out of order`);
+    expect(q.shift()).toBeUndefined();
+    expect(ringsBehind()).toBe(0);
+    expect(inside.items.length).toBe(0);
     q.push(7);
     expect(q.shift()).toBe(7);
   });
