@@ -1,7 +1,8 @@
-// A FIFO queue with O(1) push/shift and removal from the middle (selective receive): a
-// ring buffer whose capacity is a power of two, so that wrapping is a mask. Most mailboxes
-// and channels hold a message or two at a time; a small ring stays in cache and allocates
-// nothing while it does.
+// Two FIFO queues. Queue (mailboxes, the real-time run queue): O(1) push/shift and removal
+// from the middle (selective receive), a ring buffer whose capacity is a power of two, so
+// that wrapping is a mask. Fifo (channels): push and shift only, and floods that never
+// recopy. Most mailboxes and channels hold a message or two at a time; a small ring stays in
+// cache and allocates nothing while it does.
 
 /** The items of every empty queue that has never held one: a queue makes its own on first push. */
 const NONE: readonly never[] = Object.freeze([]);
@@ -90,13 +91,9 @@ function doubled<T>(old: (T | undefined)[], head: number, count: number, mask: n
 }
 
 /**
- * A FIFO with push and shift only (a channel's messages). It is a ring buffer, as a Queue is,
- * until the ring reaches RING_MAX slots; a flood beyond that fills further rings of that size
- * chained after it, so nothing already queued is copied again (a Queue recopies everything at
- * each doubling: with 400,000 messages waiting that was 15% of the time), and each ring is
- * let go once it has been read. A ring of 16,384 slots (8 bytes each) is 128 KB, the size
- * from which V8 puts an array in its large-object space, where a scavenge does not copy it
- * (8,192 took 35% more scavenge time in a flood).
+ * The largest ring of a Fifo. 16,384 slots (8 bytes each) are 128 KB, the size from which V8
+ * puts an array in its large-object space, where a scavenge does not copy it (rings of 8,192
+ * took 35% more scavenge time in a flood).
  */
 const RING_MAX = 16_384;
 
@@ -107,6 +104,13 @@ export class Ring<T> {
   next: Ring<T> | undefined = undefined;
 }
 
+/**
+ * A FIFO with push and shift only (a channel's messages). It is a ring buffer, as a Queue is,
+ * until the ring reaches RING_MAX slots; a flood beyond that fills further rings of that size
+ * chained after it, so nothing already queued is copied again (a Queue recopies everything at
+ * each doubling: with 400,000 messages waiting that was 15% of the time), and each ring is
+ * let go once it has been read.
+ */
 export class Fifo<T> {
   /** The ring being read, and written while no ring waits behind it. */
   private items: (T | undefined)[] = NONE as never[];

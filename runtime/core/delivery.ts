@@ -35,7 +35,7 @@ export function resolve(k: Engine, to: Ref | string): Ref {
   return to;
 }
 
-/** Puts an envelope on its way: into the channel from `from` to the target. */
+/** Puts a message or signal on its way: into the channel from `from` to the target, or to the target's kernel. */
 export function transmit(
   k: Engine,
   from: number,
@@ -99,7 +99,7 @@ function accept(k: Engine, from: number, to: number, id: number, msg: unknown, e
     proc.code === 'loop' &&
     (env === undefined || env.kind === 'msg') &&
     k.scheduler.mode === 'realtime' &&
-    (channel === undefined || (channel.queue.length === 0 && channel.readyIndex < 0)) &&
+    (channel === undefined || (channel.empty && channel.readyIndex < 0)) &&
     k.scheduler.handOver()
   ) {
     deliver(k, proc, env ?? plainEnvelope(id, from, k.id, to, msg));
@@ -126,7 +126,7 @@ function accept(k: Engine, from: number, to: number, id: number, msg: unknown, e
 function sweepChannels(proc: Proc): void {
   for (const [from, channel] of proc.inbound) {
     if (channel.used) channel.used = false;
-    else if (channel.queue.length === 0 && channel.readyIndex < 0) proc.inbound.delete(from);
+    else if (channel.empty && channel.readyIndex < 0) proc.inbound.delete(from);
   }
   if (!proc.inbound.has(proc.lastFrom)) {
     proc.lastFrom = -1;

@@ -1,10 +1,12 @@
-// What travels between processes: an envelope in a channel. User messages, exit signals and
-// DOWN notices travel the same channels, so they keep their order with the messages of the
-// same sender (as in Erlang); link and monitor requests to a process in another thread too.
+// What travels between processes: an envelope in a channel (a plain message waits there as
+// its id and message, and gets its envelope when it is delivered: plainEnvelope). User
+// messages, exit signals and DOWN notices travel the same channels, so they keep their order
+// with the messages of the same sender (as in Erlang); link and monitor requests to a process
+// in another thread too.
 import type { ExitReason } from '../exit.ts';
 import type { DropCause } from '../trace.ts';
 
-/** What travels in a channel. */
+/** A message, signal or control request on its way, and as a mailbox keeps it. */
 export interface Envelope {
   readonly id: number;
   readonly from: number;
@@ -30,8 +32,8 @@ export interface Envelope {
 }
 
 /**
- * The envelope of a plain message between two processes of one kernel (no reply alias, timer,
- * exit cause or moved buffer). Such a message waits in its channel as its id and message
+ * The envelope of a plain message between two processes of one kernel (no reply alias, keyed
+ * timer, exit cause or moved buffer). Such a message waits in its channel as its id and message
  * alone, and gets this envelope only when it is delivered or dropped: a flood of queued
  * messages keeps no envelope alive for each.
  */

@@ -41,13 +41,18 @@ export class Channel implements Source {
   readyIndex = -1;
   /** Used since the last sweep of its receiver's channels. */
   used = true;
-  readonly queue = new Fifo<unknown>();
+  /** Envelopes and plain messages' pairs of slots: its length counts slots, not messages. */
+  private readonly queue = new Fifo<unknown>();
   constructor(
     private readonly deliver: (to: Proc, env: Envelope) => void,
     readonly to: Proc,
     private readonly from: number,
-    private readonly kernel: number,
+    /** The receiver's kernel, which every plain message is from (kept here: read per message). */
+    private readonly localKernel: number,
   ) {}
+  get empty(): boolean {
+    return this.queue.length === 0;
+  }
   push(env: Envelope): void {
     this.queue.push(env);
   }
@@ -58,7 +63,7 @@ export class Channel implements Source {
   fire(): boolean {
     const queue = this.queue;
     const head = queue.shift();
-    this.deliver(this.to, typeof head === 'number' ? plainEnvelope(head, this.from, this.kernel, this.to.pid, queue.shift()) : (head as Envelope));
+    this.deliver(this.to, typeof head === 'number' ? plainEnvelope(head, this.from, this.localKernel, this.to.pid, queue.shift()) : (head as Envelope));
     return queue.length > 0;
   }
 }

@@ -119,6 +119,42 @@ describe('ordering', () => {
     for (const from of ['a', 'b']) expect(got.filter((m) => m[0] === from)).toEqual([...Array(100).keys()].map((i) => `${from}${i}`));
   });
 
+  it("a flood keeps its order: numbers, odd values and exit signals of one sender, past the channel's first ring", async () => {
+    // A channel keeps a plain message as two slots (its id, then the message) and an exit
+    // signal as one envelope; 40,000 of them chain several rings, and a number sent as a
+    // message must never be read as an id.
+    for (const mode of ['deterministic', 'realtime'] as const) {
+      const system = createSystem({ mode, seed: 3 });
+      const sent: unknown[] = [];
+      const got: unknown[] = [];
+      const receiver = system.spawn(async (self) => {
+        self.trapExit(true);
+        await self.receive((m: unknown) => typeof m === 'object' && m !== null && 'go' in m);
+        for (let i = 0; i < 40_000; i++) {
+          const m = (await self.receive()) as { type?: string; reason?: unknown } | null;
+          got.push(typeof m === 'object' && m?.type === 'EXIT' ? `exit ${String(m.reason)}` : m);
+        }
+      });
+      system.spawn(async (self) => {
+        const odd = [0, -1, Number.NaN, 2 ** 40, null, true, 'text', { n: 1 }];
+        for (let i = 0; i < 40_000; i++) {
+          if (i % 997 === 5) {
+            self.exit(receiver, `signal ${i}`);
+            sent.push(`exit signal ${i}`);
+          } else {
+            const m = i % 3 === 0 ? odd[i % odd.length] : i;
+            self.send(receiver, m);
+            sent.push(m);
+          }
+        }
+        self.send(receiver, { go: true }); // a selective receive: everything above waits in the channel, then in the mailbox
+      });
+      await system.runUntilIdle(mode === 'deterministic' ? { maxSteps: 1_000_000 } : undefined);
+      expect(got.length, mode).toBe(40_000);
+      expect(got, mode).toEqual(sent);
+    }
+  });
+
   it('messages of two senders interleave differently under different seeds (no order across senders)', async () => {
     const orders = new Set<string>();
     for (const seed of seeds(30)) {
