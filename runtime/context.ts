@@ -55,14 +55,6 @@ export class ProcessContext implements Context<unknown, SystemMessage> {
     this.#proc = proc;
   }
 
-  /** For calls with an effect: a process that has ended can no longer act. */
-  #live(): Proc {
-    const proc = this.#proc;
-    if (proc.exited) throw new ProcessEndedError();
-    if (proc.kernel.scheduler.outsideRun()) ranOutside(proc.kernel, proc);
-    return proc;
-  }
-
   get ref(): Ref {
     return this.#proc.ref;
   }
@@ -78,14 +70,14 @@ export class ProcessContext implements Context<unknown, SystemMessage> {
   receive(pattern?: unknown, options?: ReceiveOptions): Promise<never> {
     const proc = this.#proc;
     if (proc.exited) return never();
-    this.#live();
+    liveProc(this.#proc);
     return receiveMatching(proc.kernel, proc, toMatcher(pattern), options?.after ?? Infinity) as Promise<never>;
   }
 
   select(clauses: readonly (readonly [unknown, (message: never) => unknown])[], options?: ReceiveOptions): Promise<never> {
     const proc = this.#proc;
     if (proc.exited) return never();
-    this.#live();
+    liveProc(this.#proc);
     if (!Array.isArray(clauses) || clauses.length === 0 || !clauses.every((c) => Array.isArray(c) && c.length === 2 && typeof c[1] === 'function')) {
       throw new TypeError('select takes a non-empty array of [pattern, handler] clauses');
     }
@@ -101,34 +93,34 @@ export class ProcessContext implements Context<unknown, SystemMessage> {
   }
 
   send(to: Ref | string, message: unknown, options?: SendOptions): void {
-    const proc = this.#live();
+    const proc = liveProc(this.#proc);
     send(proc.kernel, proc, to, message, options);
   }
 
   ask(to: Ref | string, make: (replyTo: ReplyRef) => unknown, options?: AskOptions): Promise<never> {
     const proc = this.#proc;
     if (proc.exited) return never();
-    this.#live();
+    liveProc(this.#proc);
     return ask(proc.kernel, proc, to, make as (r: Ref) => unknown, options?.timeout ?? 5000) as Promise<never>;
   }
 
   spawn<C, CS extends SystemMessage>(body: Body<C, CS>, options?: SpawnOptions): Ref<C> {
-    const proc = this.#live();
+    const proc = liveProc(this.#proc);
     return spawn(proc.kernel, proc, body as AnyBody, options) as Ref<C>;
   }
 
   spawnLink<C, CS extends SystemMessage>(body: Body<C, CS>, options?: Omit<SpawnOptions, 'link'>): Ref<C> {
-    const proc = this.#live();
+    const proc = liveProc(this.#proc);
     return spawn(proc.kernel, proc, body as AnyBody, { ...options, link: true }) as Ref<C>;
   }
 
   spawnMonitor<C, CS extends SystemMessage>(body: Body<C, CS>, options?: Omit<SpawnOptions, 'link'>): { readonly ref: Ref<C>; readonly monitor: MonitorRef } {
-    const proc = this.#live();
+    const proc = liveProc(this.#proc);
     return spawnMonitor(proc.kernel, proc, body as AnyBody, { name: options?.name }) as { ref: Ref<C>; monitor: MonitorRef };
   }
 
   async startLink<C, CS extends SystemMessage>(body: Body<C, CS>, options: StartOptions = {}): Promise<Ref<C>> {
-    const proc = this.#live();
+    const proc = liveProc(this.#proc);
     const k = proc.kernel;
     const ref = spawn(k, proc, body as AnyBody, { name: options.name, link: true });
     await whenStarted(k, ref);
@@ -146,17 +138,17 @@ export class ProcessContext implements Context<unknown, SystemMessage> {
   }
 
   link(to: Ref): void {
-    const proc = this.#live();
+    const proc = liveProc(this.#proc);
     link(proc.kernel, proc, checkedRef(to, 'link'));
   }
 
   unlink(to: Ref): void {
-    const proc = this.#live();
+    const proc = liveProc(this.#proc);
     unlink(proc.kernel, proc, checkedRef(to, 'unlink'));
   }
 
   monitor(to: Ref): MonitorRef {
-    const proc = this.#live();
+    const proc = liveProc(this.#proc);
     return monitor(proc.kernel, proc, checkedRef(to, 'monitor'));
   }
 
@@ -166,12 +158,12 @@ export class ProcessContext implements Context<unknown, SystemMessage> {
   }
 
   trapExit(on: boolean): void {
-    this.#live().trapExit = on;
+    liveProc(this.#proc).trapExit = on;
   }
 
   exit(toOrReason?: Ref | ExitReason, reason?: ExitReason): never {
     if (arguments.length >= 2 && isRef(toOrReason)) {
-      const proc = this.#live();
+      const proc = liveProc(this.#proc);
       signal(proc.kernel, proc, toOrReason, reason!);
       return undefined as never;
     }
@@ -181,12 +173,12 @@ export class ProcessContext implements Context<unknown, SystemMessage> {
   }
 
   register(name: string): void {
-    const proc = this.#live();
+    const proc = liveProc(this.#proc);
     register(proc.kernel, proc, name);
   }
 
   unregister(name: string): void {
-    unregister(this.#live().kernel, name);
+    unregister(liveProc(this.#proc).kernel, name);
   }
 
   whereis<T>(name: string): Ref<T> | undefined {
@@ -202,23 +194,23 @@ export class ProcessContext implements Context<unknown, SystemMessage> {
   }
 
   random(): number {
-    return this.#live().kernel.userRandom.next();
+    return liveProc(this.#proc).kernel.userRandom.next();
   }
 
   sleep(ms: number): Promise<void> {
     const proc = this.#proc;
     if (proc.exited) return never();
-    this.#live();
+    liveProc(this.#proc);
     return sleepFor(proc.kernel, proc, ms);
   }
 
   setTimer(ms: number, message: unknown): TimerRef {
-    const proc = this.#live();
+    const proc = liveProc(this.#proc);
     return sendAfter(proc.kernel, proc, ms, message);
   }
 
   startTimer(ms: number, message: unknown): TimerRef {
-    const proc = this.#live();
+    const proc = liveProc(this.#proc);
     return startTimeout(proc.kernel, proc, ms, message);
   }
 
@@ -237,7 +229,7 @@ export class ProcessContext implements Context<unknown, SystemMessage> {
   }
 
   setReceiveTimeout(ms: number, message: unknown): void {
-    const proc = this.#live();
+    const proc = liveProc(this.#proc);
     setReceiveTimeout(proc.kernel, proc, checkedMs(ms, 'setReceiveTimeout'), message);
   }
 
@@ -247,11 +239,11 @@ export class ProcessContext implements Context<unknown, SystemMessage> {
   }
 
   stash(): void {
-    stash(this.#live());
+    stash(liveProc(this.#proc));
   }
 
   unstashAll(): void {
-    const proc = this.#live();
+    const proc = liveProc(this.#proc);
     unstashAll(proc.kernel, proc);
   }
 }
@@ -290,6 +282,7 @@ export class ProcessTimers implements Timers<unknown> {
   }
 }
 
+/** For calls with an effect: a process that has ended can no longer act (its context's and its timers'). */
 function liveProc(proc: Proc): Proc {
   if (proc.exited) throw new ProcessEndedError();
   if (proc.kernel.scheduler.outsideRun()) ranOutside(proc.kernel, proc);
