@@ -9,9 +9,11 @@ export type { Behavior, BehaviorOptions, Next, Stop } from './process.ts';
 /** A behaviour: `handler(self, message)` runs for each message, in arrival order. */
 export function behavior<M, S extends SystemMessage = never>(
   handler: (self: Context<M, S>, message: M | S) => Next<M, S> | Promise<Next<M, S>>,
-  options: BehaviorOptions<M, S> = {},
+  options?: BehaviorOptions<M, S>,
 ): Behavior<M, S> {
-  return Object.freeze({ [BEHAVIOR]: true as const, receive: handler, terminate: options.terminate });
+  // No default `{}`: a handler that returns a new behaviour per message (a counter's
+  // `counter(n + 1)`) would make one more object per message for it.
+  return Object.freeze({ [BEHAVIOR]: true as const, receive: handler, terminate: options?.terminate });
 }
 
 /** A behaviour that needs the process context first (to spawn children, start timers, register). */
