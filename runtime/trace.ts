@@ -73,6 +73,46 @@ const NO_TYPE = 0,
   MAX_TYPES = 65_536;
 
 const WIDTH = 5;
+/** Rows per block of a trace whose limit is at least this (the default's). */
+const BLOCK = 4096;
+
+/** The numbers and kinds of one block of rows: what a trace that is gone can give back. */
+interface Block {
+  readonly nums: Uint32Array;
+  readonly kinds: Uint8Array;
+}
+
+/**
+ * Blocks of traces that are gone (or that a trace let fall off its front), for the next blocks
+ * of any trace: on some machines (a VM whose fresh pages fault in from its host) a new block
+ * costs fifty times one used before (about 250 µs against 5 for 80 KB on the kit's VM), which
+ * was most of what the trace cost there. At most one default trace's worth is kept. A reused
+ * block's stale numbers are never read: each row sets its kind and the numbers of that kind.
+ */
+const spare: Block[] = [];
+const SPARE_MAX = 256;
+/**
+ * Takes back the blocks of a trace once it is gone. Its held value is the blocks alone: a
+ * block of messages would keep the trace alive, since messages hold refs into their system.
+ * (A WeakRef per trace would not do: looking at one keeps its trace alive for the rest of the
+ * job, and a deterministic run is one long job between its turns of the event loop, when
+ * these callbacks run.)
+ */
+const gone = new FinalizationRegistry<readonly Block[]>((blocks) => {
+  for (const block of blocks) release(block);
+});
+
+function release(block: Block): void {
+  if (block.kinds.length === BLOCK && spare.length < SPARE_MAX) spare.push(block);
+}
+
+function newBlock(rows: number): Block {
+  if (rows === BLOCK) {
+    const reused = spare.pop();
+    if (reused !== undefined) return reused;
+  }
+  return { nums: new Uint32Array(rows * WIDTH), kinds: new Uint8Array(rows) };
+}
 
 export class Trace {
   /** Events ever recorded. */
@@ -84,6 +124,8 @@ export class Trace {
    * with no copying, and only the most recent `limit` rows are shown.
    */
   private readonly chunks: Chunk[] = [];
+  /** The blocks of `chunks`, in the same order (for reuse once the trace is gone). */
+  private readonly blocks: Block[] = [];
   private readonly size: number;
   private used: number;
   /** Blocks behind the last one whose sends keep their messages: at least `detail` rows. */
@@ -110,16 +152,16 @@ export class Trace {
     options: TraceOptions = {},
   ) {
     this.limit = Math.max(1, options.limit ?? 1_000_000);
-    this.size = Math.min(4096, Math.max(16, this.limit));
+    this.size = Math.min(BLOCK, Math.max(16, this.limit));
     this.used = this.size; // the first row starts a block
     const detail = Math.max(0, options.detail ?? 4096);
     this.detailChunks = detail >= this.limit ? Infinity : Math.ceil(detail / this.size);
+    gone.register(this, this.blocks);
   }
 
   record(event: TraceInput): void {
     const r = this.row();
     this.kinds[r] = OTHER;
-    this.msgs[r] = undefined;
     this.noteOf(this.chunk)[r] = event;
   }
 
@@ -163,7 +205,6 @@ export class Trace {
     this.put(at + 2, to);
     this.put(at + 3, id);
     this.put(at + 4, queued);
-    this.msgs[r] = undefined;
   }
 
   received(pid: number, id: number): void {
@@ -172,7 +213,6 @@ export class Trace {
     this.kinds[r] = RECEIVE;
     this.put(at + 1, pid);
     this.put(at + 2, id);
-    this.msgs[r] = undefined;
   }
 
   /**
@@ -199,7 +239,10 @@ export class Trace {
 
   private addChunk(): void {
     // Every block is full now: the first can go if the others still hold `limit` rows.
-    if ((this.chunks.length - 1) * this.size >= this.limit) this.chunks.shift();
+    if ((this.chunks.length - 1) * this.size >= this.limit) {
+      this.chunks.shift();
+      release(this.blocks.shift()!);
+    }
     // The block leaving the detail window gives up its messages (it keeps their summaries,
     // written at the send): its array of messages serves the new block. Arrays are made at
     // their full size: one grown row by row cost ten times as much.
@@ -209,10 +252,12 @@ export class Trace {
       msgs = old.msgs.fill(undefined);
       old.msgs = undefined;
     }
+    const block = newBlock(this.size);
+    this.blocks.push(block);
     const chunk: Chunk = {
-      nums: new Uint32Array(this.size * WIDTH),
+      nums: block.nums,
       wide: undefined,
-      kinds: new Uint8Array(this.size),
+      kinds: block.kinds,
       msgs: msgs ?? new Array<unknown>(this.size),
       notes: undefined,
     };
