@@ -1,7 +1,7 @@
 // Runs one workload on one implementation repeatedly, for a CPU profile:
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile.ts ping-pong runtime-rt [repeats]
 //   npx tsx bench/profile-summary.ts /tmp/prof/*.cpuprofile
-import { runChecked } from './lib/measure.ts';
+import { timedRun } from './lib/measure.ts';
 import type { Workload } from './lib/types.ts';
 import { implementations } from './suites/runtime.ts';
 import { workloads } from './workloads/index.ts';
@@ -16,7 +16,7 @@ if (!workload || !impl) {
 const repeats = Number(repeatsArg ?? 10);
 let total = 0;
 for (let i = 0; i < repeats; i++) {
-  const o = await runChecked(workload as Workload, impl, workload.size);
+  const o = await timedRun(workload as Workload, impl, workload.size);
   total += o.ms;
 }
 const messages = workload.messages(workload.size) * repeats;
