@@ -70,14 +70,14 @@ export class ProcessContext implements Context<unknown, SystemMessage> {
   receive(pattern?: unknown, options?: ReceiveOptions): Promise<never> {
     const proc = this.#proc;
     if (proc.exited) return never();
-    liveProc(this.#proc);
+    liveProc(proc);
     return receiveMatching(proc.kernel, proc, toMatcher(pattern), options?.after ?? Infinity) as Promise<never>;
   }
 
   select(clauses: readonly (readonly [unknown, (message: never) => unknown])[], options?: ReceiveOptions): Promise<never> {
     const proc = this.#proc;
     if (proc.exited) return never();
-    liveProc(this.#proc);
+    liveProc(proc);
     if (!Array.isArray(clauses) || clauses.length === 0 || !clauses.every((c) => Array.isArray(c) && c.length === 2 && typeof c[1] === 'function')) {
       throw new TypeError('select takes a non-empty array of [pattern, handler] clauses');
     }
@@ -100,7 +100,7 @@ export class ProcessContext implements Context<unknown, SystemMessage> {
   ask(to: Ref | string, make: (replyTo: ReplyRef) => unknown, options?: AskOptions): Promise<never> {
     const proc = this.#proc;
     if (proc.exited) return never();
-    liveProc(this.#proc);
+    liveProc(proc);
     return ask(proc.kernel, proc, to, make as (r: Ref) => unknown, options?.timeout ?? 5000) as Promise<never>;
   }
 
@@ -200,7 +200,7 @@ export class ProcessContext implements Context<unknown, SystemMessage> {
   sleep(ms: number): Promise<void> {
     const proc = this.#proc;
     if (proc.exited) return never();
-    liveProc(this.#proc);
+    liveProc(proc);
     return sleepFor(proc.kernel, proc, ms);
   }
 
